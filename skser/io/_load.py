@@ -1,0 +1,83 @@
+"""Reading audio files into 16 kHz mono float32 clips."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from ._waveform import SAMPLE_RATE
+
+__all__ = ["AudioReadError", "load_audio"]
+
+
+class AudioReadError(ValueError):
+    """An audio file exists but cannot be read as audio (empty, corrupt, not audio)."""
+
+
+def _check_file(path):
+    path = Path(os.fspath(path))
+    if not path.exists():
+        raise FileNotFoundError(f"audio file not found: {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"expected an audio file, got a directory: {path}")
+    if path.stat().st_size == 0:
+        raise AudioReadError(f"audio file is empty (0 bytes): {path}")
+    return path
+
+
+def load_audio(path, *, sample_rate=SAMPLE_RATE):
+    """Read an audio file as mono float32 samples at ``sample_rate``.
+
+    Decodes every format libsndfile reads (wav, flac, ogg/vorbis, opus, and mp3 with
+    libsndfile >= 1.1). Integer PCM is scaled to ``[-1, 1]``, channels are averaged to mono
+    and any other rate is resampled with soxr (high quality).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The audio file.
+    sample_rate : int > 0, default=16000
+        The rate of the returned samples, in Hz.
+
+    Returns
+    -------
+    samples : np.ndarray [shape=(n,), dtype=float32]
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
+    AudioReadError
+        If the file is empty, cannot be decoded, holds no samples, or holds NaN or inf.
+        The message names the file.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
+    >>> t = np.arange(44100) / 44100
+    >>> stereo = np.stack([np.sin(2 * np.pi * 220 * t)] * 2, axis=1)
+    >>> sf.write(path, stereo, 44100, subtype="PCM_16")
+    >>> samples = load_audio(path)
+    >>> samples.shape, samples.dtype
+    ((16000,), dtype('float32'))
+    """
+    if not isinstance(sample_rate, int | np.integer) or sample_rate <= 0:
+        raise ValueError(f"sample_rate must be a positive integer, got {sample_rate!r}")
+    path = _check_file(path)
+    try:
+        samples, file_rate = sf.read(path, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
+    if samples.shape[0] == 0:
+        raise AudioReadError(f"audio file holds no samples: {path}")
+    if not np.isfinite(samples).all():
+        raise AudioReadError(f"audio file holds NaN or inf samples: {path}")
+    mono = samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
+    if file_rate != sample_rate:
+        mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
+    return np.ascontiguousarray(mono, dtype=np.float32)

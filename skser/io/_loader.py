@@ -1,0 +1,142 @@
+"""AudioLoader: file paths in, a padded waveform batch out."""
+
+import os
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
+
+from ..utils import progress
+from ..utils._validation import validate_waveforms
+from ._load import load_audio
+from ._waveform import SAMPLE_RATE, as_batch
+
+__all__ = ["AudioLoader"]
+
+
+
+
+def _as_paths(X):
+    """Return a list of paths, or None when X holds waveforms rather than paths."""
+    if isinstance(X, str | os.PathLike):
+        raise ValueError(
+            f"expected a list of audio paths, got a single path {X!r}; wrap it in a list"
+        )
+    if sp.issparse(X):
+        return None
+    if isinstance(X, list | tuple):
+        items = list(X)
+    else:
+        X = np.asarray(X)
+        if X.dtype.kind not in "USO":
+            return None
+        items = X.ravel().tolist()
+    if items and all(isinstance(item, str | os.PathLike) for item in items):
+        return items
+    if any(isinstance(item, str | os.PathLike) for item in items):
+        raise ValueError("a batch mixes audio paths with other values; pass paths only")
+    return None
+
+
+class AudioLoader(TransformerMixin, BaseEstimator):
+    """Read audio files into a padded waveform batch.
+
+    The first step of a pipeline that predicts from files:
+    ``pipe.predict(["a.wav", "b.flac"])``. Files are decoded in parallel with joblib,
+    averaged to mono and resampled to ``sample_rate`` (see :func:`skser.io.load_audio`).
+    Input that already is a waveform batch (a 2-D array or a list of 1-D arrays) passes
+    through unchanged, so the same fitted pipeline takes files or samples.
+
+    Parameters
+    ----------
+    sample_rate : int > 0, default=16000
+        The rate to resample every file to, in Hz.
+    n_jobs : int, default=None
+        Parallel decoding jobs (joblib semantics: None is 1, -1 all cores).
+    verbose : bool, default=False
+        Show a progress bar while decoding.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Set only when fitted on a waveform batch: its width (not enforced).
+
+    See Also
+    --------
+    skser.io.load_audio : Read one file.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile as sf, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> for name, seconds in [("a.wav", 0.5), ("b.flac", 1.0)]:
+    ...     sf.write(os.path.join(folder, name), 0.1 * np.ones(int(8000 * seconds)), 8000)
+    >>> X = AudioLoader().transform([os.path.join(folder, n) for n in ("a.wav", "b.flac")])
+    >>> X.shape
+    (2, 16000)
+    """
+
+    _parameter_constraints: dict = {
+        "sample_rate": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, *, sample_rate=SAMPLE_RATE, n_jobs=None, verbose=False):
+        self.sample_rate = sample_rate
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Check the parameters and the input; the loader learns nothing.
+
+        Parameters
+        ----------
+        X : list of str or path-like, or a waveform batch
+            The files (not read here).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AudioLoader
+        """
+        self._validate_params()
+        if _as_paths(X) is None:
+            validate_waveforms(self, X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Read the files into a padded batch.
+
+        Parameters
+        ----------
+        X : list of str or path-like [shape=(n_files,)], or a waveform batch
+            Audio paths, or clips that are passed through.
+
+        Returns
+        -------
+        X : np.ndarray [shape=(n_files, max_length), dtype=float32]
+        """
+        self._validate_params()
+        paths = _as_paths(X)
+        if paths is None:
+            return as_batch(X)
+        if not paths:
+            raise ValueError("the batch is empty: 0 audio paths")
+        files = progress(paths, verbose=self.verbose, desc="decoding", unit="file")
+        clips = Parallel(n_jobs=self.n_jobs)(
+            delayed(load_audio)(path, sample_rate=self.sample_rate) for path in files
+        )
+        return as_batch(clips)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        # Paths (strings) or waveform batches (2-D arrays, passed through).
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

@@ -1,0 +1,243 @@
+"""The waveform convention: how skser passes audio between steps.
+
+A **batch of clips** is a 2-D ``float32`` array of shape ``(n_clips, n_samples)`` holding
+16 kHz mono audio, one clip per row, values in about ``[-1, 1]``.
+
+- **Padding.** Clips of different lengths share one array: each row is padded at its end
+  with exact zeros. Trailing exact zeros are padding.
+- **Length.** A clip's length is the index of its last non-zero sample + 1
+  (:func:`clip_lengths`). Digital silence at the very end of a recording is therefore
+  indistinguishable from padding, which is harmless: it carries nothing.
+- **Silent clips.** A row of zeros is a silent clip of length 0. Transformers keep it as it
+  is (never NaN); embedders refuse it unless told to pad short clips.
+- **Ragged input.** Every skser step also accepts a list of 1-D arrays (clips of any
+  lengths) and returns the padded 2-D form (:func:`as_batch`).
+- **Width.** A batch may have any number of columns: 3 s and 8 s batches go through the
+  same fitted pipeline. Transformers keep the width of their input; only
+  :class:`~skser.preprocessing.FixedDuration` sets it. ``n_features_in_`` records the width
+  seen in ``fit`` and is not enforced.
+- **Integer arrays** are PCM: ``int16`` is divided by 32768, ``int32`` by 2**31 (and so on
+  for every signed integer type), as a WAV reader would. Unsigned, boolean, complex and
+  object arrays are refused.
+- **Bad input** raises ``ValueError`` naming the clip: NaN or inf, a clip that is not 1-D,
+  an empty clip in a list, an empty batch, 1-D or 3-D arrays.
+
+Why 2-D and not a list? scikit-learn runs its estimator checks
+(``parametrize_with_checks``) only for estimators whose input is a 2-D array, and Pipelines,
+``cross_validate`` and joblib caching all slice and hash 2-D arrays natively.
+"""
+
+from collections.abc import Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+SAMPLE_RATE = 16000
+"""The sample rate of every waveform batch in skser, in Hz."""
+
+__all__ = ["SAMPLE_RATE", "as_batch", "clip_lengths", "iter_clips", "check_finite_clips"]
+
+
+def _pcm_to_float(samples):
+    """Scale signed integer PCM to float32 in [-1, 1)."""
+    if samples.dtype.kind == "u" or samples.dtype.kind == "b":
+        raise ValueError(
+            f"waveforms of dtype {samples.dtype} are not supported: pass float audio in "
+            "[-1, 1] or signed integer PCM (int16, int32)"
+        )
+    if samples.dtype.kind == "i":
+        full_scale = float(2 ** (8 * samples.dtype.itemsize - 1))
+        return (samples / full_scale).astype(np.float32)
+    return samples
+
+
+def _ragged_to_batch(clips, dtype):
+    rows = []
+    for index, clip in enumerate(clips):
+        clip = np.asarray(clip)
+        if clip.ndim != 1:
+            raise ValueError(
+                f"clip {index} has shape {clip.shape}; each clip must be a 1-D array of "
+                "mono samples (average the channels of a multichannel clip first)"
+            )
+        if clip.size == 0:
+            raise ValueError(f"clip {index} is empty (0 samples)")
+        if clip.dtype.kind not in "iufb":
+            raise ValueError(f"clip {index} has dtype {clip.dtype}; expected numbers")
+        rows.append(_pcm_to_float(clip))
+    if not rows:
+        raise ValueError("the batch is empty: it holds 0 clips")
+    width = max(row.shape[0] for row in rows)
+    batch = np.zeros((len(rows), width), dtype=dtype)
+    for index, row in enumerate(rows):
+        batch[index, : row.shape[0]] = row
+    return batch
+
+
+def _is_ragged(clips):
+    if isinstance(clips, np.ndarray):
+        return clips.dtype == object and clips.ndim == 1
+    if not isinstance(clips, list | tuple) or not clips:
+        return False
+    first = clips[0]
+    return isinstance(first, np.ndarray | list | tuple) and np.ndim(first) >= 1
+
+
+def check_finite_clips(X):
+    """Raise a ``ValueError`` naming the first clip that holds NaN or inf.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_clips, n_samples)]
+        A waveform batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.zeros((3, 4), dtype=np.float32)
+    >>> X[2, 1] = np.nan
+    >>> check_finite_clips(X)
+    Traceback (most recent call last):
+    ...
+    ValueError: clip 2 contains NaN or inf values (1 of its 4 samples)
+    """
+    finite = np.isfinite(X)
+    if finite.all():
+        return
+    bad_rows = np.flatnonzero(~finite.all(axis=1))
+    first = int(bad_rows[0])
+    n_bad = int((~finite[first]).sum())
+    others = f"; {bad_rows.size - 1} more clips too" if bad_rows.size > 1 else ""
+    raise ValueError(
+        f"clip {first} contains NaN or inf values ({n_bad} of its {X.shape[1]} samples)"
+        f"{others}"
+    )
+
+
+def as_batch(clips, *, dtype=np.float32):
+    """Turn clips into a padded waveform batch.
+
+    Parameters
+    ----------
+    clips : array-like [shape=(n_clips, n_samples)] or list of 1-D arrays
+        A 2-D array is checked and cast; a list of 1-D arrays (of any lengths) is padded
+        at the end with zeros to the longest clip. Integer arrays are read as PCM.
+    dtype : np.dtype, default=np.float32
+        The floating dtype of the result.
+
+    Returns
+    -------
+    X : np.ndarray [shape=(n_clips, max_length), dtype=float32]
+        The batch. A float32 2-D input comes back as is, without a copy.
+
+    Raises
+    ------
+    ValueError
+        For a 1-D or 3-D array, an empty batch, an empty or multichannel clip in a list,
+        NaN or inf (naming the clip), or a non-numeric dtype.
+    TypeError
+        For a sparse matrix, or an object array holding something other than numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = as_batch([np.ones(3), np.ones(5)])
+    >>> X.shape, X.dtype
+    ((2, 5), dtype('float32'))
+    >>> X[0]
+    array([1., 1., 1., 0., 0.], dtype=float32)
+    >>> as_batch(np.array([[16384, -32768]], dtype=np.int16))
+    array([[ 0.5, -1. ]], dtype=float32)
+    """
+    if sp.issparse(clips):
+        raise TypeError(
+            "sparse matrices are not waveforms: pass a dense 2-D array (n_clips, n_samples)"
+        )
+    if _is_ragged(clips):
+        X = _ragged_to_batch(clips, dtype)
+    else:
+        X = np.asarray(clips)
+        if X.ndim != 2:
+            hint = {
+                0: "got a scalar",
+                1: "got a 1-D array. Reshape your data: pass one clip as [clip] or "
+                "clip[np.newaxis, :]",
+            }.get(X.ndim, f"got a {X.ndim}-D array; average the channels of multichannel audio")
+            raise ValueError(
+                f"expected a waveform batch, a 2-D array (n_clips, n_samples) or a list of "
+                f"1-D clips; {hint} (shape {X.shape})"
+            )
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported: waveforms are real-valued")
+        if X.dtype.kind not in "iufb":
+            try:
+                X = X.astype(np.float64)
+            except TypeError as exc:
+                raise TypeError(f"waveforms must be numbers ({exc})") from exc
+            except ValueError as exc:
+                raise ValueError(f"waveforms must be numbers ({exc})") from exc
+        X = _pcm_to_float(X)
+        if X.shape[0] == 0:
+            raise ValueError(f"the batch is empty: it holds 0 clips (shape {X.shape})")
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"every clip is empty: 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+                "is required (one sample per clip)"
+            )
+    X = np.asarray(X, dtype=dtype)
+    check_finite_clips(X)
+    return X
+
+
+def clip_lengths(X):
+    """Return the true length of each clip of a padded batch.
+
+    The length of a clip is the index of its last non-zero sample + 1; a row of zeros
+    has length 0.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_clips, n_samples)]
+        A waveform batch.
+
+    Returns
+    -------
+    lengths : np.ndarray [shape=(n_clips,), dtype=int64]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clip_lengths(np.array([[1.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]))
+    array([3, 0])
+    """
+    X = np.asarray(X)
+    nonzero = X != 0
+    last_from_end = np.argmax(nonzero[:, ::-1], axis=1)
+    lengths = X.shape[1] - last_from_end
+    return np.where(nonzero.any(axis=1), lengths, 0).astype(np.int64)
+
+
+def iter_clips(X, lengths=None) -> Iterator[np.ndarray]:
+    """Yield each clip of a batch as a 1-D view without its padding.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_clips, n_samples)]
+        A waveform batch.
+    lengths : np.ndarray [shape=(n_clips,)], optional
+        Lengths already computed by :func:`clip_lengths`.
+
+    Yields
+    ------
+    clip : np.ndarray [shape=(length,)]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [clip.tolist() for clip in iter_clips(np.array([[1.0, 2.0, 0.0], [3.0, 0.0, 0.0]]))]
+    [[1.0, 2.0], [3.0]]
+    """
+    if lengths is None:
+        lengths = clip_lengths(X)
+    for row, length in zip(X, lengths):
+        yield row[:length]

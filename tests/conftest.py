@@ -1,0 +1,62 @@
+"""Shared fixtures: synthetic signals, audio files on disk, the shared real corpora."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("SKSER_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+SAMPLE_RATE = 16000
+
+
+def _shared_corpus(name):
+    root = SHARED_DATA / name
+    if not (root / "manifest.csv").is_file():
+        pytest.skip(f"shared {name} corpus not found at {root} (set SKSER_SHARED_DATA)")
+    return root
+
+
+@pytest.fixture(scope="session")
+def ravdess_root():
+    """The shared RAVDESS actors 01-12; skips where the folder is absent."""
+    return _shared_corpus("ravdess")
+
+
+@pytest.fixture(scope="session")
+def emodb_root():
+    """The shared EmoDB copy; skips where the folder is absent."""
+    return _shared_corpus("emodb")
+
+
+def tone(seconds=1.0, frequency=220.0, amplitude=0.5, sample_rate=SAMPLE_RATE):
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    return (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+
+
+def chirp(seconds=1.0, low=100.0, high=4000.0, amplitude=0.5, sample_rate=SAMPLE_RATE):
+    t = np.arange(int(seconds * sample_rate)) / sample_rate
+    phase = 2 * np.pi * (low * t + (high - low) * t**2 / (2 * seconds))
+    return (amplitude * np.sin(phase)).astype(np.float32)
+
+
+@pytest.fixture
+def clips():
+    """Three clips of different lengths with silence around the sound."""
+    rng = np.random.default_rng(0)
+    out = []
+    for seconds, frequency in [(0.5, 150.0), (1.2, 300.0), (0.8, 600.0)]:
+        sound = tone(seconds, frequency) * np.hanning(int(seconds * SAMPLE_RATE))
+        pad = np.zeros(4000, dtype=np.float32)
+        noise = 1e-4 * rng.standard_normal(2 * pad.size + sound.size)
+        out.append((np.concatenate([pad, sound, pad]) + noise).astype(np.float32))
+    return out
+
+
+def write_audio(path, samples, sample_rate=SAMPLE_RATE, subtype=None):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, samples, sample_rate, subtype=subtype)
+    return path

@@ -1,0 +1,142 @@
+import numpy as np
+import pytest
+import soundfile as sf
+from sklearn.dummy import DummyClassifier
+from sklearn.pipeline import make_pipeline
+
+from skser.io import AudioLoader, AudioReadError, clip_lengths, load_audio
+from skser.preprocessing import PeakNormalizer
+
+from .conftest import chirp, tone, write_audio
+
+
+@pytest.mark.parametrize(
+    "name, subtype",
+    [
+        ("a.wav", "PCM_16"),
+        ("a.wav", "PCM_24"),
+        ("a.wav", "FLOAT"),
+        ("a.flac", "PCM_16"),
+        ("a.ogg", "VORBIS"),
+        ("a.mp3", "MPEG_LAYER_III"),
+    ],
+)
+def test_load_audio_reads_common_formats(tmp_path, name, subtype):
+    samples = tone(1.0, 440.0, amplitude=0.5)
+    path = write_audio(tmp_path / name, samples, subtype=subtype)
+    loaded = load_audio(path)
+    assert loaded.dtype == np.float32 and loaded.ndim == 1
+    assert abs(loaded.size - samples.size) < 2000  # codecs may add priming samples
+    assert 0.4 < np.abs(loaded).max() < 0.6
+    if subtype.startswith("PCM") or subtype == "FLOAT":
+        np.testing.assert_allclose(loaded, samples, atol=1e-4)
+
+
+def test_load_audio_averages_channels(tmp_path):
+    left, right = tone(0.5, 220.0, 0.4), tone(0.5, 220.0, 0.2)
+    path = write_audio(tmp_path / "stereo.wav", np.stack([left, right], axis=1))
+    np.testing.assert_allclose(load_audio(path), (left + right) / 2, atol=1e-4)
+
+
+@pytest.mark.parametrize("file_rate", [8000, 22050, 44100, 48000])
+def test_load_audio_resamples_to_16k(tmp_path, file_rate):
+    path = write_audio(tmp_path / "x.wav", tone(1.0, 440.0, sample_rate=file_rate), file_rate)
+    loaded = load_audio(path)
+    assert loaded.size == 16000
+    spectrum = np.abs(np.fft.rfft(loaded[2000:-2000] * np.hanning(12000)))
+    assert abs(np.argmax(spectrum) * 16000 / 12000 - 440.0) < 3
+
+
+def test_load_audio_to_another_rate(tmp_path):
+    path = write_audio(tmp_path / "x.wav", tone(1.0), 16000)
+    assert load_audio(path, sample_rate=8000).size == 8000
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.wav"):
+        load_audio(tmp_path / "nope.wav")
+
+
+def test_directory_is_refused(tmp_path):
+    with pytest.raises(IsADirectoryError, match="directory"):
+        load_audio(tmp_path)
+
+
+def test_empty_file_is_named(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.write_bytes(b"")
+    with pytest.raises(AudioReadError, match=r"empty \(0 bytes\).*empty.wav"):
+        load_audio(path)
+
+
+@pytest.mark.parametrize(
+    "content", [b"this is not audio at all" * 10, b"RIFF\x24\x00\x00\x00WAVEfmt garbage"]
+)
+def test_corrupt_file_is_named(tmp_path, content):
+    path = tmp_path / "corrupt.wav"
+    path.write_bytes(content)
+    with pytest.raises(AudioReadError, match="cannot decode audio file .*corrupt.wav"):
+        load_audio(path)
+
+
+def test_file_without_samples_is_named(tmp_path):
+    path = write_audio(tmp_path / "silent.wav", np.zeros(0, dtype=np.float32))
+    with pytest.raises(AudioReadError, match="no samples.*silent.wav"):
+        load_audio(path)
+
+
+def test_bad_sample_rate_is_refused(tmp_path):
+    path = write_audio(tmp_path / "x.wav", tone(0.1))
+    with pytest.raises(ValueError, match="sample_rate"):
+        load_audio(path, sample_rate=0)
+
+
+def test_audio_loader_builds_a_padded_batch_in_parallel(tmp_path):
+    paths = [
+        write_audio(tmp_path / "a.wav", tone(0.5)),
+        write_audio(tmp_path / "b.flac", chirp(1.0, high=3000.0, sample_rate=8000), 8000),
+        write_audio(tmp_path / "c.wav", tone(0.25, sample_rate=44100), 44100),
+    ]
+    X = AudioLoader(n_jobs=2).fit_transform([str(p) for p in paths])
+    assert X.shape == (3, 16000) and X.dtype == np.float32
+    np.testing.assert_allclose(clip_lengths(X), [8000, 16000, 4000], atol=2)
+
+
+def test_audio_loader_passes_waveforms_through():
+    X = np.random.default_rng(0).uniform(-1, 1, size=(2, 100)).astype(np.float32)
+    np.testing.assert_array_equal(AudioLoader().transform(X), X)
+
+
+def test_audio_loader_names_the_unreadable_file(tmp_path):
+    good = write_audio(tmp_path / "good.wav", tone(0.1))
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio" * 20)
+    with pytest.raises(AudioReadError, match="bad.wav"):
+        AudioLoader().transform([good, bad])
+
+
+@pytest.mark.parametrize(
+    "paths, message",
+    [("one.wav", "single path"), (["a.wav", np.ones(3)], "mixes audio paths")],
+)
+def test_audio_loader_refuses_bad_path_lists(paths, message):
+    with pytest.raises(ValueError, match=message):
+        AudioLoader().transform(paths)
+
+
+def test_fitted_pipeline_predicts_from_files(tmp_path):
+    X = np.stack([tone(0.5, 200.0), tone(0.5, 400.0)])
+    pipe = make_pipeline(AudioLoader(), PeakNormalizer(), DummyClassifier()).fit(X, ["a", "b"])
+    paths = [write_audio(tmp_path / f"{i}.wav", clip) for i, clip in enumerate(X)]
+    assert pipe.predict([str(p) for p in paths]).shape == (2,)
+    assert pipe.predict(np.asarray([str(p) for p in paths])).shape == (2,)
+
+
+def test_stereo_rate_mismatch_file_reads_like_a_resampled_mix(tmp_path):
+    rate = 48000
+    stereo = np.stack([tone(1.0, 300.0, 0.3, rate), tone(1.0, 300.0, 0.3, rate)], axis=1)
+    path = tmp_path / "s.wav"
+    sf.write(path, (stereo * 32767).astype(np.int16), rate)
+    loaded = load_audio(path)
+    assert loaded.size == 16000
+    assert 0.28 < np.abs(loaded[1000:-1000]).max() < 0.32
