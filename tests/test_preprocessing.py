@@ -1,0 +1,304 @@
+import librosa
+import numpy as np
+import pytest
+from scipy.signal import lfilter
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skser.io import as_batch, clip_lengths, load_audio
+from skser.preprocessing import (
+    FixedDuration,
+    PeakNormalizer,
+    PreEmphasis,
+    Trimmer,
+    WaveformAugmenter,
+)
+
+from .conftest import chirp, tone
+
+ALL_TRANSFORMERS = [
+    Trimmer(),
+    PreEmphasis(),
+    PeakNormalizer(),
+    FixedDuration(duration=2.0),
+    WaveformAugmenter(random_state=0),
+]
+IDS = [type(t).__name__ for t in ALL_TRANSFORMERS]
+
+
+# -- behaviour shared by every transformer ---------------------------------------------
+
+
+@pytest.mark.parametrize("transformer", ALL_TRANSFORMERS, ids=IDS)
+def test_ragged_list_gives_the_padded_batch(transformer, clips):
+    from_list = clone(transformer).fit_transform(clips)
+    from_batch = clone(transformer).fit_transform(as_batch(clips))
+    assert from_list.dtype == np.float32
+    np.testing.assert_array_equal(from_list, from_batch)
+
+
+@pytest.mark.parametrize("transformer", ALL_TRANSFORMERS, ids=IDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_is_float32_with_rows_kept(transformer, clips, dtype):
+    X = as_batch(clips).astype(dtype)
+    out = clone(transformer).fit_transform(X)
+    assert out.dtype == np.float32
+    assert out.shape[0] == X.shape[0]
+
+
+@pytest.mark.parametrize("transformer", ALL_TRANSFORMERS, ids=IDS)
+def test_all_zero_clip_stays_zero(transformer, clips):
+    X = as_batch([np.zeros(5000, np.float32), *clips])
+    out = clone(transformer).fit_transform(X)
+    assert np.all(out[0] == 0)
+    assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("transformer", ALL_TRANSFORMERS, ids=IDS)
+def test_padding_does_not_change_a_clip(transformer, clips):
+    """Appending zeros to a batch changes nothing but the width."""
+    X = as_batch(clips)
+    wider = np.pad(X, ((0, 0), (0, 3000)))
+    a = clone(transformer).fit_transform(X)
+    b = clone(transformer).fit_transform(wider)
+    width = min(a.shape[1], b.shape[1])
+    np.testing.assert_array_equal(a[:, :width], b[:, :width])
+    assert np.all(b[:, width:] == 0)
+
+
+@pytest.mark.parametrize("transformer", ALL_TRANSFORMERS, ids=IDS)
+def test_nan_names_the_clip(transformer, clips):
+    X = as_batch(clips)
+    X[1, 100] = np.nan
+    with pytest.raises(ValueError, match="clip 1 contains NaN or inf"):
+        clone(transformer).fit(X)
+    fitted = clone(transformer).fit(as_batch(clips))
+    with pytest.raises(ValueError, match="clip 1 contains NaN or inf"):
+        fitted.transform(X)
+
+
+@pytest.mark.parametrize("transformer", ALL_TRANSFORMERS, ids=IDS)
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.zeros((2, 3, 100), np.float32), "3-D array"),
+        (np.zeros(100, np.float32), "1-D array"),
+        (np.zeros((0, 100), np.float32), "empty"),
+        ([np.ones(10), np.ones(0)], "clip 1 is empty"),
+    ],
+    ids=["3d", "1d", "empty-batch", "zero-length-clip"],
+)
+def test_bad_shapes_are_refused(transformer, X, message):
+    with pytest.raises(ValueError, match=message):
+        clone(transformer).fit_transform(X)
+
+
+@pytest.mark.parametrize("transformer", ALL_TRANSFORMERS, ids=IDS)
+def test_int16_pcm_is_scaled(transformer, clips):
+    X = as_batch(clips)
+    pcm = np.round(X * 32767).astype(np.int16)
+    out_pcm = clone(transformer).fit_transform(pcm)
+    out_float = clone(transformer).fit_transform(pcm.astype(np.float32) / 32768)
+    np.testing.assert_allclose(out_pcm, out_float, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "transformer, params",
+    [
+        (Trimmer(), {"top_db": 0}),
+        (Trimmer(), {"hop_length": 0}),
+        (PreEmphasis(), {"coef": 1.5}),
+        (PeakNormalizer(), {"peak": 0.0}),
+        (FixedDuration(), {"duration": -1.0}),
+        (WaveformAugmenter(), {"gain_p": 2.0}),
+    ],
+)
+def test_bad_parameters_are_named(transformer, params, clips):
+    bad = clone(transformer).set_params(**params)
+    name = next(iter(params))
+    with pytest.raises(InvalidParameterError, match=name):
+        bad.fit(clips)
+    with pytest.raises(InvalidParameterError, match=name):
+        bad.transform(clips)
+
+
+# -- Trimmer ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("top_db", [10, 20, 40])
+def test_trimmer_matches_librosa(top_db, clips):
+    X = as_batch(clips)
+    out = Trimmer(top_db=top_db).fit_transform(X)
+    for row, clip in zip(out, clips):
+        expected, _ = librosa.effects.trim(clip, top_db=top_db)
+        expected = np.trim_zeros(expected, "b")
+        np.testing.assert_array_equal(row[: expected.size], expected)
+        assert np.all(row[expected.size :] == 0)
+
+
+def test_trimmer_matches_librosa_on_real_speech(ravdess_root):
+    paths = sorted((ravdess_root / "audio").rglob("*.flac"))[::60]
+    clips = [load_audio(path) for path in paths]
+    out = Trimmer(top_db=20).fit_transform(clips)
+    for row, clip, length in zip(out, clips, clip_lengths(out)):
+        expected = np.trim_zeros(librosa.effects.trim(clip, top_db=20)[0], "b")
+        assert length == expected.size
+        np.testing.assert_array_equal(row[:length], expected)
+
+
+def test_trimmer_removes_silence_and_keeps_width(clips):
+    X = as_batch(clips)
+    out = Trimmer().fit_transform(X)
+    assert out.shape == X.shape
+    assert np.all(clip_lengths(out) < clip_lengths(X) - 4000)
+
+
+def test_trimmer_keeps_a_quiet_clip_whole():
+    noise = (1e-3 * np.random.default_rng(0).standard_normal(8000)).astype(np.float32)
+    out = Trimmer(top_db=60).fit_transform([noise])
+    np.testing.assert_array_equal(out[0], noise)
+
+
+# -- PreEmphasis -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("coef", [0.0, 0.5, 0.97])
+def test_preemphasis_matches_scipy_and_librosa(coef, clips):
+    out = PreEmphasis(coef=coef).fit_transform(clips)
+    for row, clip in zip(out, clips):
+        by_scipy = lfilter([1.0, -coef], [1.0], clip.astype(np.float64))
+        by_librosa = librosa.effects.preemphasis(clip, coef=coef, zi=0.0)
+        np.testing.assert_allclose(row[: clip.size], by_scipy, atol=1e-6)
+        np.testing.assert_allclose(row[: clip.size], by_librosa, atol=1e-6)
+
+
+def test_preemphasis_leaves_padding_at_zero():
+    X = as_batch([np.ones(4), np.ones(8)])
+    out = PreEmphasis(coef=0.97).fit_transform(X)
+    np.testing.assert_array_equal(out[0, 4:], 0)
+    np.testing.assert_allclose(out[0, :4], [1, 0.03, 0.03, 0.03], rtol=1e-5)
+
+
+def test_preemphasis_boosts_high_frequencies():
+    low, high = tone(0.5, 100.0), tone(0.5, 6000.0)
+    out = PreEmphasis().fit_transform([low, high])
+    gain = np.abs(out).max(axis=1) / 0.5
+    assert gain[0] < 0.1 and gain[1] > 1.5
+
+
+# -- PeakNormalizer --------------------------------------------------------------------
+
+
+def test_peak_normalizer_sets_each_peak(clips):
+    out = PeakNormalizer(peak=0.95).fit_transform(clips)
+    np.testing.assert_allclose(np.abs(out).max(axis=1), 0.95, rtol=1e-6)
+    ratios = out[:, :1000] / np.where(as_batch(clips)[:, :1000] == 0, 1, as_batch(clips)[:, :1000])
+    assert np.allclose(ratios[0][ratios[0] != 0], ratios[0][ratios[0] != 0][0], rtol=1e-5)
+
+
+# -- FixedDuration ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("duration, width", [(1.0, 16000), (8.0, 128000), (0.1, 1600)])
+def test_fixed_duration_sets_the_width(duration, width, clips):
+    X = as_batch(clips)
+    out = FixedDuration(duration=duration).fit_transform(X)
+    assert out.shape == (len(clips), width)
+    keep = min(width, X.shape[1])
+    np.testing.assert_array_equal(out[:, :keep], X[:, :keep])
+
+
+# -- WaveformAugmenter -----------------------------------------------------------------
+
+
+def _recording_pipeline(augmenter):
+    seen = []
+
+    def record(X):
+        seen.append(np.array(X, copy=True))
+        return X
+
+    pipe = Pipeline(
+        [
+            ("augment", augmenter),
+            ("record", FunctionTransformer(record)),
+            ("classify", DummyClassifier()),
+        ]
+    )
+    return pipe, seen
+
+
+def test_augmenter_changes_training_clips_only_inside_a_pipeline(clips):
+    X = as_batch(clips * 4)
+    y = np.arange(len(X)) % 2
+    pipe, seen = _recording_pipeline(
+        WaveformAugmenter(gain_p=1.0, noise_p=1.0, pitch_p=1.0, random_state=0)
+    )
+    pipe.fit(X, y)
+    fitted_on = seen[-1]
+    assert fitted_on.shape == X.shape
+    assert not np.allclose(fitted_on, X, atol=1e-3)
+    pipe.predict(X)
+    np.testing.assert_array_equal(seen[-1], X)
+
+
+def test_augmenter_is_reproducible_and_seed_dependent(clips):
+    X = as_batch(clips)
+    a = WaveformAugmenter(random_state=1).fit_transform(X)
+    b = WaveformAugmenter(random_state=1).fit_transform(X)
+    c = WaveformAugmenter(random_state=2).fit_transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_augmenter_keeps_padding_and_lengths(clips):
+    X = as_batch(clips)
+    out = WaveformAugmenter(noise_p=1.0, pitch_p=1.0, random_state=0).fit_transform(X)
+    lengths = clip_lengths(X)
+    assert np.all(clip_lengths(out) <= lengths)
+    assert np.all(clip_lengths(out) > lengths - 10)
+
+
+def test_augmenter_gain_range_is_respected():
+    X = as_batch([tone(0.5, amplitude=0.5)] * 20)
+    out = WaveformAugmenter(
+        gain_db=(-18, 6), gain_p=1.0, noise_p=0, pitch_p=0, polarity_p=0, random_state=0
+    ).fit_transform(X)
+    gain_db = 20 * np.log10(np.abs(out).max(axis=1) / 0.5)
+    assert gain_db.min() >= -18 - 1e-3 and gain_db.max() <= 6 + 1e-3
+    assert gain_db.max() - gain_db.min() > 6
+
+
+def test_augmenter_polarity_inversion_flips_sign():
+    X = as_batch([chirp(0.2)])
+    out = WaveformAugmenter(
+        gain_p=0, noise_p=0, pitch_p=0, polarity_p=1.0, random_state=0
+    ).fit_transform(X)
+    np.testing.assert_array_equal(out, -X)
+
+
+def test_augmenter_pitch_shift_moves_the_tone():
+    X = as_batch([tone(1.0, 400.0)])
+    out = WaveformAugmenter(
+        pitch_semitones=(2.0, 2.0), gain_p=0, noise_p=0, pitch_p=1.0, polarity_p=0,
+        random_state=0,
+    ).fit_transform(X)
+    spectrum = np.abs(np.fft.rfft(out[0, 2000:14000] * np.hanning(12000)))
+    peak_hz = np.argmax(spectrum) * 16000 / 12000
+    assert abs(peak_hz - 400 * 2 ** (2 / 12)) < 5
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"gain_db": (6, -18)}, "gain_db"),
+        ({"noise_amplitude": (-0.1, 0.1)}, "noise_amplitude"),
+        ({"pitch_semitones": (1.0,)}, "pitch_semitones"),
+    ],
+)
+def test_augmenter_bad_ranges_are_named(params, message, clips):
+    with pytest.raises(ValueError, match=message):
+        WaveformAugmenter(**params).fit_transform(clips)
