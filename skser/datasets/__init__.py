@@ -1,0 +1,18 @@
+"""Corpus loaders and a synthetic emotional speech generator."""
+
+from ._base import EMOTION4
+from ._crema_d import load_crema_d
+from ._emodb import load_emodb
+from ._iemocap import load_iemocap
+from ._ravdess import load_ravdess
+from ._synthetic import EMOTION_PROSODY, make_emotional_speech
+
+__all__ = [
+    "EMOTION4",
+    "EMOTION_PROSODY",
+    "load_crema_d",
+    "load_emodb",
+    "load_iemocap",
+    "load_ravdess",
+    "make_emotional_speech",
+]

@@ -1,0 +1,78 @@
+"""What every corpus loader shares: label sets, file discovery, the returned Bunch."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+EMOTION4 = ("ang", "hap", "neu", "sad")
+"""The four classes of the paper: anger, happiness, neutral, sadness."""
+
+LABEL_SETS = ("emotion4", "all")
+AUDIO_SUFFIXES = (".wav", ".flac")
+
+
+def check_root(root, corpus):
+    """Return ``root`` as a Path, or raise naming the corpus when it is not a folder."""
+    root = Path(os.fspath(root))
+    if not root.exists():
+        raise FileNotFoundError(f"{corpus} folder not found: {root}")
+    if not root.is_dir():
+        raise NotADirectoryError(f"{corpus} root must be a folder, got a file: {root}")
+    return root
+
+
+def check_labels(labels):
+    if labels not in LABEL_SETS:
+        raise ValueError(f"labels must be one of {LABEL_SETS}, got {labels!r}")
+
+
+def find_audio(root):
+    """All .wav and .flac files below ``root``, sorted (hidden files skipped)."""
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.suffix.lower() in AUDIO_SUFFIXES
+        and path.is_file()
+        and not path.name.startswith(".")
+    )
+
+
+def no_files_error(corpus, root, expected):
+    return FileNotFoundError(
+        f"no {corpus} audio found under {root}: expected files like {expected} "
+        "(.wav or .flac)"
+    )
+
+
+def make_bunch(records, *, corpus, description, extra_columns=()):
+    """Build the loaders' Bunch from a list of per-file dicts.
+
+    Each record has ``filename``, ``target``, ``group``, ``speaker``, ``gender`` and the
+    keys named in ``extra_columns``.
+    """
+    if not records:
+        raise ValueError(f"no {corpus} clips are left after selecting the labels")
+    columns = ("filename", "target", "group", "speaker", "gender", *extra_columns)
+    arrays = {name: np.asarray([record[name] for record in records]) for name in columns}
+    bunch = Bunch(
+        filenames=arrays["filename"],
+        target=arrays["target"],
+        target_names=np.unique(arrays["target"]),
+        groups=arrays["group"],
+        speakers=arrays["speaker"],
+        gender=arrays["gender"],
+        corpus=np.full(len(records), corpus),
+        DESCR=description,
+    )
+    for name in extra_columns:
+        bunch[name] = arrays[name]
+    try:
+        import pandas as pd
+    except ImportError:
+        return bunch
+    frame = pd.DataFrame({name: arrays[name] for name in columns})
+    frame["corpus"] = corpus
+    bunch.frame = frame
+    return bunch

@@ -1,0 +1,94 @@
+"""EmoDB: the Berlin Database of Emotional Speech."""
+
+import re
+
+from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error
+
+__all__ = ["load_emodb"]
+
+_NAME = re.compile(r"^(\d{2})([ab]\d{2})([WLEAFTN])([a-z])$")
+_EMOTIONS = {
+    "W": "anger",
+    "L": "boredom",
+    "E": "disgust",
+    "A": "fear",
+    "F": "happiness",
+    "T": "sadness",
+    "N": "neutral",
+}
+_EMOTION4 = {"W": "ang", "F": "hap", "N": "neu", "T": "sad"}
+_MALE_SPEAKERS = {"03", "10", "11", "12", "15"}
+
+_DESCR = """EmoDB (Burkhardt et al., 2005): ten German actors, ten sentences, seven
+emotions. Names ``03a01Fa`` (speaker, text, emotion letter, version). Groups are speakers.
+Free for research use."""
+
+
+def load_emodb(root, *, labels="emotion4"):
+    """Load the EmoDB files found below ``root``.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        A folder holding EmoDB's ``wav/03a01Fa.wav`` files (or the same names as .flac,
+        in any subfolder).
+    labels : {"emotion4", "all"}, default="emotion4"
+        ``"emotion4"`` keeps anger (W), happiness (F), neutral (N) and sadness (T) as
+        ``ang``, ``hap``, ``neu``, ``sad``; ``"all"`` keeps the seven emotions under
+        readable names (``anger``, ``boredom``, ``disgust``, ...).
+
+    Returns
+    -------
+    data : Bunch
+        ``filenames``, ``target``, ``target_names``, ``groups`` (speaker), ``speakers``,
+        ``gender``, ``corpus``, ``text``, ``DESCR``, and ``frame`` when pandas is installed.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` is missing or holds no EmoDB audio.
+    ValueError
+        If an audio file below ``root`` does not follow EmoDB naming (the message names
+        it), or ``labels`` is unknown.
+
+    Examples
+    --------
+    >>> import os, pytest
+    >>> root = "../shared/data/emodb"
+    >>> if not os.path.isdir(root):
+    ...     pytest.skip("shared EmoDB is absent")
+    >>> data = load_emodb(root)
+    >>> len(data.filenames), len(set(data.groups))
+    (339, 10)
+    """
+    check_labels(labels)
+    root = check_root(root, "EmoDB")
+    paths = find_audio(root)
+    if not paths:
+        raise no_files_error("EmoDB", root, "wav/03a01Fa.wav")
+    records = []
+    for path in paths:
+        match = _NAME.match(path.stem)
+        if match is None:
+            raise ValueError(
+                f"not an EmoDB file name: {path} (expected SSTTTEV.wav such as 03a01Fa.wav: "
+                "speaker, text, emotion letter W/L/E/A/F/T/N, version)"
+            )
+        speaker, text, emotion, _ = match.groups()
+        if labels == "emotion4":
+            if emotion not in _EMOTION4:
+                continue
+            target = _EMOTION4[emotion]
+        else:
+            target = _EMOTIONS[emotion]
+        records.append(
+            {
+                "filename": str(path),
+                "target": target,
+                "group": speaker,
+                "speaker": speaker,
+                "gender": "M" if speaker in _MALE_SPEAKERS else "F",
+                "text": text,
+            }
+        )
+    return make_bunch(records, corpus="emodb", description=_DESCR, extra_columns=("text",))

@@ -1,0 +1,103 @@
+"""RAVDESS: the Ryerson Audio-Visual Database of Emotional Speech and Song."""
+
+import re
+
+from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error
+
+__all__ = ["load_ravdess"]
+
+_NAME = re.compile(r"^(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})$")
+_EMOTIONS = {
+    "01": "neutral",
+    "02": "calm",
+    "03": "happiness",
+    "04": "sadness",
+    "05": "anger",
+    "06": "fear",
+    "07": "disgust",
+    "08": "surprise",
+}
+_EMOTION4 = {"01": "neu", "03": "hap", "04": "sad", "05": "ang"}
+_INTENSITY = {"01": "normal", "02": "strong"}
+
+_DESCR = """RAVDESS speech (Livingstone & Russo, 2018), audio-only speech files.
+
+Names ``03-01-EE-II-SS-RR-AA`` (modality, vocal channel, emotion, intensity, statement,
+repetition, actor). Groups are actors; odd actors are male, even female. Song files
+(vocal channel 02) and video files are not loaded. License: CC BY-NC-SA 4.0."""
+
+
+def load_ravdess(root, *, labels="emotion4"):
+    """Load the RAVDESS speech files found below ``root``.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        A folder holding the official ``Actor_XX/03-01-EE-II-SS-RR-AA.wav`` layout (or the
+        same names as .flac, in any subfolders).
+    labels : {"emotion4", "all"}, default="emotion4"
+        ``"emotion4"`` keeps anger, happiness, neutral and sadness as ``ang``, ``hap``,
+        ``neu``, ``sad`` and drops the rest; ``"all"`` keeps all eight emotions under
+        readable names (``neutral``, ``calm``, ``happiness``, ...).
+
+    Returns
+    -------
+    data : Bunch
+        ``filenames``, ``target``, ``target_names``, ``groups`` (actor), ``speakers``
+        (actor), ``gender`` (``"F"``/``"M"``), ``corpus``, ``intensity``, ``statement``,
+        ``DESCR``, and ``frame`` (a DataFrame) when pandas is installed.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` is missing or holds no RAVDESS audio.
+    ValueError
+        If an audio file below ``root`` does not follow RAVDESS naming (the message
+        names it), or ``labels`` is unknown.
+
+    Examples
+    --------
+    >>> import os, pytest
+    >>> root = "../shared/data/ravdess"
+    >>> if not os.path.isdir(root):
+    ...     pytest.skip("shared RAVDESS is absent")
+    >>> data = load_ravdess(root)
+    >>> len(data.filenames), data.target_names.tolist()
+    (336, ['ang', 'hap', 'neu', 'sad'])
+    """
+    check_labels(labels)
+    root = check_root(root, "RAVDESS")
+    paths = find_audio(root)
+    if not paths:
+        raise no_files_error("RAVDESS", root, "Actor_01/03-01-05-01-01-01-01.wav")
+    records = []
+    for path in paths:
+        match = _NAME.match(path.stem)
+        if match is None or match.group(3) not in _EMOTIONS:
+            raise ValueError(
+                f"not a RAVDESS file name: {path} (expected MM-VV-EE-II-SS-RR-AA.wav with "
+                "emotion EE in 01-08)"
+            )
+        modality, channel, emotion, intensity, statement, _, actor = match.groups()
+        if modality != "03" or channel != "01":
+            continue
+        if labels == "emotion4":
+            if emotion not in _EMOTION4:
+                continue
+            target = _EMOTION4[emotion]
+        else:
+            target = _EMOTIONS[emotion]
+        records.append(
+            {
+                "filename": str(path),
+                "target": target,
+                "group": actor,
+                "speaker": actor,
+                "gender": "M" if int(actor) % 2 else "F",
+                "intensity": _INTENSITY.get(intensity, intensity),
+                "statement": statement,
+            }
+        )
+    return make_bunch(
+        records, corpus="ravdess", description=_DESCR, extra_columns=("intensity", "statement")
+    )
