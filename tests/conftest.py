@@ -60,3 +60,35 @@ def write_audio(path, samples, sample_rate=SAMPLE_RATE, subtype=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(path, samples, sample_rate, subtype=subtype)
     return path
+
+
+def tiny_hubert_config(**overrides):
+    """A small HuBERT with DistilHuBERT's layout (fast to build and run)."""
+    from skser.embedding import distilhubert_config
+
+    values = dict(
+        hidden_size=32,
+        num_attention_heads=4,
+        intermediate_size=64,
+        conv_dim=(32,) * 7,
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=4,
+    )
+    values.update(overrides)
+    return distilhubert_config(**values)
+
+
+def save_tiny_hubert(folder, seed=0, **overrides):
+    """Write a random tiny HuBERT to ``folder`` (safetensors) and return the folder."""
+    import torch
+    from transformers import HubertModel
+
+    torch.manual_seed(seed)
+    HubertModel(tiny_hubert_config(**overrides)).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_hubert(tmp_path_factory):
+    """A folder holding a random tiny HuBERT, loaded by path like a downloaded model."""
+    return save_tiny_hubert(tmp_path_factory.mktemp("tiny-hubert"))

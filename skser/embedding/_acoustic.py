@@ -1,0 +1,114 @@
+"""AcousticEmbedder: prosodic and spectral statistics, with no pretrained weights."""
+
+import hashlib
+from numbers import Integral, Real
+
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._acoustic_module import AcousticFeatures, acoustic_feature_names
+from ._base import ClipEmbedder, memory_constraint
+
+__all__ = ["AcousticEmbedder"]
+
+
+class AcousticEmbedder(ClipEmbedder):
+    """Embed clips as prosodic and spectral statistics: nothing to download.
+
+    The weight-free embedder skser uses by default until it is pointed at DistilHuBERT
+    weights. It computes, over each clip's true length, statistics of loudness (level,
+    spread, percentiles, slope, flux, pauses), pitch (f0 level, spread and slope in
+    semitones, jitter, voiced fraction, harmonics-to-noise ratio, shimmer), MFCCs 1-12 with
+    deltas, 40 log-mel bands, spectral slope, alpha ratio, Hammarberg index, centroid and
+    flux, and the duration: 145 named features (see ``get_feature_names_out``), in the
+    spirit of eGeMAPS. The computation is one torch module (:class:`AcousticFeatures`) of
+    convolutions and matrix products, so it runs fast on one core and exports to ONNX.
+
+    Parameters
+    ----------
+    n_mels : int >= 8, default=40
+        Mel bands of the log-mel statistics and the MFCCs.
+    f0_min : float > 0, default=60.0
+        Lowest pitch searched, in Hz.
+    f0_max : float > 0, default=500.0
+        Highest pitch searched, in Hz.
+    batch_size : int >= 1, default=32
+        Clips per forward pass (batched with clips of similar lengths).
+    device : str, default="cpu"
+        Torch device.
+    memory : None, str, os.PathLike or joblib.Memory, default=None
+        A folder in which each clip's features are stored, keyed by its samples and the
+        options; repeated transforms of the same clips are then read back.
+    short_clips : {"error", "pad"}, default="error"
+        What to do with clips shorter than 640 samples (40 ms, one pitch window): raise a
+        ValueError naming them, or pad them with zeros to 640 samples.
+    verbose : bool, default=False
+        Show a progress bar.
+
+    Attributes
+    ----------
+    module_ : AcousticFeatures
+        The torch module computing the features.
+    feature_names_out_ : np.ndarray of str
+        The 145 feature names.
+    fingerprint_ : str
+        A hash of the options (the cache namespace).
+    n_features_in_ : int
+        Width of the batch seen in ``fit`` (informative, not enforced).
+
+    Examples
+    --------
+    >>> from skser.datasets import make_emotional_speech
+    >>> X, y, groups = make_emotional_speech(n_speakers=2, n_clips_per_class=1, random_state=0)
+    >>> embedder = AcousticEmbedder().fit(X)
+    >>> features = embedder.transform(X)
+    >>> features.shape, features.dtype
+    ((8, 145), dtype('float32'))
+    >>> embedder.get_feature_names_out()[:3].tolist()
+    ['loudness_mean', 'loudness_std', 'loudness_p10']
+    """
+
+    min_samples = AcousticFeatures.min_samples
+
+    _parameter_constraints: dict = {
+        "n_mels": [Interval(Integral, 8, 128, closed="both")],
+        "f0_min": [Interval(Real, 0, None, closed="neither")],
+        "f0_max": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "memory": memory_constraint(),
+        "short_clips": [StrOptions({"error", "pad"})],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_mels=40,
+        f0_min=60.0,
+        f0_max=500.0,
+        batch_size=32,
+        device="cpu",
+        memory=None,
+        short_clips="error",
+        verbose=False,
+    ):
+        self.n_mels = n_mels
+        self.f0_min = f0_min
+        self.f0_max = f0_max
+        self.batch_size = batch_size
+        self.device = device
+        self.memory = memory
+        self.short_clips = short_clips
+        self.verbose = verbose
+
+    def _build(self):
+        if not 20 <= self.f0_min < self.f0_max <= 2000:
+            raise ValueError(
+                f"need 20 <= f0_min < f0_max <= 2000 Hz, got f0_min={self.f0_min}, "
+                f"f0_max={self.f0_max}"
+            )
+        module = AcousticFeatures(n_mels=self.n_mels, f0_min=self.f0_min, f0_max=self.f0_max)
+        options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max), 1)
+        fingerprint = hashlib.blake2b(repr(options).encode(), digest_size=16).hexdigest()
+        return module, acoustic_feature_names(n_mels=self.n_mels), fingerprint

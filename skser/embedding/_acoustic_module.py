@@ -1,0 +1,305 @@
+"""Prosodic and spectral statistics of a clip, as one exportable torch module."""
+
+import math
+
+import numpy as np
+import scipy.fft
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._torch_ops import conv_output_lengths, frame_mask, masked_mean_std
+
+__all__ = ["AcousticFeatures", "acoustic_feature_names"]
+
+SAMPLE_RATE = 16000
+# 16 kHz analysis: 25 ms Hann windows every 10 ms, 512-point DFT.
+WINDOW, HOP, N_FFT = 400, 160, 512
+# Pitch analysis: 40 ms Hann windows every 10 ms, a 1024-point DFT of which only the bins
+# below 4 kHz are computed (a band limit built into the kernel, no resampling).
+PITCH_WINDOW, PITCH_N_FFT, PITCH_BINS = 640, 1024, 257
+OCTAVE_COST = 0.01
+LOG_FLOOR = 1e-10
+
+_LOUDNESS = ["mean", "std", "p10", "p50", "p90", "range", "slope", "flux", "pause_fraction"]
+_PITCH = [
+    "f0_mean", "f0_std", "f0_slope", "f0_jitter", "voiced_fraction", "hnr_mean",
+    "voicing_mean", "voicing_std", "shimmer",
+]
+_SPECTRAL = ["slope", "alpha_ratio", "hammarberg", "centroid", "flux"]
+
+
+def acoustic_feature_names(n_mels=40, n_mfcc=12):
+    """Names of the features :class:`AcousticFeatures` returns, in order.
+
+    Examples
+    --------
+    >>> names = acoustic_feature_names()
+    >>> len(names), names[0], names[9]
+    (145, 'loudness_mean', 'pitch_f0_mean')
+    """
+    names = [f"loudness_{name}" for name in _LOUDNESS]
+    names += [f"pitch_{name}" for name in _PITCH]
+    names += [f"mfcc{i}_mean" for i in range(1, n_mfcc + 1)]
+    names += [f"mfcc{i}_std" for i in range(1, n_mfcc + 1)]
+    names += [f"mfcc{i}_delta_std" for i in range(1, n_mfcc + 1)]
+    names += [f"logmel{i}_mean" for i in range(n_mels)]
+    names += [f"logmel{i}_std" for i in range(n_mels)]
+    for name in _SPECTRAL:
+        names += [f"spectral_{name}_mean", f"spectral_{name}_std"]
+    names.append("duration")
+    return names
+
+
+def _dft_kernel(window_length, n_fft, n_bins=None):
+    """Windowed DFT basis as a conv1d kernel ``(2 * n_bins, 1, window_length)``.
+
+    ``n_bins`` defaults to the one-sided spectrum, ``n_fft // 2 + 1``.
+    """
+    n = np.arange(window_length)
+    k = np.arange(n_fft // 2 + 1 if n_bins is None else n_bins)[:, None]
+    window = np.hanning(window_length + 1)[:-1]  # periodic Hann
+    angle = 2 * np.pi * k * n / n_fft
+    kernel = np.concatenate([np.cos(angle), -np.sin(angle)]) * window
+    return torch.tensor(kernel[:, None, :], dtype=torch.float32), window
+
+
+def _bin_weights(n_fft):
+    """Weights that turn a one-sided power spectrum into a full-spectrum sum."""
+    weights = np.full(n_fft // 2 + 1, 2.0)
+    weights[[0, -1]] = 1.0
+    return weights
+
+
+def _masked_quantiles(values, mask, quantiles):
+    """Quantiles over the frames where ``mask`` is 1, by sorting (index rounding)."""
+    count = mask.sum(dim=1).long()
+    ordered = torch.sort(torch.where(mask > 0, values, torch.full_like(values, 1e9)), dim=1)[0]
+    out = []
+    for q in quantiles:
+        index = torch.round(q * (count - 1).clamp(min=0).float()).long()
+        out.append(torch.gather(ordered, 1, index[:, None])[:, 0])
+    return out
+
+
+def _masked_max(values, mask, keepdim=False):
+    return torch.where(mask > 0, values, torch.full_like(values, -1e9)).amax(dim=1, keepdim=keepdim)
+
+
+def _frame_times(values):
+    """Start time in seconds of each frame along axis 1 (10 ms hop)."""
+    return torch.arange(values.shape[1], device=values.device)[None, :] * (HOP / SAMPLE_RATE)
+
+
+def _weighted_slope(values, weights, times):
+    """Slope of a weighted least-squares line through ``values`` over ``times``."""
+    total = weights.sum(dim=1, keepdim=True).clamp(min=1e-6)
+    t_mean = (weights * times).sum(dim=1, keepdim=True) / total
+    v_mean = (weights * values).sum(dim=1, keepdim=True) / total
+    covariance = (weights * (times - t_mean) * (values - v_mean)).sum(dim=1)
+    variance = (weights * (times - t_mean) ** 2).sum(dim=1).clamp(min=1e-6)
+    return covariance / variance
+
+
+def _pairwise_change(values, weights):
+    """Mean absolute frame-to-frame change, weighted by both frames' weights."""
+    pair = weights[:, 1:] * weights[:, :-1]
+    change = (values[:, 1:] - values[:, :-1]).abs()
+    return (pair * change).sum(dim=1) / pair.sum(dim=1).clamp(min=1e-6)
+
+
+class AcousticFeatures(nn.Module):
+    """Prosodic and spectral statistics of each clip of a padded batch (no weights).
+
+    Frame descriptors, computed on each clip's true frames only:
+
+    - *loudness*: frame power in dB (25 ms Hann windows, 10 ms hop);
+    - *pitch*: f0 from the normalised autocorrelation of 40 ms windows band-limited to
+      0-4 kHz (lags for
+      ``f0_min``-``f0_max`` Hz, window-corrected, a 0.01 octave cost, parabolic
+      interpolation), in semitones re 27.5 Hz; the peak correlation is the voicing
+      strength; frames are weighted as voiced by a piecewise-linear function of voicing
+      strength and level (no hard threshold, so the features change smoothly);
+    - *spectrum*: log-mel energies (dB), MFCCs 1-12 and their deltas, spectral slope
+      across mel bands, alpha ratio (50-1000 Hz vs 1-5 kHz), Hammarberg index (peak
+      0-2 kHz vs 2-5 kHz), centroid (kHz), flux (mean absolute log-mel change).
+
+    Statistics: mean and standard deviation of each; for loudness also 10/50/90th
+    percentiles, their range, the slope over time, the mean frame-to-frame change and the
+    share of frames 30 dB or more below the loudest ("pause fraction"); for pitch the
+    voiced-weighted mean, spread and slope of f0, jitter (mean absolute f0 change between
+    voiced frames, semitones), voiced fraction, mean harmonics-to-noise ratio, voicing
+    strength, and shimmer (mean absolute level change between voiced frames, dB); and the
+    speech duration in seconds. See :func:`acoustic_feature_names`.
+
+    Everything is convolution, matrix product and elementwise work, so the module exports
+    to ONNX as it is.
+
+    Parameters
+    ----------
+    n_mels : int, default=40
+        Mel bands (20 Hz to 8 kHz).
+    n_mfcc : int, default=12
+        MFCCs after the zeroth.
+    f0_min, f0_max : float, default=60.0, 500.0
+        The pitch search range, in Hz.
+    """
+
+    min_samples = 640  # one 40 ms pitch window
+
+    def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0):
+        super().__init__()
+        import librosa
+
+        kernel, window = _dft_kernel(WINDOW, N_FFT)
+        self._constant("stft_kernel", kernel)
+        self._constant("bin_weights", _bin_weights(N_FFT))
+        self.power_norm = float(N_FFT * np.sum(window**2))
+        mel = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=n_mels, fmin=20.0)
+        self._constant("mel_basis", mel.T)
+        # Orthonormal DCT-II rows 1..n_mfcc (c0 dropped: loudness covers it).
+        dct = scipy.fft.dct(np.eye(n_mels), type=2, norm="ortho", axis=0)[1 : n_mfcc + 1].T
+        self._constant("dct_basis", dct)
+        centred = np.arange(n_mels) - (n_mels - 1) / 2
+        self._constant("slope_basis", centred / np.sum(centred**2))
+        frequencies = np.arange(N_FFT // 2 + 1) * SAMPLE_RATE / N_FFT
+        bands = {
+            "alpha_low": (50, 1000), "alpha_high": (1000, 5000),
+            "hammarberg_low": (0, 2000), "hammarberg_high": (2000, 5000),
+        }
+        for name, (low, high) in bands.items():
+            inside = (frequencies >= low) & (frequencies < high)
+            self._constant(name, inside)
+        self._constant("frequencies_khz", frequencies / 1000)
+
+        pitch_kernel, pitch_window = _dft_kernel(PITCH_WINDOW, PITCH_N_FFT, PITCH_BINS)
+        self._constant("pitch_kernel", pitch_kernel)
+        self.pitch_power_norm = float(PITCH_N_FFT * np.sum(pitch_window**2))
+        lags = np.arange(math.floor(SAMPLE_RATE / f0_max), math.ceil(SAMPLE_RATE / f0_min) + 1)
+        if lags[-1] + PITCH_WINDOW > PITCH_N_FFT:
+            raise ValueError(f"f0_min={f0_min} Hz needs lags the pitch DFT cannot hold")
+        # Autocorrelation of the band-limited signal from its power spectrum: every bin
+        # below 4 kHz stands for itself and its mirror image.
+        weights = np.full(PITCH_BINS, 2.0)
+        weights[0] = 1.0
+        k = np.arange(PITCH_BINS)[:, None]
+        cosines = weights[:, None] * np.cos(2 * np.pi * k * lags / PITCH_N_FFT) / PITCH_N_FFT
+        self._constant("lag_basis", cosines)
+        self._constant("pitch_bin_weights", weights / PITCH_N_FFT)
+        window_correlation = np.array(
+            [np.sum(pitch_window[: PITCH_WINDOW - lag] * pitch_window[lag:]) for lag in lags]
+        ) / np.sum(pitch_window**2)
+        self._constant("window_correlation", window_correlation)
+        octave_bonus = -OCTAVE_COST * np.log2(f0_min * lags / SAMPLE_RATE)
+        self._constant("octave_bonus", octave_bonus)
+        self._constant("lags", lags)
+        self.n_lags = len(lags)
+
+    def _constant(self, name, values):
+        self.register_buffer(name, torch.as_tensor(np.asarray(values), dtype=torch.float32))
+
+    @staticmethod
+    def _power(waveforms, kernel, hop):
+        spectrum = F.conv1d(waveforms[:, None, :], kernel, stride=hop)
+        half = kernel.shape[0] // 2
+        return (spectrum[:, :half] ** 2 + spectrum[:, half:] ** 2).transpose(1, 2)
+
+    def _loudness_features(self, loudness, mask):
+        mean, std = masked_mean_std(loudness, mask, dim=1)
+        p10, p50, p90 = _masked_quantiles(loudness, mask, (0.1, 0.5, 0.9))
+        slope = _weighted_slope(loudness, mask, _frame_times(loudness))
+        flux = _pairwise_change(loudness, mask)
+        peak = _masked_max(loudness, mask, keepdim=True)
+        quiet = ((peak - 30.0 - loudness) / 5.0 + 0.5).clamp(0.0, 1.0)
+        pause = (quiet * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
+        return [mean, std, p10, p50, p90, p90 - p10, slope, flux, pause]
+
+    def _pitch_features(self, waveforms, lengths):
+        power = self._power(waveforms, self.pitch_kernel, HOP)
+        mask = frame_mask(conv_output_lengths(lengths, PITCH_WINDOW, HOP), power.shape[1])
+        energy = power @ self.pitch_bin_weights
+        correlation = (power @ self.lag_basis) / energy[..., None].clamp(min=LOG_FLOOR)
+        # Window-corrected (Boersma); may exceed 1 slightly near the period, so the peak
+        # is searched and interpolated unclamped and only the strength is clipped.
+        correlation = correlation / self.window_correlation
+        best = torch.argmax(correlation + self.octave_bonus, dim=2, keepdim=True)
+        left = torch.gather(correlation, 2, (best - 1).clamp(min=0))
+        peak = torch.gather(correlation, 2, best)
+        right = torch.gather(correlation, 2, (best + 1).clamp(max=self.n_lags - 1))
+        curvature = left - 2 * peak + right
+        safe = torch.where(curvature.abs() > 1e-6, curvature, torch.full_like(curvature, -1e-6))
+        shift = (0.5 * (left - right) / safe).clamp(-0.5, 0.5)
+        lag = torch.gather(self.lags.expand_as(correlation), 2, best) + shift
+        semitones = (12 * torch.log2(SAMPLE_RATE / lag / 27.5))[..., 0]
+        strength = peak[..., 0].clamp(0.0, 1.0)
+
+        level = 10 * torch.log10(energy * PITCH_N_FFT / self.pitch_power_norm + LOG_FLOOR)
+        loudest = _masked_max(level, mask, keepdim=True)
+        audible = ((level - loudest + 35.0) / 10.0).clamp(0.0, 1.0)
+        voiced = ((strength - 0.45) / 0.25).clamp(0.0, 1.0) * audible * mask
+
+        f0_mean, f0_std = masked_mean_std(semitones, voiced, dim=1)
+        f0_slope = _weighted_slope(semitones, voiced, _frame_times(semitones))
+        jitter = _pairwise_change(semitones, voiced)
+        voiced_fraction = voiced.sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
+        clipped = strength.clamp(0.01, 0.99)
+        hnr = 10 * torch.log10(clipped / (1 - clipped))
+        hnr_mean, _ = masked_mean_std(hnr, voiced, dim=1)
+        voicing_mean, voicing_std = masked_mean_std(strength, mask, dim=1)
+        shimmer = _pairwise_change(level, voiced)
+        return [
+            f0_mean, f0_std, f0_slope, jitter, voiced_fraction, hnr_mean,
+            voicing_mean, voicing_std, shimmer,
+        ]
+
+    def _spectral_features(self, power, mask):
+        power_db = 10 * torch.log10(power + LOG_FLOOR)
+        log_mel = 10 * torch.log10(power @ self.mel_basis + LOG_FLOOR)
+        mfcc = log_mel @ self.dct_basis
+        delta_mask = mask[:, 2:] * mask[:, :-2]
+        delta = (mfcc[:, 2:] - mfcc[:, :-2]) / 2
+        mfcc_mean, mfcc_std = masked_mean_std(mfcc, mask[..., None], dim=1)
+        _, delta_std = masked_mean_std(delta, delta_mask[..., None], dim=1)
+        mel_mean, mel_std = masked_mean_std(log_mel, mask[..., None], dim=1)
+
+        def band(weights):
+            return 10 * torch.log10(power @ weights + LOG_FLOOR)
+
+        def band_peak(weights):
+            return (power_db + (weights - 1) * 1e4).amax(dim=2)
+
+        frames = {
+            "slope": log_mel @ self.slope_basis,
+            "alpha_ratio": band(self.alpha_low) - band(self.alpha_high),
+            "hammarberg": band_peak(self.hammarberg_low) - band_peak(self.hammarberg_high),
+            "centroid": (power @ self.frequencies_khz) / (power.sum(dim=2) + LOG_FLOOR),
+        }
+        stats = []
+        for values in frames.values():
+            stats.extend(masked_mean_std(values, mask, dim=1))
+        flux = (log_mel[:, 1:] - log_mel[:, :-1]).abs().mean(dim=2)
+        stats.extend(masked_mean_std(flux, mask[:, 1:] * mask[:, :-1], dim=1))
+        vectors = [mfcc_mean, mfcc_std, delta_std, mel_mean, mel_std]
+        return vectors, stats
+
+    def forward(self, waveforms, lengths):
+        """Features ``(n_clips, 145)`` of a padded batch.
+
+        Parameters
+        ----------
+        waveforms : torch.Tensor [shape=(n_clips, n_samples), dtype=float32]
+            At least 640 samples wide.
+        lengths : torch.Tensor [shape=(n_clips,), dtype=int64]
+            True lengths, each at least 640 samples.
+        """
+        power = self._power(waveforms, self.stft_kernel, HOP)
+        mask = frame_mask(conv_output_lengths(lengths, WINDOW, HOP), power.shape[1])
+        loudness = 10 * torch.log10(power @ self.bin_weights / self.power_norm + LOG_FLOOR)
+        scalars = self._loudness_features(loudness, mask)
+        scalars += self._pitch_features(waveforms, lengths)
+        vectors, spectral = self._spectral_features(power, mask)
+        duration = lengths.to(torch.float32) / SAMPLE_RATE
+        return torch.cat(
+            [torch.stack(scalars, dim=1), *vectors, torch.stack([*spectral, duration], dim=1)],
+            dim=1,
+        )

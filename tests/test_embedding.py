@@ -1,0 +1,312 @@
+import logging
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
+from transformers import HubertModel, Wav2Vec2Config, Wav2Vec2Model
+
+from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder, distilhubert_config
+from skser.io import as_batch
+
+from .conftest import save_tiny_hubert, tone
+
+SR = 16000
+
+
+@pytest.fixture
+def speechlike():
+    rng = np.random.default_rng(0)
+    out = []
+    for seconds in (0.3, 1.1, 0.7, 0.5):
+        n = int(seconds * SR)
+        t = np.arange(n) / SR
+        f0 = 120 + 40 * np.sin(2 * np.pi * 1.5 * t)
+        phase = 2 * np.pi * np.cumsum(f0) / SR
+        voiced = sum(np.sin(h * phase) / h for h in range(1, 12))
+        envelope = np.abs(np.sin(2 * np.pi * 3 * t)) + 0.05
+        out.append((0.2 * voiced * envelope + 0.01 * rng.standard_normal(n)).astype(np.float32))
+    return out
+
+
+def _embedders(tiny_hubert):
+    return [
+        AcousticEmbedder(),
+        DistilHuBERTEmbedder(model=tiny_hubert, pooling="mean+std", layer="all", batch_size=3),
+    ]
+
+
+# -- behaviour shared by both embedders ------------------------------------------------
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["acoustic", "distilhubert"])
+def test_appended_zeros_do_not_change_an_embedding(which, tiny_hubert, speechlike):
+    embedder = _embedders(tiny_hubert)[which].fit(speechlike)
+    X = as_batch(speechlike)
+    padded = np.pad(X, ((0, 0), (0, 3 * SR)))
+    np.testing.assert_allclose(embedder.transform(X), embedder.transform(padded), atol=1e-5)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["acoustic", "distilhubert"])
+def test_an_embedding_does_not_depend_on_its_batch(which, tiny_hubert, speechlike):
+    embedder = _embedders(tiny_hubert)[which].fit(speechlike)
+    together = embedder.transform(speechlike)
+    alone = np.stack([embedder.transform([clip])[0] for clip in speechlike])
+    np.testing.assert_allclose(together, alone, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["acoustic", "distilhubert"])
+def test_short_clips_are_named_or_padded(which, tiny_hubert, speechlike):
+    embedder = _embedders(tiny_hubert)[which]
+    clips = [*speechlike, speechlike[0][:200]]
+    with pytest.raises(ValueError, match=r"clip 4 has 200 .*short_clips='pad'"):
+        clone(embedder).fit(clips)
+    padded = clone(embedder).set_params(short_clips="pad").fit(clips).transform(clips)
+    assert np.isfinite(padded).all()
+    silent = clone(embedder).set_params(short_clips="pad").fit(clips).transform(
+        [np.zeros(1000, np.float32)]
+    )
+    assert np.isfinite(silent).all()
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["acoustic", "distilhubert"])
+def test_nan_names_the_clip(which, tiny_hubert, speechlike):
+    embedder = _embedders(tiny_hubert)[which].fit(speechlike)
+    X = as_batch(speechlike)
+    X[2, 10] = np.inf
+    with pytest.raises(ValueError, match="clip 2 contains NaN or inf"):
+        embedder.transform(X)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["acoustic", "distilhubert"])
+def test_pickled_embedder_gives_the_same_embeddings(which, tiny_hubert, speechlike):
+    embedder = _embedders(tiny_hubert)[which].fit(speechlike)
+    restored = pickle.loads(pickle.dumps(embedder))
+    np.testing.assert_array_equal(embedder.transform(speechlike), restored.transform(speechlike))
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["acoustic", "distilhubert"])
+def test_memory_embeds_each_clip_once(which, tiny_hubert, speechlike, tmp_path, caplog):
+    embedder = _embedders(tiny_hubert)[which].set_params(memory=tmp_path).fit(speechlike)
+    caplog.set_level(logging.DEBUG, logger="skser.embedding")
+    first = embedder.transform(speechlike[:3])
+    second = embedder.transform(speechlike)
+    counts = [r.args[1] for r in caplog.records if "embedding" in r.getMessage()]
+    assert counts == [3, 1]
+    np.testing.assert_allclose(second[:3], first, atol=1e-6)
+    fresh = clone(embedder).set_params(memory=None).fit(speechlike).transform(speechlike)
+    np.testing.assert_allclose(second, fresh, atol=1e-5)
+
+
+def test_a_second_fold_reuses_embeddings(tiny_hubert, tmp_path, caplog):
+    """Cross-validation with a memory runs the encoder once per clip across all folds."""
+    rng = np.random.default_rng(0)
+    X = as_batch([rng.uniform(-0.3, 0.3, rng.integers(2000, 6000)) for _ in range(12)])
+    y = np.tile(["a", "b"], 6)
+    groups = np.repeat([0, 1, 2], 4)
+    pipe = make_pipeline(
+        DistilHuBERTEmbedder(model=tiny_hubert, memory=tmp_path), LogisticRegression()
+    )
+    caplog.set_level(logging.DEBUG, logger="skser.embedding")
+    cross_val_score(pipe, X, y, groups=groups, cv=GroupKFold(n_splits=3))
+    computed = sum(r.args[1] for r in caplog.records if "embedding" in r.getMessage())
+    assert computed == len(X)
+
+
+def test_pipeline_memory_works_with_an_embedder(tiny_hubert, speechlike, tmp_path):
+    y = ["a", "b", "a", "b"]
+    steps = [("embed", DistilHuBERTEmbedder(model=tiny_hubert)), ("clf", LogisticRegression())]
+    memory = joblib.Memory(tmp_path, verbose=0)
+    cached = Pipeline(steps, memory=memory).fit(speechlike, y)
+    again = Pipeline(steps, memory=memory).fit(speechlike, y)
+    plain = Pipeline(steps).fit(speechlike, y)
+    assert any(tmp_path.rglob("output.pkl"))
+    np.testing.assert_allclose(cached.predict_proba(speechlike), plain.predict_proba(speechlike))
+    np.testing.assert_allclose(again.predict_proba(speechlike), plain.predict_proba(speechlike))
+    assert joblib.hash(DistilHuBERTEmbedder(model=tiny_hubert)) == joblib.hash(
+        DistilHuBERTEmbedder(model=tiny_hubert)
+    )
+
+
+# -- DistilHuBERTEmbedder --------------------------------------------------------------
+
+
+def test_distilhubert_config_is_the_published_architecture():
+    config = distilhubert_config()
+    model = HubertModel(config)
+    assert sum(p.numel() for p in model.parameters()) == 23_491_968
+    shape = (config.num_hidden_layers, config.hidden_size, config.num_attention_heads)
+    assert shape == (2, 768, 12)
+    assert config.intermediate_size == 3072 and config.feat_extract_norm == "group"
+
+
+@pytest.mark.parametrize("layer", [0, 1, 2, -1, "all"])
+def test_embeddings_match_hubert_hidden_states(layer, tiny_hubert, speechlike):
+    embedder = DistilHuBERTEmbedder(model=tiny_hubert, layer=layer, pooling="mean+std")
+    embedder.fit(speechlike)
+    reference = HubertModel.from_pretrained(tiny_hubert).eval()
+    states = [0, 1, 2] if layer == "all" else [layer % 3]
+    for index, clip in enumerate(speechlike):
+        with torch.no_grad():
+            hidden = reference(torch.from_numpy(clip)[None], output_hidden_states=True)
+        expected = np.concatenate(
+            [
+                np.concatenate([h[0].mean(0).numpy(), h[0].std(0, unbiased=False).numpy()])
+                for h in (hidden.hidden_states[s] for s in states)
+            ]
+        )
+        np.testing.assert_allclose(
+            embedder.transform([clip])[0], expected, atol=2e-5, err_msg=f"clip {index}"
+        )
+
+
+def test_feature_names_follow_layers_and_pooling(tiny_hubert, speechlike):
+    embedder = DistilHuBERTEmbedder(model=tiny_hubert, layer="all", pooling="mean+std")
+    names = embedder.fit(speechlike).get_feature_names_out()
+    assert len(names) == 3 * 2 * 32 == embedder.transform(speechlike).shape[1]
+    assert names[0] == "layer0_mean0" and names[32] == "layer0_std0" and names[-1] == "layer2_std31"
+
+
+def test_layer_out_of_range_is_named(tiny_hubert, speechlike):
+    with pytest.raises(ValueError, match="layer=3 is out of range: this encoder has 3 hidden"):
+        DistilHuBERTEmbedder(model=tiny_hubert, layer=3).fit(speechlike)
+
+
+def test_bad_parameters_are_named(tiny_hubert, speechlike):
+    with pytest.raises(InvalidParameterError, match="pooling"):
+        DistilHuBERTEmbedder(model=tiny_hubert, pooling="max").fit(speechlike)
+
+
+def test_unfitted_embedder_refuses_to_transform(speechlike):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        DistilHuBERTEmbedder().transform(speechlike)
+
+
+def test_missing_weights_explain_how_to_get_them(tmp_path, speechlike, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hub-cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    embedder = DistilHuBERTEmbedder(local_files_only=True)
+    with pytest.raises(OSError, match="(?s)ntu-spml/distilhubert.*Hugging Face Hub.*model="):
+        embedder.fit(speechlike)
+    with pytest.raises(OSError, match="no-such-folder"):
+        DistilHuBERTEmbedder(model=str(tmp_path / "no-such-folder")).fit(speechlike)
+
+
+def test_a_non_hubert_model_is_refused(tmp_path, speechlike):
+    config = Wav2Vec2Config(hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
+                            intermediate_size=64, conv_dim=(32,) * 7,
+                            num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4)
+    Wav2Vec2Model(config).save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="'wav2vec2' model"):
+        DistilHuBERTEmbedder(model=tmp_path).fit(speechlike)
+
+
+def test_feature_extractor_normalisation_is_applied(tmp_path, speechlike):
+    from transformers import Wav2Vec2FeatureExtractor
+
+    folder = save_tiny_hubert(tmp_path)
+    Wav2Vec2FeatureExtractor(do_normalize=True).save_pretrained(folder)
+    embedder = DistilHuBERTEmbedder(model=folder).fit(speechlike)
+    louder = [3 * clip for clip in speechlike]
+    np.testing.assert_allclose(embedder.transform(louder), embedder.transform(speechlike),
+                               atol=1e-4)
+
+
+def test_bin_checkpoints_load_too(tmp_path, speechlike):
+    torch.manual_seed(0)
+    model = HubertModel(distilhubert_config(hidden_size=32, num_attention_heads=4,
+                                            intermediate_size=64, conv_dim=(32,) * 7,
+                                            num_conv_pos_embeddings=16,
+                                            num_conv_pos_embedding_groups=4))
+    model.config.save_pretrained(tmp_path)
+    torch.save(model.state_dict(), tmp_path / "pytorch_model.bin")
+    embedder = DistilHuBERTEmbedder(model=tmp_path).fit(speechlike)
+    assert embedder.transform(speechlike).shape == (4, 32)
+
+
+# -- AcousticEmbedder ------------------------------------------------------------------
+
+
+def _harmonic(f0, seconds=1.0, amplitude=0.3):
+    t = np.arange(int(seconds * SR)) / SR
+    return (amplitude * sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 8))).astype(
+        np.float32
+    )
+
+
+@pytest.fixture(scope="module")
+def acoustic():
+    return AcousticEmbedder().fit(np.ones((1, 1000), np.float32))
+
+
+def _feature(embedder, X, name):
+    names = embedder.get_feature_names_out().tolist()
+    return embedder.transform(X)[:, names.index(name)]
+
+
+@pytest.mark.parametrize("f0", [70.0, 110.0, 180.0, 260.0, 420.0])
+def test_pitch_of_harmonic_tones(acoustic, f0):
+    semitones = _feature(acoustic, [_harmonic(f0)], "pitch_f0_mean")[0]
+    assert abs(27.5 * 2 ** (semitones / 12) - f0) < 0.01 * f0
+
+
+def test_voicing_separates_tones_from_noise(acoustic):
+    noise = (0.3 * np.random.default_rng(0).standard_normal(SR)).astype(np.float32)
+    voiced = _feature(acoustic, [_harmonic(150.0), noise], "pitch_voiced_fraction")
+    assert voiced[0] > 0.9 and voiced[1] < 0.1
+
+
+def test_loudness_follows_the_level(acoustic):
+    loud = _feature(acoustic, [tone(1.0, 440.0, 0.5), tone(1.0, 440.0, 0.05)], "loudness_mean")
+    assert abs((loud[0] - loud[1]) - 20.0) < 0.1
+    assert abs(loud[0] - 20 * np.log10(0.5 / np.sqrt(2))) < 0.5
+
+
+def test_spectral_centroid_follows_frequency(acoustic):
+    centroid = _feature(acoustic, [tone(1.0, 500.0), tone(1.0, 3000.0)], "spectral_centroid_mean")
+    np.testing.assert_allclose(centroid, [0.5, 3.0], atol=0.05)
+
+
+def test_duration_is_the_true_length(acoustic):
+    X = as_batch([_harmonic(150.0, 0.5), _harmonic(150.0, 1.25)])
+    np.testing.assert_allclose(_feature(acoustic, X, "duration"), [0.5, 1.25], atol=1e-3)
+
+
+def test_acoustic_features_are_float32_and_named(acoustic, speechlike):
+    features = acoustic.transform(speechlike)
+    assert features.dtype == np.float32 and features.shape == (4, 145)
+    assert len(set(acoustic.get_feature_names_out())) == 145
+
+
+def test_bad_pitch_range_is_named(speechlike):
+    with pytest.raises(ValueError, match="f0_min=300"):
+        AcousticEmbedder(f0_min=300, f0_max=200).fit(speechlike)
+
+
+@pytest.mark.real_data
+def test_acoustic_features_recognise_emotion_across_speakers(ravdess_root):
+    from sklearn.model_selection import LeaveOneGroupOut
+    from sklearn.preprocessing import StandardScaler
+
+    from skser.datasets import load_ravdess
+    from skser.io import AudioLoader
+    from skser.preprocessing import PeakNormalizer, Trimmer
+
+    data = load_ravdess(ravdess_root)
+    keep = np.isin(data.groups, ["01", "02", "03", "04", "05", "06"])
+    X = AudioLoader(n_jobs=2).transform(data.filenames[keep])
+    features = make_pipeline(Trimmer(), PeakNormalizer(), AcousticEmbedder()).fit_transform(X)
+    scores = cross_val_score(
+        make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)),
+        features, data.target[keep], groups=data.groups[keep], cv=LeaveOneGroupOut(),
+        scoring="balanced_accuracy",
+    )
+    assert scores.mean() > 0.4  # chance is 0.25 for four classes
