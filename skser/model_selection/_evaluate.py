@@ -74,7 +74,7 @@ def _annotate(exc, context):
         return RuntimeError(message)
 
 
-def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where):
+def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator):
     model = clone(estimator)
     start = time.perf_counter()
     try:
@@ -92,17 +92,25 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where):
         "fit_time": fit_time,
         "predict_time": time.perf_counter() - start,
         "n_train": _num_samples(X_train),
+        "estimator": model if return_estimator else None,
     }
 
 
-def _fit_predict_fold(estimator, X, y, extra, train, val, test, where):
+def _fit_predict_fold(estimator, X, y, extra, train, val, test, where, return_estimator):
     X_train, y_train = _safe_indexing(X, train), y[train]
     if extra is not None:
         X_train = _concat_rows(X_train, extra[0])
         y_train = np.concatenate([y_train, extra[1]])
     X_val, y_val = (_safe_indexing(X, val), y[val]) if len(val) else (None, None)
     return _fit_predict(
-        estimator, X_train, y_train, X_val, y_val, _safe_indexing(X, test), where
+        estimator,
+        X_train,
+        y_train,
+        X_val,
+        y_val,
+        _safe_indexing(X, test),
+        where,
+        return_estimator,
     )
 
 
@@ -117,8 +125,12 @@ def _run_folds(jobs, *, n_jobs, verbose, total, desc):
     return list(progress(parallel(jobs), verbose=verbose, desc=desc, total=total, unit="fold"))
 
 
+def _item(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _where(fold, test_group):
-    return f"fold {fold} (test group {test_group!r})"
+    return f"fold {fold} (test group {_item(test_group)!r})"
 
 
 def _check_leakage(where, test_ids, sources, kind):
@@ -147,6 +159,7 @@ def evaluate_sessions(
     n_jobs=None,
     verbose=False,
     labels=None,
+    return_estimator=False,
 ):
     """Evaluate a classifier session by session: leave one session out, every fold.
 
@@ -196,6 +209,8 @@ def evaluate_sessions(
     labels : array-like [shape=(n_labels,)], optional
         The classes, in report order. Default: the sorted classes of ``y`` (and
         ``y_extra``). A class outside ``labels`` raises ``ValueError``.
+    return_estimator : bool, default=False
+        Keep each fold's fitted estimator in ``report.folds[i].estimator``.
 
     Returns
     -------
@@ -255,18 +270,14 @@ def evaluate_sessions(
 
     jobs = (
         delayed(_fit_predict_fold)(
-            estimator, X, y, extra, train, val, test, _where(index, test_group)
+            estimator, X, y, extra, train, val, test, _where(index, test_group), return_estimator
         )
         for index, (test_group, _, train, val, test) in enumerate(folds)
     )
-    results = _run_folds(
-        jobs, n_jobs=n_jobs, verbose=verbose, total=len(folds), desc="sessions"
-    )
+    results = _run_folds(jobs, n_jobs=n_jobs, verbose=verbose, total=len(folds), desc="sessions")
     used_validation = validation is not None and accepts_validation(estimator)
     fold_results = []
-    for index, ((test_group, val_group, _, val, test), result) in enumerate(
-        zip(folds, results)
-    ):
+    for index, ((test_group, val_group, _, val, test), result) in enumerate(zip(folds, results)):
         try:
             check_label_targets(y[test], result["y_pred"], labels=labels)
         except ValueError as exc:
@@ -274,8 +285,8 @@ def evaluate_sessions(
         fold_results.append(
             FoldResult(
                 fold=index,
-                test_group=test_group.item() if hasattr(test_group, "item") else test_group,
-                val_group=val_group.item() if hasattr(val_group, "item") else val_group,
+                test_group=_item(test_group),
+                val_group=_item(val_group),
                 test_index=test,
                 y_true=y[test],
                 y_pred=result["y_pred"],
@@ -285,6 +296,7 @@ def evaluate_sessions(
                 fit_time=result["fit_time"],
                 predict_time=result["predict_time"],
                 labels=labels,
+                estimator=result["estimator"],
             )
         )
     held_out = "" if validation is None else ", validation on the next group"
@@ -300,7 +312,7 @@ def evaluate_sessions(
 
 
 def evaluate_cross_corpus(
-    estimator, train, test, *, validation=None, labels=None, arousal=None
+    estimator, train, test, *, validation=None, labels=None, arousal=None, return_estimator=False
 ):
     """Train on one corpus, test on another: the paper's cross-corpus evaluation.
 
@@ -324,6 +336,8 @@ def evaluate_cross_corpus(
         ``{label: level}`` for every class, for the arousal view. Default: :data:`AROUSAL`
         (ang, hap: high; neu, sad: low) when the classes are among those four, else no
         view. ``False``: no arousal view.
+    return_estimator : bool, default=False
+        Keep the fitted estimator in ``report.folds[0].estimator``.
 
     Returns
     -------
@@ -352,7 +366,9 @@ def evaluate_cross_corpus(
         targets.append(y_val)
     labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
     where = "the cross-corpus fit (test group 'test')"
-    result = _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where)
+    result = _fit_predict(
+        estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator
+    )
     try:
         check_label_targets(y_test, result["y_pred"], labels=labels)
     except ValueError as exc:
@@ -370,6 +386,7 @@ def evaluate_cross_corpus(
         fit_time=result["fit_time"],
         predict_time=result["predict_time"],
         labels=labels,
+        estimator=result["estimator"],
     )
     view = None
     if arousal is None and set(labels.tolist()) <= set(AROUSAL):

@@ -69,6 +69,8 @@ class FoldResult:
         Seconds spent fitting and predicting.
     labels : np.ndarray [shape=(n_labels,)]
         The classes, in report order.
+    estimator : estimator or None
+        The fold's fitted estimator, when asked for with ``return_estimator=True``.
     wa, ua, macro_f1 : float
         The fold's scores. Macro-F1 averages the classes true or predicted in the fold.
     per_class_f1 : dict
@@ -89,6 +91,7 @@ class FoldResult:
     fit_time: float
     predict_time: float
     labels: np.ndarray
+    estimator: object = None
     wa: float = field(init=False)
     ua: float = field(init=False)
     macro_f1: float = field(init=False)
@@ -471,9 +474,7 @@ class SessionReport:
             )
         lines.append(
             "F1 per class: "
-            + ", ".join(
-                f"{k} {_percent(mean[f'f1_{k}'], 1)}" for k in self.labels.tolist()
-            )
+            + ", ".join(f"{k} {_percent(mean[f'f1_{k}'], 1)}" for k in self.labels.tolist())
             + (" % (mean over folds)" if several else " %")
         )
         lines.append(

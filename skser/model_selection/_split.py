@@ -59,9 +59,7 @@ class LeaveOneSessionOut(GroupsConsumerMixin, BaseCrossValidator):
 
     def _check_groups(self, groups, n_samples=None):
         if self.validation not in _VALIDATION:
-            raise ValueError(
-                f"validation must be None or 'next', got {self.validation!r}"
-            )
+            raise ValueError(f"validation must be None or 'next', got {self.validation!r}")
         if groups is None:
             raise ValueError(
                 "The 'groups' parameter should not be None: pass the session or speaker "
@@ -77,8 +75,10 @@ class LeaveOneSessionOut(GroupsConsumerMixin, BaseCrossValidator):
         unique = np.unique(groups)
         needed = 2 if self.validation is None else 3
         if unique.shape[0] < needed:
-            why = "a test group and a training group" if needed == 2 else (
-                "a test, a validation and a training group"
+            why = (
+                "a test group and a training group"
+                if needed == 2
+                else ("a test, a validation and a training group")
             )
             raise ValueError(
                 f"{type(self).__name__}(validation={self.validation!r}) needs at least "
