@@ -164,7 +164,11 @@ def test_splitter_in_grid_search(features):
     "validation, groups, message",
     [
         (None, [1, 1, 1], r"at least 2 groups .*got 1: \[1\]"),
-        ("next", [1, 1, 2], r"validation='next'\) needs at least 3 groups .*got 2"),
+        (
+            "next",
+            [1, 1, 2],
+            r"validation='next'\) needs at least 3 groups .*got 2: \[1, 2\]; pass validation=None",
+        ),
         (None, None, "'groups' parameter should not be None"),
         ("previous", [1, 2, 3], "validation must be None or 'next'"),
     ],
@@ -365,7 +369,10 @@ def test_a_failing_fold_is_named(features):
         ({"groups": np.zeros(48)}, "at least 3 groups"),
         ({"labels": ["ang", "hap", "neu"]}, r"holds labels that are not in labels: \['sad'\]"),
         ({"y": np.linspace(0, 1, 48)}, "continuous"),
-        ({"extra_train": (np.zeros((2, 4)),)}, r"extra_train must be a pair \(X, y\)"),
+        (
+            {"extra_train": (np.zeros((2, 4)),)},
+            r"extra_train must be a tuple \(X, y\) or \(X, y, speakers\), got a tuple of 1 item",
+        ),
         ({"extra_train": (np.zeros((2, 4)), ["ang"])}, "extra_train's y has 1 labels for 2"),
         ({"extra_train": (np.zeros((2, 4)), ["fea", "ang"])}, r"not in labels: \['fea'\]"),
         ({"validation": "random"}, "validation must be None or 'next'"),

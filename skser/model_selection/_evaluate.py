@@ -30,7 +30,12 @@ def _check_pair(data, name, allow_ids=False):
     sizes = (2, 3) if allow_ids else (2,)
     if not isinstance(data, tuple | list) or len(data) not in sizes:
         form = "(X, y) or (X, y, speakers)" if allow_ids else "(X, y)"
-        raise ValueError(f"{name} must be a pair {form}, got {type(data).__name__}")
+        got = (
+            f"a {type(data).__name__} of {len(data)} item(s)"
+            if isinstance(data, tuple | list)
+            else type(data).__name__
+        )
+        raise ValueError(f"{name} must be a tuple {form}, got {got}")
     X, y = data[0], data[1]
     n_clips = _num_samples(X)
     y = _check_y(y, n_clips, f"{name}'s y")

@@ -80,9 +80,10 @@ class LeaveOneSessionOut(GroupsConsumerMixin, BaseCrossValidator):
                 if needed == 2
                 else ("a test, a validation and a training group")
             )
+            hint = "; pass validation=None to do without" if unique.shape[0] == 2 else ""
             raise ValueError(
                 f"{type(self).__name__}(validation={self.validation!r}) needs at least "
-                f"{needed} groups ({why}); got {unique.shape[0]}: {unique.tolist()}"
+                f"{needed} groups ({why}); got {unique.shape[0]}: {unique.tolist()}{hint}"
             )
         return groups, unique
 
