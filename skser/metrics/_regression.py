@@ -15,8 +15,7 @@ def _as_outputs(values, name):
         values = values[:, np.newaxis]
     elif values.ndim != 2:
         raise ValueError(
-            f"{name} must be 1-D (n_clips,) or 2-D (n_clips, n_outputs), got shape "
-            f"{values.shape}"
+            f"{name} must be 1-D (n_clips,) or 2-D (n_clips, n_outputs), got shape {values.shape}"
         )
     values = values.astype(np.float64)
     bad = ~np.isfinite(values)
