@@ -1,0 +1,37 @@
+"""Metrics of speech emotion recognition: WA, UA, macro-F1, CCC, and their scorers."""
+
+from ._classification import (
+    check_label_targets,
+    macro_f1,
+    per_class_f1,
+    per_class_recall,
+    unweighted_accuracy,
+    weighted_accuracy,
+)
+from ._regression import concordance_correlation_coefficient
+from ._scorer import (
+    SER_SCORING,
+    ccc_scorer,
+    get_scorer,
+    get_scorer_names,
+    macro_f1_scorer,
+    ua_scorer,
+    wa_scorer,
+)
+
+__all__ = [
+    "SER_SCORING",
+    "ccc_scorer",
+    "check_label_targets",
+    "concordance_correlation_coefficient",
+    "get_scorer",
+    "get_scorer_names",
+    "macro_f1",
+    "macro_f1_scorer",
+    "per_class_f1",
+    "per_class_recall",
+    "ua_scorer",
+    "unweighted_accuracy",
+    "wa_scorer",
+    "weighted_accuracy",
+]

@@ -1,0 +1,18 @@
+"""Session-wise cross-validation, cross-corpus evaluation and their reports."""
+
+from ._evaluate import evaluate_cross_corpus, evaluate_sessions
+from ._fit import accepts_validation, fit_with_validation
+from ._report import AROUSAL, ArousalView, FoldResult, SessionReport
+from ._split import LeaveOneSessionOut
+
+__all__ = [
+    "AROUSAL",
+    "ArousalView",
+    "FoldResult",
+    "LeaveOneSessionOut",
+    "SessionReport",
+    "accepts_validation",
+    "evaluate_cross_corpus",
+    "evaluate_sessions",
+    "fit_with_validation",
+]

@@ -1,0 +1,407 @@
+"""Session-wise and cross-corpus evaluation of SER estimators, fold by fold on joblib."""
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _num_samples, column_or_1d
+
+from ..metrics import check_label_targets
+from ..utils import progress
+from ._fit import accepts_validation, fit_with_validation
+from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
+from ._split import LeaveOneSessionOut
+
+__all__ = ["evaluate_cross_corpus", "evaluate_sessions"]
+
+
+def _check_y(y, n_clips, name):
+    y = column_or_1d(y, input_name=name)
+    if y.shape[0] != n_clips:
+        raise ValueError(f"{name} has {y.shape[0]} labels for {n_clips} clips")
+    return y
+
+
+def _check_pair(data, name, allow_ids=False):
+    """Unpack ``(X, y)`` (or ``(X, y, ids)``) and check the lengths agree."""
+    sizes = (2, 3) if allow_ids else (2,)
+    if not isinstance(data, tuple | list) or len(data) not in sizes:
+        form = "(X, y) or (X, y, speakers)" if allow_ids else "(X, y)"
+        got = (
+            f"a {type(data).__name__} of {len(data)} item(s)"
+            if isinstance(data, tuple | list)
+            else type(data).__name__
+        )
+        raise ValueError(f"{name} must be a tuple {form}, got {got}")
+    X, y = data[0], data[1]
+    n_clips = _num_samples(X)
+    y = _check_y(y, n_clips, f"{name}'s y")
+    ids = None
+    if len(data) == 3 and data[2] is not None:
+        ids = _check_y(data[2], n_clips, f"{name}'s speakers")
+    return X, y, ids
+
+
+def _concat_rows(a, b):
+    """Stack the rows of two inputs of one kind: arrays, lists, sparse or pandas."""
+    if hasattr(a, "iloc"):
+        import pandas as pd
+
+        return pd.concat([a, b], ignore_index=True)
+    if sp.issparse(a):
+        return sp.vstack([a, b], format=a.format)
+    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
+        return list(a) + list(b)
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim != b.ndim:
+        raise ValueError(
+            f"extra_train's X is {b.ndim}-D and X is {a.ndim}-D: pass the same kind of input"
+        )
+    if a.ndim == 2 and a.shape[1] != b.shape[1]:
+        # Waveform batches of different widths: pad with zeros, the waveform convention.
+        width = max(a.shape[1], b.shape[1])
+        a = np.pad(a, ((0, 0), (0, width - a.shape[1])))
+        b = np.pad(b, ((0, 0), (0, width - b.shape[1])))
+    elif a.shape[1:] != b.shape[1:]:
+        raise ValueError(f"extra_train's X has rows of shape {b.shape[1:]}, X {a.shape[1:]}")
+    return np.concatenate([a, b])
+
+
+def _annotate(exc, context):
+    """The same kind of exception with ``context`` in front of its message."""
+    message = f"{context}: {exc}"
+    try:
+        return type(exc)(message)
+    except Exception:
+        return RuntimeError(message)
+
+
+def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator):
+    model = clone(estimator)
+    start = time.perf_counter()
+    try:
+        fit_with_validation(model, X_train, y_train, X_val=X_val, y_val=y_val)
+    except Exception as exc:
+        raise _annotate(exc, f"fitting failed in {where}") from exc
+    fit_time = time.perf_counter() - start
+    start = time.perf_counter()
+    try:
+        y_pred = np.asarray(model.predict(X_test))
+    except Exception as exc:
+        raise _annotate(exc, f"predicting failed in {where}") from exc
+    return {
+        "y_pred": y_pred,
+        "fit_time": fit_time,
+        "predict_time": time.perf_counter() - start,
+        "n_train": _num_samples(X_train),
+        "estimator": model if return_estimator else None,
+    }
+
+
+def _fit_predict_fold(estimator, X, y, extra, train, val, test, where, return_estimator):
+    X_train, y_train = _safe_indexing(X, train), y[train]
+    if extra is not None:
+        X_train = _concat_rows(X_train, extra[0])
+        y_train = np.concatenate([y_train, extra[1]])
+    X_val, y_val = (_safe_indexing(X, val), y[val]) if len(val) else (None, None)
+    return _fit_predict(
+        estimator,
+        X_train,
+        y_train,
+        X_val,
+        y_val,
+        _safe_indexing(X, test),
+        where,
+        return_estimator,
+    )
+
+
+def _run_folds(jobs, *, n_jobs, verbose, total, desc):
+    """Run the fold jobs through joblib, with a progress bar over finished folds."""
+    if not verbose:
+        return Parallel(n_jobs=n_jobs)(jobs)
+    try:
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    except ValueError:  # a backend that cannot stream results
+        parallel = Parallel(n_jobs=n_jobs)
+    return list(progress(parallel(jobs), verbose=verbose, desc=desc, total=total, unit="fold"))
+
+
+def _item(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _where(fold, test_group):
+    return f"fold {fold} (test group {_item(test_group)!r})"
+
+
+def _check_leakage(where, test_ids, sources, kind):
+    """Raise when an id of the test set is also in one of the training ``sources``."""
+    for source, ids in sources:
+        if ids is None or len(ids) == 0:
+            continue
+        shared = np.intersect1d(test_ids, ids)
+        if shared.size:
+            raise ValueError(
+                f"leakage in {where}: {kind} {shared.tolist()} are in both the test set and "
+                f"the {source}; each {kind.rstrip('s')} must be in training or test data, "
+                "never both (choose groups that keep each speaker in one group)"
+            )
+
+
+def evaluate_sessions(
+    estimator,
+    X,
+    y,
+    groups,
+    *,
+    speakers=None,
+    extra_train=None,
+    validation="next",
+    n_jobs=None,
+    verbose=False,
+    labels=None,
+    return_estimator=False,
+):
+    """Evaluate a classifier session by session: leave one session out, every fold.
+
+    The paper's protocol. Each fold (see :class:`LeaveOneSessionOut`) tests on one group,
+    validates on the next one (``validation="next"``) and trains on the rest; a clone of
+    ``estimator`` is fitted per fold and predicts the test group.
+
+    **Validation.** An estimator whose ``fit`` takes ``X_val`` and ``y_val`` (such as
+    skser's ``FocalLossClassifier``), or a ``Pipeline`` ending in one, is handed the
+    validation session (see :func:`fit_with_validation`: a pipeline's earlier steps are
+    fitted on the training rows and transform the validation rows). Any other estimator is
+    trained on the training sessions only and the validation session is unused, so every
+    estimator compared under one setting sees the same training data.
+
+    **Leakage guard.** Before anything is fitted, each fold is checked: a group, or with
+    ``speakers`` a speaker, in both the test set and a training source (training
+    sessions, validation session, ``extra_train``) raises ``ValueError`` naming the ids.
+
+    **Parallelism.** The folds run through joblib (``n_jobs``); inside
+    ``with joblib.parallel_backend("dask"):`` they run on a Dask cluster.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A classifier or a pipeline ending in one; it is cloned, never fitted itself.
+    X : array-like [shape=(n_clips, ...)] or list
+        The clips as the estimator takes them: a waveform batch, file paths, features.
+        Rows are taken with ``sklearn.utils._safe_indexing``.
+    y : array-like [shape=(n_clips,)]
+        The class of each clip.
+    groups : array-like [shape=(n_clips,)]
+        The session (or speaker) of each clip; one fold per group.
+    speakers : array-like [shape=(n_clips,)], optional
+        The speaker of each clip, checked for leakage across the folds' sets.
+    extra_train : tuple (X_extra, y_extra) or (X_extra, y_extra, speakers_extra), optional
+        Clips added to every fold's training set, never to validation or test (the
+        paper's cross-corpus training). ``X_extra`` is the same kind of input as ``X``; two
+        waveform batches of different widths are padded with zeros to the wider.
+        ``speakers_extra`` are checked against each fold's test speakers (or test groups
+        when ``speakers`` is None).
+    validation : {"next", None}, default="next"
+        Hold out the next group of each fold as a validation set, or not.
+    n_jobs : int, optional
+        Folds run in parallel (joblib); None means 1 unless in a joblib context.
+    verbose : bool, default=False
+        Show a progress bar over finished folds.
+    labels : array-like [shape=(n_labels,)], optional
+        The classes, in report order. Default: the sorted classes of ``y`` (and
+        ``y_extra``). A class outside ``labels`` raises ``ValueError``.
+    return_estimator : bool, default=False
+        Keep each fold's fitted estimator in ``report.folds[i].estimator``.
+
+    Returns
+    -------
+    report : SessionReport
+        Per-fold WA, UA, macro-F1 and per-class F1, their mean and std, the summed
+        confusion matrix, and the out-of-fold prediction of every clip.
+
+    Raises
+    ------
+    ValueError
+        For too few groups (2, or 3 with validation), inputs of different lengths, unknown
+        labels, leakage (naming the ids), or an estimator that fails in a fold (the
+        message names the fold and its test group; the error keeps its type).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.tile(["hap", "sad"], 30)
+    >>> X = rng.normal(size=(60, 3)) + (y == "hap")[:, np.newaxis]
+    >>> groups = np.repeat(["s1", "s2", "s3"], 20)
+    >>> report = evaluate_sessions(LogisticRegression(), X, y, groups)
+    >>> report.n_folds, report.y_pred.shape
+    (3, (60,))
+    >>> [(fold.test_group, fold.val_group) for fold in report.folds]
+    [('s1', 's2'), ('s2', 's3'), ('s3', 's1')]
+    >>> int(report.confusion_matrix.sum())
+    60
+    """
+    n_clips = _num_samples(X)
+    y = _check_y(y, n_clips, "y")
+    groups = _check_y(groups, n_clips, "groups")
+    if speakers is not None:
+        speakers = _check_y(speakers, n_clips, "speakers")
+    extra, extra_ids = None, None
+    if extra_train is not None:
+        X_extra, y_extra, extra_ids = _check_pair(extra_train, "extra_train", allow_ids=True)
+        extra = (X_extra, y_extra)
+    all_y = y if extra is None else np.concatenate([y, extra[1]])
+    labels = check_label_targets(all_y, labels=labels)[2]
+
+    splitter = LeaveOneSessionOut(validation=validation)
+    folds = list(splitter._iter_folds(X, groups))
+    ids, kind = (groups, "groups") if speakers is None else (speakers, "speakers")
+    for index, (test_group, _, train, val, test) in enumerate(folds):
+        _check_leakage(
+            _where(index, test_group),
+            np.unique(ids[test]),
+            [
+                ("training sessions", ids[train]),
+                ("validation session", ids[val]),
+                ("extra training data (extra_train)", extra_ids),
+            ],
+            kind,
+        )
+
+    jobs = (
+        delayed(_fit_predict_fold)(
+            estimator, X, y, extra, train, val, test, _where(index, test_group), return_estimator
+        )
+        for index, (test_group, _, train, val, test) in enumerate(folds)
+    )
+    results = _run_folds(jobs, n_jobs=n_jobs, verbose=verbose, total=len(folds), desc="sessions")
+    used_validation = validation is not None and accepts_validation(estimator)
+    fold_results = []
+    for index, ((test_group, val_group, _, val, test), result) in enumerate(zip(folds, results)):
+        try:
+            check_label_targets(y[test], result["y_pred"], labels=labels)
+        except ValueError as exc:
+            raise _annotate(exc, f"predictions of {_where(index, test_group)}") from exc
+        fold_results.append(
+            FoldResult(
+                fold=index,
+                test_group=_item(test_group),
+                val_group=_item(val_group),
+                test_index=test,
+                y_true=y[test],
+                y_pred=result["y_pred"],
+                n_train=result["n_train"],
+                n_val=len(val),
+                used_validation=used_validation,
+                fit_time=result["fit_time"],
+                predict_time=result["predict_time"],
+                labels=labels,
+                estimator=result["estimator"],
+            )
+        )
+    held_out = "" if validation is None else ", validation on the next group"
+    return SessionReport(
+        fold_results,
+        labels=labels,
+        n_clips=n_clips,
+        groups=groups,
+        description=(
+            f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
+        ),
+    )
+
+
+def evaluate_cross_corpus(
+    estimator, train, test, *, validation=None, labels=None, arousal=None, return_estimator=False
+):
+    """Train on one corpus, test on another: the paper's cross-corpus evaluation.
+
+    A clone of ``estimator`` is fitted on ``train`` (handed ``validation`` when it takes
+    a validation set, as in :func:`evaluate_sessions`) and predicts ``test``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A classifier or a pipeline ending in one; it is cloned.
+    train : tuple (X, y)
+        The training corpus.
+    test : tuple (X, y)
+        The test corpus.
+    validation : tuple (X_val, y_val), optional
+        A validation set for estimators whose ``fit`` takes ``X_val``/``y_val``; unused by
+        the others.
+    labels : array-like [shape=(n_labels,)], optional
+        The classes, in report order. Default: the sorted classes of all the targets.
+    arousal : dict or False, optional
+        ``{label: level}`` for every class, for the arousal view. Default: :data:`AROUSAL`
+        (ang, hap: high; neu, sad: low) when the classes are among those four, else no
+        view. ``False``: no arousal view.
+    return_estimator : bool, default=False
+        Keep the fitted estimator in ``report.folds[0].estimator``.
+
+    Returns
+    -------
+    report : SessionReport
+        One fold (test group ``"test"``); ``report.arousal`` (an :class:`ArousalView`,
+        or None) holds the 2x2 high/low arousal confusion matrix and the per-class
+        recall.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.tile(["ang", "hap", "neu", "sad"], 20)
+    >>> X = rng.normal(size=(80, 4)) + 2 * (y[:, np.newaxis] == ["ang", "hap", "neu", "sad"])
+    >>> report = evaluate_cross_corpus(LogisticRegression(), (X[:40], y[:40]), (X[40:], y[40:]))
+    >>> report.arousal.levels, report.arousal.confusion_matrix.sum(axis=1).tolist()
+    (('high', 'low'), [20, 20])
+    """
+    X_train, y_train, _ = _check_pair(train, "train")
+    X_test, y_test, _ = _check_pair(test, "test")
+    X_val = y_val = None
+    targets = [y_train, y_test]
+    if validation is not None:
+        X_val, y_val, _ = _check_pair(validation, "validation")
+        targets.append(y_val)
+    labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
+    where = "the cross-corpus fit (test group 'test')"
+    result = _fit_predict(
+        estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator
+    )
+    try:
+        check_label_targets(y_test, result["y_pred"], labels=labels)
+    except ValueError as exc:
+        raise _annotate(exc, f"predictions of {where}") from exc
+    fold = FoldResult(
+        fold=0,
+        test_group="test",
+        val_group=None if validation is None else "validation",
+        test_index=np.arange(y_test.shape[0]),
+        y_true=y_test,
+        y_pred=result["y_pred"],
+        n_train=result["n_train"],
+        n_val=0 if y_val is None else y_val.shape[0],
+        used_validation=validation is not None and accepts_validation(estimator),
+        fit_time=result["fit_time"],
+        predict_time=result["predict_time"],
+        labels=labels,
+        estimator=result["estimator"],
+    )
+    view = None
+    if arousal is None and set(labels.tolist()) <= set(AROUSAL):
+        arousal = AROUSAL
+    if arousal:
+        view = arousal_view(y_test, result["y_pred"], labels=labels, mapping=arousal)
+    return SessionReport(
+        [fold],
+        labels=labels,
+        n_clips=y_test.shape[0],
+        description=f"Cross-corpus: {type(estimator).__name__}",
+        arousal=view,
+    )

@@ -1,0 +1,487 @@
+"""The report of a session-wise (or cross-corpus) evaluation."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+from ..metrics import per_class_f1, per_class_recall, unweighted_accuracy, weighted_accuracy
+
+__all__ = ["AROUSAL", "ArousalView", "FoldResult", "SessionReport"]
+
+AROUSAL = {"ang": "high", "hap": "high", "neu": "low", "sad": "low"}
+"""dict: The arousal level of each of the paper's four classes."""
+
+_METRICS = ("wa", "ua", "macro_f1")
+_METRIC_NAMES = {"wa": "WA", "ua": "UA", "macro_f1": "macro-F1"}
+
+
+def _row_normalize(counts):
+    totals = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, counts / np.maximum(totals, 1), 0.0)
+
+
+def _percent(value, digits):
+    return "n/a" if np.isnan(value) else f"{100 * value:.{digits}f}"
+
+
+def _markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _text_matrix(matrix, labels, fmt):
+    names = [str(label) for label in labels]
+    cells = [[fmt(value) for value in row] for row in matrix]
+    width = max(len(text) for text in names + [c for row in cells for c in row])
+    lead = max(len(name) for name in names)
+    lines = [" " * (lead + 3) + " ".join(name.rjust(width) for name in names)]
+    for name, row in zip(names, cells):
+        lines.append("  " + name.ljust(lead) + " " + " ".join(c.rjust(width) for c in row))
+    return "\n".join(lines)
+
+
+@dataclass(eq=False)
+class FoldResult:
+    """What one fold of an evaluation produced.
+
+    Attributes
+    ----------
+    fold : int
+        The fold's index.
+    test_group : object
+        The group (session, speaker, or ``"test"`` across corpora) the fold tests on.
+    val_group : object or None
+        The validation group, or None.
+    test_index : np.ndarray [shape=(n_test,)]
+        The rows of ``X`` tested.
+    y_true, y_pred : np.ndarray [shape=(n_test,)]
+        True and predicted classes of those rows.
+    n_train : int
+        Training clips, extra training clips included.
+    n_val : int
+        Validation clips.
+    used_validation : bool
+        Whether the estimator was handed the validation set.
+    fit_time, predict_time : float
+        Seconds spent fitting and predicting.
+    labels : np.ndarray [shape=(n_labels,)]
+        The classes, in report order.
+    estimator : estimator or None
+        The fold's fitted estimator, when asked for with ``return_estimator=True``.
+    wa, ua, macro_f1 : float
+        The fold's scores. Macro-F1 averages the classes true or predicted in the fold.
+    per_class_f1 : dict
+        ``{label: f1}``; NaN for a class neither true nor predicted in the fold.
+    confusion_matrix : np.ndarray [shape=(n_labels, n_labels)]
+        Counts, rows true classes, columns predicted classes.
+    """
+
+    fold: int
+    test_group: object
+    val_group: object
+    test_index: np.ndarray
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    n_train: int
+    n_val: int
+    used_validation: bool
+    fit_time: float
+    predict_time: float
+    labels: np.ndarray
+    estimator: object = None
+    wa: float = field(init=False)
+    ua: float = field(init=False)
+    macro_f1: float = field(init=False)
+    per_class_f1: dict = field(init=False)
+    confusion_matrix: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        labels = self.labels
+        self.wa = weighted_accuracy(self.y_true, self.y_pred, labels=labels)
+        self.ua = unweighted_accuracy(self.y_true, self.y_pred, labels=labels)
+        self.per_class_f1 = per_class_f1(
+            self.y_true, self.y_pred, labels=labels, zero_division=np.nan
+        )
+        self.macro_f1 = float(np.nanmean(list(self.per_class_f1.values())))
+        self.confusion_matrix = confusion_matrix(self.y_true, self.y_pred, labels=labels)
+
+    def __repr__(self):
+        return (
+            f"FoldResult(fold={self.fold}, test_group={self.test_group!r}, "
+            f"val_group={self.val_group!r}, n_test={len(self.y_true)}, wa={self.wa:.3f}, "
+            f"ua={self.ua:.3f}, macro_f1={self.macro_f1:.3f})"
+        )
+
+
+@dataclass(eq=False)
+class ArousalView:
+    """Emotion predictions seen as arousal levels (high: ang, hap; low: neu, sad).
+
+    The paper's analysis of cross-corpus errors: most confusions stay within one arousal
+    level.
+
+    Attributes
+    ----------
+    mapping : dict
+        ``{label: level}``.
+    levels : tuple
+        The levels, in the order of the matrix rows.
+    confusion_matrix : np.ndarray [shape=(n_levels, n_levels)]
+        Counts, rows true levels, columns predicted levels.
+    recall : dict
+        ``{level: recall}``.
+    accuracy : float
+        The fraction of clips whose predicted class has the true arousal level.
+    per_class_recall : dict
+        ``{label: recall}`` of the emotion classes.
+    """
+
+    mapping: dict
+    levels: tuple
+    confusion_matrix: np.ndarray
+    recall: dict
+    accuracy: float
+    per_class_recall: dict
+
+    @property
+    def normalized_confusion_matrix(self):
+        """np.ndarray [shape=(n_levels, n_levels)]: Rows divided by their totals."""
+        return _row_normalize(self.confusion_matrix)
+
+    def __str__(self):
+        lines = [
+            f"Arousal ({', '.join(f'{k}: {v}' for k, v in self.mapping.items())}): "
+            f"accuracy {_percent(self.accuracy, 1)} %",
+            _text_matrix(self.confusion_matrix, self.levels, str),
+            "recall per level: "
+            + ", ".join(f"{k} {_percent(v, 1)}" for k, v in self.recall.items())
+            + " %",
+            "recall per class: "
+            + ", ".join(f"{k} {_percent(v, 1)}" for k, v in self.per_class_recall.items())
+            + " %",
+        ]
+        return "\n".join(lines)
+
+
+def arousal_view(y_true, y_pred, *, labels, mapping=None):
+    """Compute an :class:`ArousalView`; ``mapping`` defaults to :data:`AROUSAL`."""
+    mapping = dict(AROUSAL if mapping is None else mapping)
+    labels = np.asarray(labels)
+    unmapped = [label for label in labels.tolist() if label not in mapping]
+    if unmapped:
+        raise ValueError(
+            f"the arousal mapping has no level for the classes {unmapped}: pass "
+            "arousal={label: level, ...} covering every class, or arousal=False"
+        )
+    levels = tuple(dict.fromkeys(mapping[label] for label in labels.tolist()))
+    true_levels = np.array([mapping[v] for v in np.asarray(y_true).tolist()], dtype=object)
+    pred_levels = np.array([mapping[v] for v in np.asarray(y_pred).tolist()], dtype=object)
+    counts = confusion_matrix(true_levels, pred_levels, labels=list(levels))
+    support = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(support > 0, np.diag(counts) / np.maximum(support, 1), np.nan)
+    return ArousalView(
+        mapping={label: mapping[label] for label in labels.tolist()},
+        levels=levels,
+        confusion_matrix=counts,
+        recall=dict(zip(levels, recall.tolist())),
+        accuracy=float(np.mean(true_levels == pred_levels)),
+        per_class_recall=per_class_recall(y_true, y_pred, labels=labels),
+    )
+
+
+class SessionReport:
+    """Scores of a leave-one-session-out (or cross-corpus) evaluation.
+
+    Made by :func:`evaluate_sessions` and :func:`evaluate_cross_corpus`.
+
+    Attributes
+    ----------
+    folds : list of FoldResult
+        One per fold, in fold order.
+    labels : np.ndarray [shape=(n_labels,)]
+        The classes, in the order of every table and matrix.
+    y_true : np.ndarray [shape=(n_clips,)]
+        True classes of the tested clips, in the order of the input rows.
+    y_pred : np.ndarray [shape=(n_clips,)]
+        Out-of-fold predictions: each clip predicted by the model that did not see its
+        group.
+    groups : np.ndarray [shape=(n_clips,)]
+        The group of each clip.
+    test_fold : np.ndarray [shape=(n_clips,)]
+        The fold that tested each clip.
+    arousal : ArousalView or None
+        The arousal view (set by :func:`evaluate_cross_corpus`; see :meth:`arousal_view`).
+    """
+
+    def __init__(self, folds, *, labels, n_clips, groups=None, description="", arousal=None):
+        self.folds = list(folds)
+        self.labels = np.asarray(labels)
+        self.description = description
+        self.arousal = arousal
+        first = self.folds[0]
+        self.y_true = np.empty(n_clips, dtype=first.y_true.dtype)
+        self.y_pred = np.empty(n_clips, dtype=np.result_type(first.y_pred, first.y_true))
+        self.test_fold = np.full(n_clips, -1)
+        for fold in self.folds:
+            self.y_true[fold.test_index] = fold.y_true
+            self.y_pred[fold.test_index] = fold.y_pred
+            self.test_fold[fold.test_index] = fold.fold
+        self.groups = (
+            np.asarray(groups)
+            if groups is not None
+            else np.asarray([self.folds[f].test_group for f in self.test_fold], dtype=object)
+        )
+
+    # -- numbers -----------------------------------------------------------------------
+
+    @property
+    def n_folds(self):
+        """int: The number of folds."""
+        return len(self.folds)
+
+    @property
+    def scores(self):
+        """dict: ``{metric: np.ndarray [shape=(n_folds,)]}`` for ``wa``, ``ua``,
+        ``macro_f1`` and ``f1_<label>`` of each class."""
+        scores = {name: np.array([getattr(f, name) for f in self.folds]) for name in _METRICS}
+        for label in self.labels.tolist():
+            scores[f"f1_{label}"] = np.array([f.per_class_f1[label] for f in self.folds])
+        return scores
+
+    def _aggregate(self, function):
+        out = {}
+        for name, values in self.scores.items():
+            kept = values[~np.isnan(values)]
+            out[name] = float(function(kept)) if kept.size else float("nan")
+        return out
+
+    @property
+    def mean(self):
+        """dict: The mean over folds of each metric of :attr:`scores` (folds where a
+        class's F1 is undefined are left out of its mean)."""
+        return self._aggregate(np.mean)
+
+    @property
+    def std(self):
+        """dict: The standard deviation over folds (``ddof=0``, as ``np.std``) of each
+        metric of :attr:`scores`."""
+        return self._aggregate(np.std)
+
+    @property
+    def confusion_matrix(self):
+        """np.ndarray [shape=(n_labels, n_labels)]: Counts summed over folds (rows true
+        classes, columns predicted classes)."""
+        return np.sum([fold.confusion_matrix for fold in self.folds], axis=0)
+
+    @property
+    def normalized_confusion_matrix(self):
+        """np.ndarray [shape=(n_labels, n_labels)]: :attr:`confusion_matrix` with each
+        row divided by its total (the recall of each class on the diagonal)."""
+        return _row_normalize(self.confusion_matrix)
+
+    @property
+    def per_class_recall(self):
+        """dict: ``{label: recall}`` over all tested clips."""
+        return per_class_recall(self.y_true, self.y_pred, labels=self.labels)
+
+    @property
+    def pooled(self):
+        """dict: WA, UA and macro-F1 of all out-of-fold predictions taken together."""
+        f1 = per_class_f1(self.y_true, self.y_pred, labels=self.labels, zero_division=np.nan)
+        return {
+            "wa": weighted_accuracy(self.y_true, self.y_pred, labels=self.labels),
+            "ua": unweighted_accuracy(self.y_true, self.y_pred, labels=self.labels),
+            "macro_f1": float(np.nanmean(list(f1.values()))),
+        }
+
+    def arousal_view(self, mapping=None):
+        """Return the predictions seen as arousal levels.
+
+        Parameters
+        ----------
+        mapping : dict, optional
+            ``{label: level}`` for every class; default :data:`AROUSAL` (ang, hap: high;
+            neu, sad: low).
+
+        Returns
+        -------
+        view : ArousalView
+        """
+        return arousal_view(self.y_true, self.y_pred, labels=self.labels, mapping=mapping)
+
+    # -- output -----------------------------------------------------------------------
+
+    def to_frame(self, *, per="fold"):
+        """Return the results as a pandas DataFrame (pandas is needed).
+
+        Parameters
+        ----------
+        per : {"fold", "clip"}, default="fold"
+            ``"fold"``: one row per fold, with its groups, sizes, times, WA, UA, macro-F1
+            and ``f1_<label>`` (fractions). ``"clip"``: one row per tested clip, with its
+            group, fold, true and predicted class.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+        """
+        import pandas as pd
+
+        if per == "clip":
+            tested = self.test_fold >= 0
+            return pd.DataFrame(
+                {
+                    "group": self.groups[tested],
+                    "fold": self.test_fold[tested],
+                    "y_true": self.y_true[tested],
+                    "y_pred": self.y_pred[tested],
+                },
+                index=np.flatnonzero(tested),
+            )
+        if per != "fold":
+            raise ValueError(f"per must be 'fold' or 'clip', got {per!r}")
+        rows = []
+        for fold in self.folds:
+            row = {
+                "fold": fold.fold,
+                "test_group": fold.test_group,
+                "val_group": fold.val_group,
+                "n_train": fold.n_train,
+                "n_val": fold.n_val,
+                "n_test": len(fold.y_true),
+                "wa": fold.wa,
+                "ua": fold.ua,
+                "macro_f1": fold.macro_f1,
+            }
+            row.update({f"f1_{k}": v for k, v in fold.per_class_f1.items()})
+            row.update(fit_time=fold.fit_time, predict_time=fold.predict_time)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("fold")
+
+    def to_markdown(self, *, digits=1):
+        """Return the fold table, mean +- std and confusion matrix as Markdown.
+
+        Scores are in percent. No pandas needed.
+
+        Parameters
+        ----------
+        digits : int, default=1
+            Decimals of the percentages.
+
+        Returns
+        -------
+        text : str
+        """
+        names = ["wa", "ua", "macro_f1"] + [f"f1_{k}" for k in self.labels.tolist()]
+        header = ["fold", "test", "val", "n_test", "WA %", "UA %", "macro-F1 %"]
+        header += [f"F1 {k} %" for k in self.labels.tolist()]
+        rows = []
+        for fold in self.folds:
+            values = [fold.wa, fold.ua, fold.macro_f1, *fold.per_class_f1.values()]
+            val = "" if fold.val_group is None else fold.val_group
+            rows.append(
+                [fold.fold, fold.test_group, val, len(fold.y_true)]
+                + [_percent(v, digits) for v in values]
+            )
+        mean, std = self.mean, self.std
+        if self.n_folds > 1:
+            rows.append(
+                ["mean ± std", "", "", sum(len(f.y_true) for f in self.folds)]
+                + [f"{_percent(mean[n], digits)} ± {_percent(std[n], digits)}" for n in names]
+            )
+        labels = [str(k) for k in self.labels.tolist()]
+        counts = self.confusion_matrix
+        matrix_rows = [[labels[i], *counts[i].tolist()] for i in range(len(labels))]
+        parts = [
+            self.description,
+            _markdown_table(header, rows),
+            "Confusion matrix, summed over folds (rows: true class, columns: predicted):",
+            _markdown_table(["true \\ predicted", *labels], matrix_rows),
+        ]
+        if self.arousal is not None:
+            view = self.arousal
+            levels = [str(level) for level in view.levels]
+            recall = ", ".join(
+                f"{k} {_percent(v, digits)} %" for k, v in view.per_class_recall.items()
+            )
+            parts += [
+                f"Arousal view (accuracy {_percent(view.accuracy, digits)} %; recall per "
+                f"class: {recall}):",
+                _markdown_table(
+                    ["true \\ predicted", *levels],
+                    [[levels[i], *view.confusion_matrix[i].tolist()] for i in range(len(levels))],
+                ),
+            ]
+        return "\n\n".join(part for part in parts if part) + "\n"
+
+    def plot_confusion_matrix(self, ax=None, *, normalize=True, cmap="Blues"):
+        """Plot the summed confusion matrix (matplotlib is needed).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure by default.
+        normalize : bool, default=True
+            Row-normalised (recall on the diagonal) or counts.
+        cmap : str, default="Blues"
+            The colour map.
+
+        Returns
+        -------
+        ax : matplotlib.axes.Axes
+        """
+        from sklearn.metrics import ConfusionMatrixDisplay
+
+        matrix = self.normalized_confusion_matrix if normalize else self.confusion_matrix
+        display = ConfusionMatrixDisplay(matrix, display_labels=self.labels)
+        display.plot(ax=ax, cmap=cmap, values_format=".2f" if normalize else "d", colorbar=False)
+        display.ax_.set_title(
+            "Confusion matrix" + (" (row-normalised)" if normalize else " (counts)")
+        )
+        return display.ax_
+
+    def __repr__(self):
+        mean = self.mean
+        return (
+            f"SessionReport(n_folds={self.n_folds}, n_clips={int((self.test_fold >= 0).sum())}, "
+            f"wa={mean['wa']:.3f}, ua={mean['ua']:.3f}, macro_f1={mean['macro_f1']:.3f})"
+        )
+
+    def __str__(self):
+        mean, std = self.mean, self.std
+        n_tested = int((self.test_fold >= 0).sum())
+        lines = [
+            self.description or "SessionReport",
+            f"{self.n_folds} fold(s), {n_tested} clips tested, classes "
+            + ", ".join(str(k) for k in self.labels.tolist()),
+        ]
+        if any(f.val_group is not None for f in self.folds):
+            used = all(f.used_validation for f in self.folds)
+            lines.append(
+                "validation set: "
+                + ("handed to the estimator" if used else "unused (the estimator takes none)")
+            )
+        several = self.n_folds > 1
+        for name in _METRICS:
+            spread = f" ± {_percent(std[name], 1)}" if several else ""
+            lines.append(
+                f"{_METRIC_NAMES[name]:<9} {_percent(mean[name], 1):>5}{spread} %"
+                + ("  (mean ± std over folds)" if several else "")
+            )
+        lines.append(
+            "F1 per class: "
+            + ", ".join(f"{k} {_percent(mean[f'f1_{k}'], 1)}" for k in self.labels.tolist())
+            + (" % (mean over folds)" if several else " %")
+        )
+        lines.append(
+            "confusion matrix (rows: true, columns: predicted"
+            + ("; summed over folds):" if several else "):")
+        )
+        lines.append(_text_matrix(self.confusion_matrix, self.labels.tolist(), str))
+        if self.arousal is not None:
+            lines.append(str(self.arousal))
+        return "\n".join(lines)
