@@ -88,6 +88,27 @@ def save_tiny_hubert(folder, seed=0, **overrides):
     return folder
 
 
+def shared_tiny_hubert():
+    """A fixed folder holding the seed-0 tiny HuBERT, made once per machine.
+
+    A fixed path keeps test ids equal across pytest-xdist workers; the folder is built
+    aside and renamed into place, so concurrent workers never see it half written.
+    """
+    import shutil
+    import tempfile
+
+    target = Path(tempfile.gettempdir()) / "skser-tests" / "tiny-hubert-seed0"
+    if not (target / "config.json").is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(dir=target.parent))
+        save_tiny_hubert(scratch)
+        try:
+            scratch.rename(target)
+        except OSError:  # another worker was first
+            shutil.rmtree(scratch, ignore_errors=True)
+    return str(target)
+
+
 @pytest.fixture(scope="session")
 def tiny_hubert(tmp_path_factory):
     """A folder holding a random tiny HuBERT, loaded by path like a downloaded model."""

@@ -1,7 +1,5 @@
 """scikit-learn's estimator checks over every public skser estimator."""
 
-import tempfile
-
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder
@@ -14,10 +12,10 @@ from skser.preprocessing import (
     WaveformAugmenter,
 )
 
-from .conftest import save_tiny_hubert
+from .conftest import shared_tiny_hubert
 
 # sklearn's checks feed clips of a few samples: the embedders pad them to their minimum.
-TINY_HUBERT = save_tiny_hubert(tempfile.mkdtemp(prefix="skser-tiny-hubert-"))
+TINY_HUBERT = shared_tiny_hubert()
 
 ESTIMATORS = [
     AudioLoader(),
