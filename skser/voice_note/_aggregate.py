@@ -53,6 +53,7 @@ def window_weights(probabilities, *, method="mean", durations=None):
             logs = np.log(np.where(p > 0, p, 1.0))
             entropy = -(p * logs).sum(axis=1)
             weights = np.clip(1.0 - entropy / np.log(n_classes), 0.0, 1.0)
+            weights[weights < 1e-12] = 0.0  # uniform up to rounding
     else:
         raise ValueError(f"unknown aggregation {method!r}: choose among {list(AGGREGATIONS)}")
     total = weights.sum()

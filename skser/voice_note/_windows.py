@@ -25,8 +25,8 @@ class _Segmenter:
 
     Rules (all lengths in samples):
 
-    - regions separated by a gap shorter than ``merge_gap`` join one segment (the gap's
-      audio stays in the segment; it is not counted as speech);
+    - regions separated by a gap shorter than ``merge_gap`` (or touching) join one
+      segment (the gap's audio stays in the segment; it is not counted as speech);
     - a segment shorter than ``min_speech`` is dropped;
     - a segment of at most ``window`` is one window;
     - a longer one is cut into windows of ``window`` starting every ``hop``; the audio
@@ -82,7 +82,7 @@ class _Segmenter:
         elif (
             position is not None
             and self._start is not None
-            and position - self._end >= self.merge_gap
+            and position - self._end >= max(self.merge_gap, 1)
         ):
             self._close(out)
         return out
@@ -99,7 +99,7 @@ class _Segmenter:
             return
         if self._start is not None:
             gap = start - self._end
-            if gap < self.merge_gap:
+            if gap < self.merge_gap or gap <= 0:
                 if gap > 0:
                     self._gaps.append((self._end, start))
                 self._end = max(self._end, end)
