@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
-from ..io._waveform import SAMPLE_RATE, as_batch
+from ..io._waveform import SAMPLE_RATE
 from ..utils import progress
 from ._aggregate import AGGREGATIONS, aggregate_probabilities
 from ._energy import EnergyVAD
@@ -41,49 +41,59 @@ def _model_classes(model):
 
 
 class _WindowClassifier:
-    """Collect windows into batches and classify each full batch."""
+    """Fill a batch with windows and classify it whenever it is full.
 
-    def __init__(self, model, n_classes, batch_size, sample_rate, note):
+    The batch is one array of ``(batch_size, window)`` samples, allocated at the first
+    window and reused: each row holds one window, zero-padded at its end (the waveform
+    convention). Memory is therefore the same for a note of one minute or of ten hours.
+    """
+
+    def __init__(self, model, n_classes, *, batch_size, width, sample_rate, note):
         self.model = model
         self.n_classes = n_classes
         self.batch_size = batch_size
+        self.width = width
         self.sample_rate = sample_rate
         self.note = note
         self.windows, self.probabilities = [], []
-        self._clips, self._pending = [], []
+        self._batch = None
+        self._pending = []
 
     def add(self, window, samples):
-        self._clips.append(samples)
+        if self._batch is None:
+            self._batch = np.zeros((self.batch_size, self.width), dtype=np.float32)
+        row = self._batch[len(self._pending)]
+        row[: samples.shape[0]] = samples
+        row[samples.shape[0] :] = 0.0
         self._pending.append(window)
-        if len(self._clips) >= self.batch_size:
+        if len(self._pending) == self.batch_size:
             self.flush()
 
     def flush(self):
-        if not self._clips:
+        if not self._pending:
             return
+        n = len(self._pending)
         first, last = self._pending[0], self._pending[-1]
         where = (
-            f"while classifying windows {len(self.windows)} to "
-            f"{len(self.windows) + len(self._pending) - 1} "
+            f"while classifying windows {len(self.windows)} to {len(self.windows) + n - 1} "
             f"({first[0] / self.sample_rate:.2f} s to {last[1] / self.sample_rate:.2f} s) "
             f"of {self.note}"
         )
         try:
-            proba = np.asarray(self.model.predict_proba(as_batch(self._clips)), dtype=float)
+            proba = np.asarray(self.model.predict_proba(self._batch[:n]), dtype=float)
         except Exception as exc:
             exc.add_note(where)
             raise
-        expected = (len(self._clips), self.n_classes)
-        if proba.shape != expected:
+        if proba.shape != (n, self.n_classes):
             raise ValueError(
-                f"the model's predict_proba returned shape {proba.shape}, expected {expected} "
-                f"{where}"
+                f"the model's predict_proba returned shape {proba.shape}, expected "
+                f"{(n, self.n_classes)} {where}"
             )
         if not np.isfinite(proba).all():
             raise ValueError(f"the model's predict_proba returned NaN or inf {where}")
         self.probabilities.append(proba)
         self.windows.extend(self._pending)
-        self._clips, self._pending = [], []
+        self._pending = []
 
 
 def _detector(vad):
@@ -122,7 +132,7 @@ def analyze_voice_note(
     min_speech=0.5,
     merge_gap=0.5,
     sample_rate=SAMPLE_RATE,
-    batch_size=16,
+    batch_size=8,
     block_duration=10.0,
     verbose=False,
 ):
@@ -135,8 +145,9 @@ def analyze_voice_note(
        ``min_speech`` dropped, and each remaining segment is cut into windows of at most
        ``window`` seconds (see :func:`speech_windows` for the exact rules, including the
        tail);
-    3. the windows, padded per the waveform convention, go to ``model.predict_proba`` in
-       batches of ``batch_size``;
+    3. the windows go to ``model.predict_proba`` in batches of ``batch_size``: a float32
+       array ``(n_windows, window * sample_rate)``, each row zero-padded at its end per
+       the waveform convention;
     4. the window probabilities are averaged into the note's probabilities
        (``aggregation``, see :func:`aggregate_probabilities`) and its label.
 
@@ -174,8 +185,10 @@ def analyze_voice_note(
         Pauses shorter than this (seconds) do not split speech.
     sample_rate : int > 0, default=16000
         The rate of an array note and the rate the model gets, in Hz.
-    batch_size : int >= 1, default=16
-        Windows per ``predict_proba`` call.
+    batch_size : int >= 1, default=8
+        Windows per ``predict_proba`` call. With ``window``, it sets the memory the
+        analysis needs: one float32 batch of ``batch_size * window * sample_rate``
+        samples (4 MB by default), plus what the model needs for it.
     block_duration : float > 0, default=10.0
         Seconds of audio read at a time.
     verbose : bool, default=False
@@ -239,13 +252,20 @@ def analyze_voice_note(
         min_speech=round(min_speech * sample_rate),
         merge_gap=round(merge_gap * sample_rate),
     )
-    classifier = _WindowClassifier(model, classes.size, batch_size, sample_rate, note)
+    classifier = _WindowClassifier(
+        model,
+        classes.size,
+        batch_size=batch_size,
+        width=segmenter.window,
+        sample_rate=sample_rate,
+        note=note,
+    )
     buffer = AudioBuffer()
     regions = []
 
     def classify(windows):
         for start, end, speech in windows:
-            classifier.add((start, end, speech), buffer.get(start, end))
+            classifier.add((start, end, speech), buffer.view(start, end))
 
     blocks = progress(source, verbose=verbose, desc="analysing", total=source.n_blocks,
                       unit="block")

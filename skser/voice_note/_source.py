@@ -166,13 +166,13 @@ class AudioBuffer:
         self._data[self._used : needed] = samples
         self._used = needed
 
-    def get(self, start, end):
-        """Return a copy of samples ``[start, end)``."""
+    def view(self, start, end):
+        """Return samples ``[start, end)`` as a view, valid until the next append or discard."""
         if start < self._start or end > self.end:
             raise IndexError(
                 f"samples [{start}, {end}) are not buffered (held: [{self._start}, {self.end}))"
             )
-        return self._data[start - self._start : end - self._start].copy()
+        return self._data[start - self._start : end - self._start]
 
     def discard_before(self, index):
         """Forget the samples before absolute ``index``."""
