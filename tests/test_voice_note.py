@@ -414,8 +414,8 @@ def test_format_table(result):
     lines = table.splitlines()
     assert len(lines) == result.n_windows + 3
     assert all(str(c) in lines[1] for c in result.classes)
-    assert lines[-1].split()[:2] == ["note", f"{result.window_speech.sum():.2f}"]
-    assert lines[-1].split()[2] == result.label
+    assert lines[-1].split()[:2] == ["note", result.label]
+    assert [float(p) for p in lines[-1].split()[2:6]] == np.round(result.proba, 2).tolist()
     short = result.format_table(max_rows=4).splitlines()
     assert len(short) == 4 + 4 and short[4].strip() == "..."
     assert str(result) == table
@@ -433,9 +433,13 @@ def test_plot_timeline_shades_speech_and_draws_each_class(result):
         x = path.vertices[:, 0]
         assert x.min() == pytest.approx(start) and x.max() == pytest.approx(end)
     assert [line.get_label() for line in ax.lines] == result.classes.tolist()
+    gaps = int(np.sum(result.windows[1:, 0] > result.windows[:-1, 1]))
+    assert gaps >= 3  # the note's pauses
     for index, line in enumerate(ax.lines):
-        np.testing.assert_allclose(line.get_ydata(), result.window_proba[:, index])
-        np.testing.assert_allclose(line.get_xdata(), result.windows.mean(axis=1))
+        x, y = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+        assert np.isnan(y).sum() == np.isnan(x).sum() == gaps
+        np.testing.assert_allclose(y[~np.isnan(y)], result.window_proba[:, index])
+        np.testing.assert_allclose(x[~np.isnan(x)], result.windows.mean(axis=1))
     assert result.label in ax.get_title()
     plt.close(fig)
 
@@ -456,3 +460,16 @@ def test_repr_and_verbose_progress(model, note, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         analyze_voice_note(model, note[0])  # speech found: no warning
+
+
+@pytest.mark.parametrize(
+    "name, subtype", [("note.ogg", "VORBIS"), ("note.mp3", "MPEG_LAYER_III"), ("note.wav", None)]
+)
+def test_compressed_files_stream_like_load_audio(tmp_path, model, note, name, subtype):
+    path = write_audio(tmp_path / name, note[0][: 15 * SR], subtype=subtype)
+    streamed = analyze_voice_note(model, path, window=2.0, block_duration=0.9)
+    whole = analyze_voice_note(model, load_audio(path), window=2.0)
+    assert abs(streamed.duration - 15.0) < 0.2  # codecs may add priming samples
+    assert streamed.n_windows >= 3
+    np.testing.assert_array_equal(streamed.windows, whole.windows)
+    np.testing.assert_allclose(streamed.window_proba, whole.window_proba, atol=1e-6)

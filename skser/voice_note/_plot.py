@@ -23,7 +23,8 @@ def plot_timeline(result, *, ax=None):
     -------
     ax : matplotlib.axes.Axes
         The shading is one collection (``ax.collections[0]``, a path per speech region)
-        and each class one line (``ax.lines``, labelled with the class).
+        and each class one line (``ax.lines``, labelled with the class) through the
+        window centres, broken by NaN where windows do not touch.
     """
     try:
         import matplotlib.pyplot as plt
@@ -40,11 +41,13 @@ def plot_timeline(result, *, ax=None):
         label="speech (VAD)",
         zorder=0,
     )
-    centres = result.windows.mean(axis=1) if result.has_speech else np.zeros(0)
+    # Lines join windows that touch or overlap and break across pauses (NaN gaps).
+    windows = result.windows
+    breaks = np.flatnonzero(windows[1:, 0] > windows[:-1, 1]) + 1
+    centres = np.insert(windows.mean(axis=1), breaks, np.nan)
     for index, name in enumerate(result.classes.tolist()):
-        ax.plot(
-            centres, result.window_proba[:, index], marker="o", markersize=3, label=str(name)
-        )
+        values = np.insert(result.window_proba[:, index], breaks, np.nan)
+        ax.plot(centres, values, marker="o", markersize=3, label=str(name))
     ax.set_xlim(0.0, max(result.duration, 1e-3))
     ax.set_ylim(0.0, 1.0)
     ax.set_xlabel("time (s)")
@@ -56,5 +59,5 @@ def plot_timeline(result, *, ax=None):
         verdict = f"{result.label} ({top:.2f}, {result.aggregation} of {result.n_windows} windows)"
     title = f"{Path(result.source).name}: {verdict}" if result.source else verdict
     ax.set_title(title, fontsize="medium")
-    ax.legend(loc="upper right", fontsize="small", ncols=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax

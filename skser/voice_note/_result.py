@@ -206,7 +206,7 @@ class VoiceNoteResult:
             lines.append("note: no speech found, no verdict")
         else:
             lines.append(
-                f"{'note':>8} {'':>8} {float(self.window_speech.sum()):7.2f}  "
+                f"{'note':>8} {'':>8} {'':>7}  "
                 f"{str(_plain(self.label)):<{label_width}} "
                 + " ".join(f"{p:>{width}.{decimals}f}" for p in self.proba)
                 + f"  ({self.aggregation} of {self.n_windows} windows)"
@@ -219,8 +219,9 @@ class VoiceNoteResult:
     def plot_timeline(self, ax=None):
         """Plot the class probabilities of the windows over time, speech shaded.
 
-        Each class is a line through the window centres; the VAD's speech regions are
-        shaded grey behind them; the title gives the note's verdict.
+        Each class is a line through the window centres (broken across pauses); the
+        VAD's speech regions are shaded grey behind them; the title gives the note's
+        verdict.
 
         Parameters
         ----------
