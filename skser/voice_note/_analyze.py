@@ -46,6 +46,8 @@ class _WindowClassifier:
     The batch is one array of ``(batch_size, window)`` samples, allocated at the first
     window and reused: each row holds one window, zero-padded at its end (the waveform
     convention). Memory is therefore the same for a note of one minute or of ten hours.
+    The model gets the filled rows, as wide as the longest window among them (as
+    :func:`skser.io.as_batch` would pad a list of the windows).
     """
 
     def __init__(self, model, n_classes, *, batch_size, width, sample_rate, note):
@@ -58,6 +60,7 @@ class _WindowClassifier:
         self.windows, self.probabilities = [], []
         self._batch = None
         self._pending = []
+        self._width = 0  # of the longest window pending
 
     def add(self, window, samples):
         if self._batch is None:
@@ -66,6 +69,7 @@ class _WindowClassifier:
         row[: samples.shape[0]] = samples
         row[samples.shape[0] :] = 0.0
         self._pending.append(window)
+        self._width = max(self._width, samples.shape[0])
         if len(self._pending) == self.batch_size:
             self.flush()
 
@@ -80,7 +84,8 @@ class _WindowClassifier:
             f"of {self.note}"
         )
         try:
-            proba = np.asarray(self.model.predict_proba(self._batch[:n]), dtype=float)
+            batch = np.ascontiguousarray(self._batch[:n, : self._width])
+            proba = np.asarray(self.model.predict_proba(batch), dtype=float)
         except Exception as exc:
             exc.add_note(where)
             raise
@@ -93,7 +98,7 @@ class _WindowClassifier:
             raise ValueError(f"the model's predict_proba returned NaN or inf {where}")
         self.probabilities.append(proba)
         self.windows.extend(self._pending)
-        self._pending = []
+        self._pending, self._width = [], 0
 
 
 def _detector(vad):
@@ -145,9 +150,9 @@ def analyze_voice_note(
        ``min_speech`` dropped, and each remaining segment is cut into windows of at most
        ``window`` seconds (see :func:`speech_windows` for the exact rules, including the
        tail);
-    3. the windows go to ``model.predict_proba`` in batches of ``batch_size``: a float32
-       array ``(n_windows, window * sample_rate)``, each row zero-padded at its end per
-       the waveform convention;
+    3. the windows go to ``model.predict_proba`` in batches of ``batch_size``, each a
+       float32 array ``(n, longest window)`` padded at the end with zeros per the
+       waveform convention;
     4. the window probabilities are averaged into the note's probabilities
        (``aggregation``, see :func:`aggregate_probabilities`) and its label.
 
