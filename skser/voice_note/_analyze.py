@@ -84,8 +84,10 @@ class _WindowClassifier:
             f"of {self.note}"
         )
         try:
-            batch = np.ascontiguousarray(self._batch[:n, : self._width])
-            proba = np.asarray(self.model.predict_proba(batch), dtype=float)
+            # A view, not a copy: rows keep the stride of the full-width batch.
+            proba = np.asarray(
+                self.model.predict_proba(self._batch[:n, : self._width]), dtype=float
+            )
         except Exception as exc:
             exc.add_note(where)
             raise
