@@ -7,8 +7,9 @@ and reports, per length:
 - ``traced MB``: the tracemalloc peak during ``analyze_voice_note`` (numpy buffers and
   Python objects);
 - ``RSS MB``: growth of the resident set's high-water mark during the call (Linux
-  ``VmHWM``, reset just before through ``/proc/self/clear_refs``), measured in a second
-  fresh process without tracemalloc;
+  ``VmHWM``, reset just before through ``/proc/self/clear_refs``), measured in other
+  fresh processes without tracemalloc (median of ``--repeats``: allocator noise between
+  runs is a few MB);
 - ``decoded MB``: what the note would take decoded whole as float32 at 16 kHz, for
   comparison.
 
@@ -144,6 +145,9 @@ def main(argv=None):
     parser.add_argument("--channels", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--workdir", type=Path, help="where to write the notes (temporary)")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="untraced runs per length; RSS and time are medians"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -154,7 +158,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
         print(
             f"analyze_voice_note memory: vad={args.vad}, batch_size={args.batch_size}, "
-            f"window=8 s, FLAC files at {args.rate} Hz, {args.channels} channel(s)"
+            f"window=8 s, FLAC files at {args.rate} Hz, {args.channels} channel(s), "
+            f"RSS and time: median of {args.repeats} run(s)"
         )
         header = (
             f"{'minutes':>7} {'file MB':>8} {'decoded MB':>10} {'regions':>7} {'windows':>7} "
@@ -166,12 +171,14 @@ def main(argv=None):
             path = Path(folder) / f"note_{minutes:g}min.flac"
             write_note(path, minutes, rate=args.rate, channels=args.channels)
             traced = run_child(path, args, traced=True)
-            plain = run_child(path, args, traced=False)
-            rss = plain.get("rss")
+            plain = [run_child(path, args, traced=False) for _ in range(args.repeats)]
+            rss = [run["rss"] for run in plain if "rss" in run]
+            rss = float(np.median(rss)) if rss else None
+            seconds = float(np.median([run["seconds"] for run in plain]))
             print(
                 f"{minutes:7g} {os.path.getsize(path) / 2**20:8.1f} "
                 f"{traced['duration'] * SR * 4 / 2**20:10.1f} {traced['regions']:7d} "
-                f"{traced['windows']:7d} {plain['seconds']:7.2f} "
+                f"{traced['windows']:7d} {seconds:7.2f} "
                 f"{traced['traced'] / 2**20:9.1f} "
                 f"{'n/a' if rss is None else format(rss / 2**20, '.1f'):>7}",
                 flush=True,
