@@ -187,7 +187,8 @@ def analyze_voice_note(
         (``1 - normalised entropy``).
     min_speech : float >= 0, default=0.5
         Speech segments shorter than this (seconds) are not analysed; a tail shorter
-        than this is analysed with the window before it.
+        than this gets no window of its own: the segment's last window is moved back to
+        end with it (``[end - window, end)``), so no window is longer than ``window``.
     merge_gap : float >= 0, default=0.5
         Pauses shorter than this (seconds) do not split speech.
     sample_rate : int > 0, default=16000
