@@ -1,0 +1,320 @@
+"""analyze_voice_note: VAD, windows, one classifier call per batch, one verdict."""
+
+import os
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
+
+from ..io._waveform import SAMPLE_RATE
+from ..utils import progress
+from ._aggregate import AGGREGATIONS, aggregate_probabilities
+from ._energy import EnergyVAD
+from ._result import VoiceNoteResult
+from ._silero import SileroVAD
+from ._source import AudioBuffer, NoteSource
+from ._vad_base import BaseVAD, _WholeNoteStream
+from ._windows import _Segmenter, check_window_options
+
+__all__ = ["NoSpeechWarning", "analyze_voice_note"]
+
+_VADS = {"energy": EnergyVAD, "silero": SileroVAD}
+
+
+class NoSpeechWarning(UserWarning):
+    """A voice note held no speech to classify: its result has no label."""
+
+
+def _model_classes(model):
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        raise NotFittedError(
+            f"the model ({type(model).__name__}) has no classes_: pass a fitted classifier, "
+            "or a fitted pipeline ending in one, with predict_proba and classes_"
+        )
+    classes = np.asarray(classes)
+    if classes.ndim != 1 or classes.size == 0:
+        raise ValueError(f"the model's classes_ must be a non-empty 1-D array, got {classes!r}")
+    return classes
+
+
+class _WindowClassifier:
+    """Fill a batch with windows and classify it whenever it is full.
+
+    The batch is one array of ``(batch_size, window)`` samples, allocated at the first
+    window and reused: each row holds one window, zero-padded at its end (the waveform
+    convention). Memory is therefore the same for a note of one minute or of ten hours.
+    The model gets the filled rows, as wide as the longest window among them (as
+    :func:`skser.io.as_batch` would pad a list of the windows).
+    """
+
+    def __init__(self, model, n_classes, *, batch_size, width, sample_rate, note):
+        self.model = model
+        self.n_classes = n_classes
+        self.batch_size = batch_size
+        self.width = width
+        self.sample_rate = sample_rate
+        self.note = note
+        self.windows, self.probabilities = [], []
+        self._batch = None
+        self._pending = []
+        self._width = 0  # of the longest window pending
+
+    def add(self, window, samples):
+        if self._batch is None:
+            self._batch = np.zeros((self.batch_size, self.width), dtype=np.float32)
+        row = self._batch[len(self._pending)]
+        row[: samples.shape[0]] = samples
+        row[samples.shape[0] :] = 0.0
+        self._pending.append(window)
+        self._width = max(self._width, samples.shape[0])
+        if len(self._pending) == self.batch_size:
+            self.flush()
+
+    def flush(self):
+        if not self._pending:
+            return
+        n = len(self._pending)
+        first, last = self._pending[0], self._pending[-1]
+        where = (
+            f"while classifying windows {len(self.windows)} to {len(self.windows) + n - 1} "
+            f"({first[0] / self.sample_rate:.2f} s to {last[1] / self.sample_rate:.2f} s) "
+            f"of {self.note}"
+        )
+        try:
+            # A view, not a copy: rows keep the stride of the full-width batch.
+            proba = np.asarray(
+                self.model.predict_proba(self._batch[:n, : self._width]), dtype=float
+            )
+        except Exception as exc:
+            exc.add_note(where)
+            raise
+        if proba.shape != (n, self.n_classes):
+            raise ValueError(
+                f"the model's predict_proba returned shape {proba.shape}, expected "
+                f"{(n, self.n_classes)} {where}"
+            )
+        if not np.isfinite(proba).all():
+            raise ValueError(f"the model's predict_proba returned NaN or inf {where}")
+        self.probabilities.append(proba)
+        self.windows.extend(self._pending)
+        self._pending, self._width = [], 0
+
+
+def _detector(vad):
+    if vad is None:
+        return None, "none"
+    if isinstance(vad, str):
+        return _VADS[vad](), vad
+    return vad, repr(vad)
+
+
+@validate_params(
+    {
+        "model": [HasMethods(["predict_proba"])],
+        "audio_or_path": [str, os.PathLike, "array-like"],
+        "vad": [StrOptions(set(_VADS)), BaseVAD, None],
+        "window": [Interval(Real, 0, None, closed="neither")],
+        "hop": [Interval(Real, 0, None, closed="neither"), None],
+        "aggregation": [StrOptions(set(AGGREGATIONS))],
+        "min_speech": [Interval(Real, 0, None, closed="left")],
+        "merge_gap": [Interval(Real, 0, None, closed="left")],
+        "sample_rate": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "block_duration": [Interval(Real, 0, None, closed="neither")],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def analyze_voice_note(
+    model,
+    audio_or_path,
+    *,
+    vad="energy",
+    window=8.0,
+    hop=None,
+    aggregation="mean",
+    min_speech=0.5,
+    merge_gap=0.5,
+    sample_rate=SAMPLE_RATE,
+    batch_size=8,
+    block_duration=10.0,
+    verbose=False,
+):
+    """Classify the emotion of a long voice note: VAD, windows, one verdict, a timeline.
+
+    The pipeline the paper proposes for voice notes longer than a training clip:
+
+    1. a voice activity detector (VAD) finds the speech and removes the rest;
+    2. speech regions closer than ``merge_gap`` are joined, fragments shorter than
+       ``min_speech`` dropped, and each remaining segment is cut into windows of at most
+       ``window`` seconds (see :func:`speech_windows` for the exact rules, including the
+       tail);
+    3. the windows go to ``model.predict_proba`` in batches of ``batch_size``, each a
+       float32 array ``(n, longest window)`` padded at the end with zeros per the
+       waveform convention;
+    4. the window probabilities are averaged into the note's probabilities
+       (``aggregation``, see :func:`aggregate_probabilities`) and its label.
+
+    Memory is bounded whatever the note's length: a file is read ``block_duration``
+    seconds at a time (channels averaged, resampled with a streaming soxr resampler when
+    its rate is not ``sample_rate``), the VAD and the windowing run incrementally, and
+    only the audio of the windows not yet classified is kept. Reading a file and passing
+    the same samples as an array give the same result.
+
+    Parameters
+    ----------
+    model : object with ``predict_proba`` and ``classes_``
+        A fitted classifier of waveform batches, e.g. a fitted sklearn Pipeline of skser
+        steps, or any object with the same interface (an ONNX runtime wrapper).
+    audio_or_path : str, path-like or array-like [shape=(n,)]
+        An audio file (any format :func:`skser.io.load_audio` reads), or mono samples at
+        ``sample_rate``.
+    vad : {"energy", "silero"}, EnergyVAD, SileroVAD or None, default="energy"
+        The detector: :class:`EnergyVAD` (no dependency), :class:`SileroVAD` (neural,
+        needs the silero-vad package and onnxruntime), a configured instance of either,
+        or None to analyse the whole note in fixed windows.
+    window : float > 0, default=8.0
+        The longest window, in seconds (8 s in the paper).
+    hop : float > 0 or None, default=None
+        Seconds between window starts; None means ``window`` (no overlap). Smaller
+        values make overlapping windows and a smoother timeline.
+    aggregation : {"mean", "duration", "confidence"}, default="mean"
+        How window probabilities become the note's: the plain mean (the paper's), a mean
+        weighted by each window's seconds of speech, or by each window's certainty
+        (``1 - normalised entropy``).
+    min_speech : float >= 0, default=0.5
+        Speech segments shorter than this (seconds) are not analysed; a tail shorter
+        than this gets no window of its own: the segment's last window is moved back to
+        end with it (``[end - window, end)``), so no window is longer than ``window``.
+    merge_gap : float >= 0, default=0.5
+        Pauses shorter than this (seconds) do not split speech.
+    sample_rate : int > 0, default=16000
+        The rate of an array note and the rate the model gets, in Hz.
+    batch_size : int >= 1, default=8
+        Windows per ``predict_proba`` call. With ``window``, it sets the memory the
+        analysis needs: one float32 batch of ``batch_size * window * sample_rate``
+        samples (4 MB by default), plus what the model needs for it.
+    block_duration : float > 0, default=10.0
+        Seconds of audio read at a time.
+    verbose : bool, default=False
+        Show a progress bar over the blocks.
+
+    Returns
+    -------
+    result : VoiceNoteResult
+        Windows, their probabilities and labels, the note's probabilities and label, the
+        speech regions; ``to_frame()``, ``to_dict()``, ``format_table()`` and
+        ``plot_timeline()``.
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, skser.io.AudioReadError
+        For a missing, empty, corrupt or NaN-holding file (named).
+    ValueError
+        For an empty array, an array that is not 1-D or holds NaN or inf, unknown option
+        values, or ``hop`` or ``min_speech`` larger than ``window``.
+    sklearn.exceptions.NotFittedError
+        For a model without ``classes_``.
+
+    Warns
+    -----
+    NoSpeechWarning
+        When no speech is found. The result then has no windows and its ``label`` and
+        ``proba`` are None: a silent note is a normal input, not an error.
+
+    See Also
+    --------
+    speech_windows : The windowing rules on a list of regions.
+    EnergyVAD, SileroVAD : The detectors and their options.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from skser.datasets import make_emotional_speech
+    >>> X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=3, random_state=0)
+    >>> def loudness(X):
+    ...     return np.log(np.mean(X**2, axis=1, keepdims=True) + 1e-9)
+    >>> model = make_pipeline(FunctionTransformer(loudness), LogisticRegression()).fit(X, y)
+    >>> note = np.concatenate([np.zeros(16000), X[0], np.zeros(16000), X[1]])
+    >>> result = analyze_voice_note(model, note, window=2.0)
+    >>> result.n_windows, result.proba.shape, str(result.label) in model.classes_
+    (..., (4,), True)
+    >>> sorted(result.to_dict())[:4]
+    ['aggregation', 'classes', 'duration', 'label']
+    """
+    classes = _model_classes(model)
+    hop = check_window_options(window, hop, min_speech)
+    detector, vad_name = _detector(vad)
+    source = NoteSource(audio_or_path, sample_rate=sample_rate, block_duration=block_duration)
+    note = source.name or "the voice note"
+    stream = _WholeNoteStream() if detector is None else detector._stream(sample_rate)
+    segmenter = _Segmenter(
+        window=round(window * sample_rate),
+        hop=max(1, round(hop * sample_rate)),
+        min_speech=round(min_speech * sample_rate),
+        merge_gap=round(merge_gap * sample_rate),
+    )
+    classifier = _WindowClassifier(
+        model,
+        classes.size,
+        batch_size=batch_size,
+        width=segmenter.window,
+        sample_rate=sample_rate,
+        note=note,
+    )
+    buffer = AudioBuffer()
+    regions = []
+
+    def classify(windows):
+        for start, end, speech in windows:
+            classifier.add((start, end, speech), buffer.view(start, end))
+
+    blocks = progress(source, verbose=verbose, desc="analysing", total=source.n_blocks,
+                      unit="block")
+    for block in blocks:
+        buffer.append(block)
+        closed = stream.push(block)
+        regions.extend(closed)
+        classify(segmenter.feed(closed, stream.open_region, stream.position))
+        needed = segmenter.needed_from()
+        buffer.discard_before(stream.position if needed is None else min(needed, stream.position))
+    closed = stream.finish()
+    regions.extend(closed)
+    classify(segmenter.feed(closed) + segmenter.finish())
+    classifier.flush()
+
+    n_samples = stream.n_samples
+    windows = np.asarray(classifier.windows, dtype=float).reshape(-1, 3) / sample_rate
+    if windows.shape[0]:
+        window_proba = np.concatenate(classifier.probabilities)
+        proba = aggregate_probabilities(window_proba, method=aggregation, durations=windows[:, 2])
+        label = classes[int(np.argmax(proba))]
+    else:
+        window_proba = np.zeros((0, classes.size))
+        proba = label = None
+        warnings.warn(
+            f"no speech found in {note} ({n_samples / sample_rate:.2f} s, vad={vad_name}): "
+            "no window was classified and the result has no label",
+            NoSpeechWarning,
+            stacklevel=2,
+        )
+    return VoiceNoteResult(
+        classes=classes,
+        windows=windows[:, :2],
+        window_proba=window_proba,
+        window_speech=windows[:, 2],
+        proba=proba,
+        label=label,
+        speech_regions=np.asarray(regions, dtype=float).reshape(-1, 2) / sample_rate,
+        segments=np.asarray(segmenter.segments, dtype=float).reshape(-1, 2) / sample_rate,
+        duration=n_samples / sample_rate,
+        aggregation=aggregation,
+        vad=vad_name,
+        source=source.name,
+    )
