@@ -82,6 +82,16 @@ def _masked_quantiles(values, mask, quantiles):
     return out
 
 
+def _weigh(values, weights):
+    """``values @ weights`` over the last axis, for a 1-D ``weights``.
+
+    Written as a product with a one-column matrix: onnxruntime (1.31) fuses a Transpose
+    followed by a MatMul with a 1-D operand into a FusedMatMul that computes the wrong
+    result at ORT_ENABLE_EXTENDED and above.
+    """
+    return (values @ weights[:, None])[..., 0]
+
+
 def _masked_max(values, mask, keepdim=False):
     return torch.where(mask > 0, values, torch.full_like(values, -1e9)).amax(dim=1, keepdim=keepdim)
 
@@ -217,7 +227,7 @@ class AcousticFeatures(nn.Module):
     def _pitch_features(self, waveforms, lengths):
         power = self._power(waveforms, self.pitch_kernel, HOP)
         mask = frame_mask(conv_output_lengths(lengths, PITCH_WINDOW, HOP), power.shape[1])
-        energy = power @ self.pitch_bin_weights
+        energy = _weigh(power, self.pitch_bin_weights)
         correlation = (power @ self.lag_basis) / energy[..., None].clamp(min=LOG_FLOOR)
         # Window-corrected (Boersma); may exceed 1 slightly near the period, so the peak
         # is searched and interpolated unclamped and only the strength is clipped.
@@ -263,16 +273,16 @@ class AcousticFeatures(nn.Module):
         mel_mean, mel_std = masked_mean_std(log_mel, mask[..., None], dim=1)
 
         def band(weights):
-            return 10 * torch.log10(power @ weights + LOG_FLOOR)
+            return 10 * torch.log10(_weigh(power, weights) + LOG_FLOOR)
 
         def band_peak(weights):
             return (power_db + (weights - 1) * 1e4).amax(dim=2)
 
         frames = {
-            "slope": log_mel @ self.slope_basis,
+            "slope": _weigh(log_mel, self.slope_basis),
             "alpha_ratio": band(self.alpha_low) - band(self.alpha_high),
             "hammarberg": band_peak(self.hammarberg_low) - band_peak(self.hammarberg_high),
-            "centroid": (power @ self.frequencies_khz) / (power.sum(dim=2) + LOG_FLOOR),
+            "centroid": _weigh(power, self.frequencies_khz) / (power.sum(dim=2) + LOG_FLOOR),
         }
         stats = []
         for values in frames.values():
@@ -294,7 +304,7 @@ class AcousticFeatures(nn.Module):
         """
         power = self._power(waveforms, self.stft_kernel, HOP)
         mask = frame_mask(conv_output_lengths(lengths, WINDOW, HOP), power.shape[1])
-        loudness = 10 * torch.log10(power @ self.bin_weights / self.power_norm + LOG_FLOOR)
+        loudness = 10 * torch.log10(_weigh(power, self.bin_weights) / self.power_norm + LOG_FLOOR)
         scalars = self._loudness_features(loudness, mask)
         scalars += self._pitch_features(waveforms, lengths)
         vectors, spectral = self._spectral_features(power, mask)
