@@ -1,0 +1,5 @@
+"""Classifier heads for frozen speech embeddings: focal loss and its MLP classifier."""
+
+from ._focal_loss import focal_loss
+
+__all__ = ["focal_loss"]
