@@ -111,6 +111,11 @@ def focal_loss(logits, target, *, gamma=2.0, alpha=None, label_smoothing=0.0, re
     [0.0041, 0.9635]
     """
     _check_inputs(logits, target, gamma, alpha, label_smoothing, reduction)
+    return _focal_loss(logits, target, gamma, alpha, label_smoothing, reduction)
+
+
+def _focal_loss(logits, target, gamma, alpha, label_smoothing, reduction):
+    """:func:`focal_loss` without the input checks (for training loops)."""
     n_classes = logits.shape[1]
     log_p = F.log_softmax(logits, dim=1)
     # -sum_c q_c (1 - p_c)^gamma log p_c, split into the target term and the uniform term
