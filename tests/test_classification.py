@@ -1,18 +1,23 @@
 import pickle
 
 import joblib
+import librosa
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from sklearn.datasets import make_blobs, make_classification
+from sklearn.decomposition import PCA
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skser.classification import FocalLossClassifier, focal_loss
 from skser.classification._module import Standardize
 from skser.classification._schedule import warmup_cosine
+from skser.datasets import load_ravdess
+from skser.io import load_audio
 
 # -- focal_loss ------------------------------------------------------------------------
 
@@ -221,6 +226,15 @@ def test_module_maps_raw_features_to_logits():
     )
 
 
+@pytest.mark.parametrize("sizes, widths", [((), []), (8, [8]), ((32, 16), [32, 16])])
+def test_hidden_layer_sizes_shape_the_module(sizes, widths):
+    X, y = _easy()
+    clf = FocalLossClassifier(hidden_layer_sizes=sizes, max_iter=2, random_state=0).fit(X, y)
+    linears = [m for m in clf.module_ if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linears] == [*widths, 3]
+    assert linears[0].in_features == 20
+
+
 def test_constant_feature_gets_unit_scale():
     X, y = _easy()
     X[:, 3] = 7.0
@@ -389,7 +403,8 @@ def test_pickle_round_trip(dump, tmp_path):
 
 def test_in_a_pipeline_with_cross_validation():
     X, y = _easy()
-    scores = cross_val_score(FocalLossClassifier(random_state=0), X, y, cv=3)
+    pipeline = make_pipeline(PCA(n_components=5), FocalLossClassifier(random_state=0))
+    scores = cross_val_score(pipeline, X, y, cv=3)
     assert scores.min() > 0.9
 
 
@@ -490,3 +505,33 @@ def test_diverging_training_suggests_a_lower_learning_rate():
     X, y = _easy()
     with pytest.raises(ValueError, match="lower learning_rate_init"):
         FocalLossClassifier(learning_rate_init=1e30, warmup_fraction=0.0).fit(X, y)
+
+
+def test_values_too_large_for_float32():
+    X, y = _easy()
+    X = X.astype(np.float64)
+    X[0, 0] = 1e39
+    with pytest.raises(ValueError, match="too large for float32"):
+        FocalLossClassifier(max_iter=1).fit(X, y)
+
+
+# -- real speech -----------------------------------------------------------------------
+
+
+def _mfcc_stats(path):
+    samples = load_audio(path)
+    mfcc = librosa.feature.mfcc(y=samples, sr=16000, n_mfcc=20)
+    return np.concatenate([mfcc.mean(1), mfcc.std(1)])
+
+
+@pytest.mark.real_data
+def test_recognises_emotions_of_unseen_speakers(ravdess_root):
+    data = load_ravdess(ravdess_root)
+    keep = np.isin(data.groups, ["01", "02", "03", "04", "05", "06", "07", "08"])
+    X = np.array([_mfcc_stats(path) for path in data.filenames[keep]])
+    y, groups = data.target[keep], data.groups[keep]
+    test = np.isin(groups, ["07", "08"])
+    clf = FocalLossClassifier(random_state=0).fit(X[~test], y[~test])
+    ua = balanced_accuracy_score(y[test], clf.predict(X[test]))
+    # Four classes: chance is 0.25.
+    assert ua > 0.5

@@ -364,7 +364,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         y = torch.as_tensor(y, dtype=torch.long, device=device)
         alpha = torch.as_tensor(self.class_weight_, dtype=torch.float32, device=device)
         if X_val is not None:
-            X_val = _as_tensor(X_val, device)
+            X_val = _as_tensor(X_val, device, "X_val")
         optimizer = torch.optim.AdamW(
             module.parameters(), lr=self.learning_rate_init, weight_decay=self.weight_decay
         )
@@ -401,15 +401,14 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
                 loss = objective(module(X[index]), y[index])
                 value = loss.item()
                 if not math.isfinite(value):
-                    raise ValueError(
-                        f"the training loss became {value} at epoch {epoch + 1}, step {step + 1}; "
-                        f"try a lower learning_rate_init (now {self.learning_rate_init})"
-                    )
+                    self._diverged(f"the training loss became {value}", epoch, step)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 epoch_loss += value * index.numel()
                 step += 1
+            if not all(torch.isfinite(p).all() for p in module.parameters()):
+                self._diverged("the weights became non-finite", epoch, step - 1)
             self.loss_curve_.append(epoch_loss / n_samples)
             self.n_iter_ = epoch + 1
             postfix = {"loss": f"{self.loss_curve_[-1]:.4f}"}
@@ -436,6 +435,12 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             module.load_state_dict(best_state)
         else:
             self.best_epoch_ = self.n_iter_
+
+    def _diverged(self, what, epoch, step):
+        raise ValueError(
+            f"{what} at epoch {epoch + 1}, step {step + 1}; try a lower "
+            f"learning_rate_init (now {self.learning_rate_init})"
+        )
 
     def _can_split(self, y):
         """Whether a stratified split of ``validation_fraction`` of ``y`` is possible."""
@@ -493,10 +498,11 @@ def _fork_kwargs(device):
     return {"devices": [index], "device_type": device.type}
 
 
-def _as_tensor(X, device):
-    X = np.asarray(X, dtype=np.float32)
+def _as_tensor(X, device, name="X"):
+    with np.errstate(over="ignore"):
+        X = np.asarray(X, dtype=np.float32)
     if not np.isfinite(X).all():
-        raise ValueError("X holds values too large for float32 (they become inf)")
+        raise ValueError(f"{name} holds values too large for float32 (they become inf)")
     return torch.tensor(X, device=device)
 
 
