@@ -482,11 +482,6 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
-
 
 def _fork_kwargs(device):
     """Arguments of ``torch.random.fork_rng`` that fork the generators ``device`` uses."""
