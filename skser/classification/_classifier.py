@@ -1,0 +1,523 @@
+"""FocalLossClassifier: a torch MLP head trained with focal loss, as a sklearn classifier."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from ..utils import progress
+from ._focal_loss import _focal_loss
+from ._module import make_mlp_head
+from ._schedule import warmup_cosine
+
+__all__ = ["FocalLossClassifier"]
+
+_PREDICT_BATCH = 4096
+
+
+class FocalLossClassifier(ClassifierMixin, BaseEstimator):
+    """A torch MLP head trained with focal loss, for frozen speech embeddings.
+
+    The classifier of the paper: utterance embeddings (e.g. mean-pooled DistilHuBERT
+    states; any 2-D float features, not waveforms) go through
+    ``Standardize -> [Linear -> ReLU -> Dropout] * len(hidden_layer_sizes) -> Linear``,
+    trained with :func:`focal_loss` (``gamma``, ``label_smoothing``, class weights as
+    :math:`\alpha`) by AdamW on shuffled mini-batches, with a per-step learning rate that
+    warms up linearly over ``warmup_fraction`` of all steps and then decays as a cosine.
+
+    The fitted ``module_`` maps **raw** float32 features to logits: the standardisation
+    (training mean and standard deviation, a zero deviation replaced by 1) is its first
+    layer, with ``mean`` and ``scale`` buffers, so ``module_`` alone plus a softmax is the
+    whole model (what the ONNX export needs). ``predict_proba`` is that softmax.
+
+    **Validation and early stopping.** By default a stratified ``validation_fraction`` of
+    the training data (drawn with ``random_state``) is held out; pass ``X_val``, ``y_val``
+    to :meth:`fit` to validate on a set of your own (e.g. a held-out session) and train on
+    all of ``X``. After each epoch the head is scored by the unweighted accuracy (UA, mean
+    per-class recall, :func:`sklearn.metrics.balanced_accuracy_score`) on the validation
+    set. An epoch is better than the best so far when its UA is higher by more than
+    ``tol``, or at least as high with a lower validation loss (the training objective):
+    UA on a small set moves in coarse steps and often ties. Training stops after
+    ``n_iter_no_change`` epochs without a better one, and the best epoch's weights are
+    restored. When a stratified split is impossible (a class with fewer than 2 samples,
+    or fewer validation or training samples than classes: tiny data sets), the head
+    trains on all the data for ``max_iter`` epochs without early stopping
+    (``validation_scores_`` is then None). Early stopping picks the epoch on UA whatever
+    ``class_weight`` says: with deliberately skewed class weights, set
+    ``early_stopping=False``.
+
+    **Defaults.** Measured on RAVDESS (shared actors 01-12) MFCC features (40 MFCCs and
+    their deltas, mean and standard deviation over time: 160 features), by 6-fold
+    GroupKFold over actors (2 unseen speakers per fold), and on a synthetic problem
+    (``make_classification``: 800 samples, 256 features, 4 imbalanced classes, 5-fold),
+    test UA as mean over folds x 3 seeds:
+
+    ============================  ========  ========  =========
+    setting                       8 emot.   4 emot.   synthetic
+    ============================  ========  ========  =========
+    lr 5e-5, 25 epochs (paper)    0.293     0.408     0.676
+    lr 3e-4, 25 epochs            0.398     0.500     0.772
+    **lr 1e-3, 25 epochs**        0.397     0.542     0.780
+    lr 3e-3, 25 epochs            0.387     0.517     0.775
+    lr 1e-3, 100 epochs           0.400     0.523     0.771
+    ============================  ========  ========  =========
+
+    The paper's rate underfits a freshly initialised head by 10 points or more; 3e-4 to
+    3e-3 are all within the noise (fold-to-fold standard deviation 0.03-0.09), and
+    1e-3 converges in the fewest steps (early stopping after 13-20 of 25 epochs, under a
+    second or two per fit on a CPU). ``dropout`` from 0.0 to 0.4 made no difference
+    beyond the noise. For reference, on the same folds a standardised logistic regression
+    (C=0.1) scores 0.397, 0.492, 0.764 and an RBF SVC 0.417, 0.516, 0.742. The paper's
+    recipe is one parameter away: ``learning_rate_init=5e-5`` (the other defaults are
+    its values).
+
+    Training runs with one OpenMP thread (``threadpoolctl``, scoped to the calling
+    thread and restored afterwards; ``torch.set_num_threads`` is never called): with
+    mini-batches of 16 through a small head, thread synchronisation costs more than it
+    saves. The torch global random state is forked, so fitting leaves it untouched, and
+    ``random_state`` fixes the split, the initialisation, dropout and the shuffling.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(256,)
+        Width of each hidden layer; ``()`` gives a linear (softmax regression) head.
+    dropout : float in [0, 1), default=0.2
+        Dropout after each hidden ReLU.
+    gamma : float >= 0, default=2.0
+        Focal loss focusing parameter; 0 gives cross-entropy.
+    class_weight : "balanced", dict or None, default="balanced"
+        The focal loss's per-class :math:`\alpha`: ``"balanced"`` weighs classes by
+        ``n_samples / (n_classes * count)`` over the training labels
+        (:func:`sklearn.utils.class_weight.compute_class_weight`); a dict maps labels to
+        weights (missing labels get 1); None weighs all classes 1.
+    label_smoothing : float in [0, 1], default=0.1
+        Label smoothing of the focal loss, as torch's ``cross_entropy`` defines it.
+    learning_rate_init : float > 0, default=1e-3
+        AdamW's peak learning rate (see Defaults above).
+    weight_decay : float >= 0, default=0.01
+        AdamW's decoupled weight decay.
+    warmup_fraction : float in [0, 1], default=0.1
+        Fraction of all ``max_iter * ceil(n_train / batch_size)`` steps spent warming up.
+    max_iter : int >= 1, default=25
+        Maximum number of epochs.
+    batch_size : int >= 1, default=16
+        Mini-batch size (capped at the number of training samples).
+    early_stopping : bool, default=True
+        Hold out a validation set, stop when it stops improving and restore the best
+        epoch (see above).
+    validation_fraction : float in (0, 1), default=0.1
+        Fraction of the training data held out when no ``X_val`` is given.
+    n_iter_no_change : int >= 1, default=6
+        Patience: epochs without a better validation score before stopping.
+    tol : float >= 0, default=0.0
+        How much higher the validation UA must be to count as better by UA alone.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split, the initialisation, dropout and the shuffling.
+    device : str or torch.device, default="cpu"
+        Where to train, anything ``torch.device`` accepts (``"cuda"``, ``"cuda:1"``,
+        ``"mps"``). The fitted ``module_`` is moved back to the CPU, where prediction runs.
+    verbose : bool or int, default=False
+        Show a progress bar over epochs with the training loss, validation loss and UA.
+
+    Attributes
+    ----------
+    classes_ : np.ndarray [shape=(n_classes,)]
+        The labels, sorted; the columns of ``predict_proba``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : np.ndarray [shape=(n_features_in_,)]
+        Column names, when ``X`` was a DataFrame with string column names.
+    module_ : torch.nn.Sequential
+        Raw float32 features ``(n, n_features_in_)`` to logits ``(n, n_classes)``, on the
+        CPU, in eval mode; ``module_[0]`` is the :class:`Standardize` layer.
+    class_weight_ : np.ndarray [shape=(n_classes,)]
+        The :math:`\alpha` used, in the order of ``classes_``.
+    loss_curve_ : list of float
+        Mean training loss of each epoch (with dropout active).
+    validation_scores_ : list of float or None
+        Validation UA after each epoch; None when no validation set was used.
+    validation_loss_curve_ : list of float or None
+        Validation loss after each epoch; None when no validation set was used.
+    best_epoch_ : int
+        The epoch (1 to ``n_iter_``) whose weights ``module_`` holds: the best one with
+        early stopping, else the last.
+    n_iter_ : int
+        Number of epochs run.
+
+    See Also
+    --------
+    focal_loss : The loss, as a function.
+    sklearn.neural_network.MLPClassifier : The same idea with cross-entropy, in NumPy.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(n_samples=300, n_features=40, n_informative=8,
+    ...                            n_classes=3, class_sep=2.0, random_state=0)
+    >>> clf = FocalLossClassifier(random_state=0).fit(X[:200], y[:200])
+    >>> clf.classes_.tolist(), clf.predict_proba(X[200:]).shape
+    ([0, 1, 2], (100, 3))
+    >>> clf.best_epoch_ <= clf.n_iter_ <= 25
+    True
+    >>> clf.score(X[200:], y[200:]) > 0.75
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="both")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "warmup_fraction": [Interval(Real, 0, 1, closed="both")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(256,),
+        dropout=0.2,
+        gamma=2.0,
+        class_weight="balanced",
+        label_smoothing=0.1,
+        learning_rate_init=1e-3,
+        weight_decay=0.01,
+        warmup_fraction=0.1,
+        max_iter=25,
+        batch_size=16,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=6,
+        tol=0.0,
+        random_state=None,
+        device="cpu",
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.gamma = gamma
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.learning_rate_init = learning_rate_init
+        self.weight_decay = weight_decay
+        self.warmup_fraction = warmup_fraction
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # -- checks ------------------------------------------------------------------------
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        for size in sizes:
+            if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
+                raise ValueError(
+                    "hidden_layer_sizes must hold positive integers, got "
+                    f"{self.hidden_layer_sizes!r}"
+                )
+        return [int(size) for size in sizes]
+
+    def _torch_device(self):
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise ValueError(f"device {self.device!r} is not a torch device: {error}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device {self.device!r} was requested but CUDA is not available; use device='cpu'"
+            )
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise ValueError(f"device {self.device!r} was requested but MPS is not available")
+        return device
+
+    def _check_validation_set(self, X_val, y_val):
+        if (X_val is None) != (y_val is None):
+            raise ValueError("pass both X_val and y_val, or neither")
+        X_val = check_array(X_val, dtype=[np.float64, np.float32], input_name="X_val")
+        y_val = np.asarray(y_val)
+        if y_val.ndim != 1 or y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"y_val must be 1-D with one label per row of X_val ({X_val.shape[0]}), "
+                f"got shape {y_val.shape}"
+            )
+        if X_val.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X_val has {X_val.shape[1]} features, but X has {self.n_features_in_}"
+            )
+        unknown = np.setdiff1d(np.unique(y_val), self.classes_)
+        if unknown.size:
+            raise ValueError(f"y_val has labels not seen in y: {unknown.tolist()}")
+        return X_val, np.searchsorted(self.classes_, y_val)
+
+    # -- fit ---------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_val=None, y_val=None):
+        """Train the head on ``X``, ``y`` (a fresh module at every call).
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_features)]
+            Feature vectors, e.g. frozen utterance embeddings (not waveforms).
+        y : array-like [shape=(n_samples,)]
+            Labels (strings or integers), at least two classes.
+        X_val : array-like [shape=(n_val, n_features)], optional
+            An explicit validation set (e.g. a held-out session), used instead of a split
+            of ``validation_fraction`` of ``X``; all of ``X`` is then trained on. With
+            ``early_stopping=False`` it is only monitored (``validation_scores_``).
+        y_val : array-like [shape=(n_val,)], optional
+            Its labels; each must be one of ``y``'s.
+
+        Returns
+        -------
+        self : FocalLossClassifier
+
+        Raises
+        ------
+        ValueError
+            If ``X`` holds NaN or inf, ``y`` has one class, ``y_val`` has a label that ``y``
+            lacks, ``device`` is unavailable, or the training loss becomes non-finite.
+        """
+        hidden = self._hidden_sizes()
+        device = self._torch_device()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_, y = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least two classes in y, got one class: "
+                f"{self.classes_.tolist()}"
+            )
+        rng = check_random_state(self.random_state)
+        split_seed, torch_seed, shuffle_seed = (
+            int(seed) for seed in rng.randint(np.iinfo(np.int32).max, size=3)
+        )
+        if X_val is not None or y_val is not None:
+            X_val, y_val = self._check_validation_set(X_val, y_val)
+            X_train, y_train = X, y
+        elif self.early_stopping and self._can_split(y):
+            X_train, X_val, y_train, y_val = train_test_split(
+                X, y, test_size=self.validation_fraction, stratify=y, random_state=split_seed
+            )
+        else:
+            X_train, y_train = X, y
+
+        class_weight = self.class_weight
+        self.class_weight_ = (
+            np.ones(n_classes)
+            if class_weight is None
+            else compute_class_weight(class_weight, classes=self.classes_, y=self.classes_[y_train])
+        )
+        scaler = StandardScaler().fit(X_train)
+        # One OpenMP thread while training (scoped to this thread, restored after): with
+        # batches of 16 through a small head, thread synchronisation costs more than it
+        # saves, ten times more on a busy machine.
+        with (
+            threadpool_limits(limits=1, user_api="openmp"),
+            torch.random.fork_rng(**_fork_kwargs(device)),
+        ):
+            torch.manual_seed(torch_seed)
+            module = make_mlp_head(
+                mean=scaler.mean_,
+                scale=scaler.scale_,
+                hidden_layer_sizes=hidden,
+                n_classes=n_classes,
+                dropout=self.dropout,
+            )
+            generator = torch.Generator().manual_seed(shuffle_seed)
+            self._train(module, X_train, y_train, X_val, y_val, device, generator)
+        self.module_ = module.cpu().eval()
+        return self
+
+    def _train(self, module, X, y, X_val, y_val, device, generator):
+        module.to(device)
+        X = _as_tensor(X, device)
+        y = torch.as_tensor(y, dtype=torch.long, device=device)
+        alpha = torch.as_tensor(self.class_weight_, dtype=torch.float32, device=device)
+        if X_val is not None:
+            X_val = _as_tensor(X_val, device, "X_val")
+        optimizer = torch.optim.AdamW(
+            module.parameters(), lr=self.learning_rate_init, weight_decay=self.weight_decay
+        )
+        n_samples = X.shape[0]
+        batch_size = min(self.batch_size, n_samples)
+        steps_per_epoch = math.ceil(n_samples / batch_size)
+        total_steps = steps_per_epoch * self.max_iter
+        warmup_steps = round(self.warmup_fraction * total_steps)
+        monitor = X_val is not None
+        if monitor:
+            y_val = torch.as_tensor(y_val, dtype=torch.long, device=device)
+
+        def objective(logits, target):
+            return _focal_loss(logits, target, self.gamma, alpha, self.label_smoothing, "mean")
+
+        stop_early = monitor and self.early_stopping
+
+        self.loss_curve_ = []
+        self.validation_scores_ = [] if monitor else None
+        self.validation_loss_curve_ = [] if monitor else None
+        best_score, best_loss, best_state, since_best = -np.inf, np.inf, None, 0
+        self.best_epoch_ = self.n_iter_ = 0
+        step = 0
+        epochs = progress(range(self.max_iter), verbose=self.verbose, desc="epochs", unit="epoch")
+        for epoch in epochs:
+            module.train()
+            order = torch.randperm(n_samples, generator=generator).to(device)
+            epoch_loss = 0.0
+            for start in range(0, n_samples, batch_size):
+                index = order[start : start + batch_size]
+                factor = warmup_cosine(step, total_steps=total_steps, warmup_steps=warmup_steps)
+                for group in optimizer.param_groups:
+                    group["lr"] = self.learning_rate_init * factor
+                loss = objective(module(X[index]), y[index])
+                value = loss.item()
+                if not math.isfinite(value):
+                    self._diverged(f"the training loss became {value}", epoch, step)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                epoch_loss += value * index.numel()
+                step += 1
+            if not all(torch.isfinite(p).all() for p in module.parameters()):
+                self._diverged("the weights became non-finite", epoch, step - 1)
+            self.loss_curve_.append(epoch_loss / n_samples)
+            self.n_iter_ = epoch + 1
+            postfix = {"loss": f"{self.loss_curve_[-1]:.4f}"}
+            if monitor:
+                logits = _predict_logits(module, X_val)
+                score = _unweighted_accuracy(y_val, logits.argmax(1))
+                val_loss = objective(logits, y_val).item()
+                self.validation_scores_.append(score)
+                self.validation_loss_curve_.append(val_loss)
+                postfix.update(val_loss=f"{val_loss:.4f}", val_UA=f"{score:.3f}")
+                # Better: a higher UA (by more than tol), or as high a UA with a lower loss.
+                if score > best_score + self.tol or (score >= best_score and val_loss < best_loss):
+                    best_score, best_loss, since_best = max(score, best_score), val_loss, 0
+                    if stop_early:
+                        best_state = _copy_state(module)
+                        self.best_epoch_ = self.n_iter_
+                else:
+                    since_best += 1
+            if hasattr(epochs, "set_postfix"):
+                epochs.set_postfix(postfix)
+            if stop_early and since_best >= self.n_iter_no_change:
+                break
+        if best_state is not None:
+            module.load_state_dict(best_state)
+        else:
+            self.best_epoch_ = self.n_iter_
+
+    def _diverged(self, what, epoch, step):
+        raise ValueError(
+            f"{what} at epoch {epoch + 1}, step {step + 1}; try a lower "
+            f"learning_rate_init (now {self.learning_rate_init})"
+        )
+
+    def _can_split(self, y):
+        """Whether a stratified split of ``validation_fraction`` of ``y`` is possible."""
+        n_classes = self.classes_.size
+        n_val = math.ceil(self.validation_fraction * y.size)
+        return bool(np.bincount(y).min() >= 2 and n_classes <= n_val <= y.size - n_classes)
+
+    # -- predict -----------------------------------------------------------------------
+
+    def predict_proba(self, X):
+        """Class probabilities: the softmax of ``module_``'s logits.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_features)]
+
+        Returns
+        -------
+        proba : np.ndarray [shape=(n_samples, n_classes), dtype=float64]
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        logits = _predict_logits(self.module_, _as_tensor(X, "cpu"))
+        return torch.softmax(logits.double(), dim=1).numpy()
+
+    def predict(self, X):
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_features)]
+
+        Returns
+        -------
+        y_pred : np.ndarray [shape=(n_samples,)]
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+
+def _fork_kwargs(device):
+    """Arguments of ``torch.random.fork_rng`` that fork the generators ``device`` uses."""
+    if device.type == "cpu":
+        return {"devices": []}
+    index = device.index
+    if index is None:
+        index = getattr(torch, device.type).current_device()
+    return {"devices": [index], "device_type": device.type}
+
+
+def _as_tensor(X, device, name="X"):
+    with np.errstate(over="ignore"):
+        X = np.asarray(X, dtype=np.float32)
+    if not np.isfinite(X).all():
+        raise ValueError(f"{name} holds values too large for float32 (they become inf)")
+    return torch.tensor(X, device=device)
+
+
+def _copy_state(module):
+    return {name: value.detach().clone() for name, value in module.state_dict().items()}
+
+
+@torch.no_grad()
+def _predict_logits(module, X):
+    was_training = module.training
+    module.eval()
+    logits = torch.cat(
+        [module(X[i : i + _PREDICT_BATCH]) for i in range(0, len(X), _PREDICT_BATCH)]
+    )
+    module.train(was_training)
+    return logits
+
+
+def _unweighted_accuracy(y_true, y_pred):
+    """Mean per-class recall over the classes in ``y_true`` (balanced accuracy)."""
+    y_true = torch.as_tensor(y_true, device=y_pred.device)
+    recalls = [(y_pred[y_true == c] == c).double().mean() for c in y_true.unique()]
+    return float(torch.stack(recalls).mean())
