@@ -2,6 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skser.classification import FocalLossClassifier
 from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder
 from skser.io import AudioLoader
 from skser.preprocessing import (
@@ -26,6 +27,7 @@ ESTIMATORS = [
     WaveformAugmenter(random_state=0),
     AcousticEmbedder(short_clips="pad"),
     DistilHuBERTEmbedder(model=TINY_HUBERT, short_clips="pad"),
+    FocalLossClassifier(random_state=0, max_iter=10),
 ]
 
 # Waveform batches have any width: a 3 s and an 8 s batch go through one fitted pipeline,
