@@ -1,0 +1,200 @@
+"""to_onnx: a fitted pipeline as one ONNX graph."""
+
+import json
+import logging
+import os
+
+import numpy as np
+
+from ._metadata import METADATA_PREFIX
+
+__all__ = ["to_onnx", "ExportError"]
+
+logger = logging.getLogger("skser.export")
+
+
+class ExportError(ValueError):
+    """A pipeline step cannot be written as ONNX; the message names the step."""
+
+
+def _steps(pipeline):
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(pipeline, Pipeline):
+        return list(pipeline.steps)
+    return [(type(pipeline).__name__.lower(), pipeline)]
+
+
+def _exportable_pipeline(pipeline):
+    """The pipeline without the steps that have no place in the graph.
+
+    A leading ``AudioLoader`` reads files (the runtime does that itself) and a
+    ``WaveformAugmenter`` is the identity at inference: both are left out, and logged.
+    """
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.validation import check_is_fitted
+
+    from ..io import AudioLoader
+    from ..preprocessing import WaveformAugmenter
+
+    check_is_fitted(pipeline)
+    kept = []
+    for index, (name, step) in enumerate(_steps(pipeline)):
+        if step is None or step == "passthrough":
+            continue
+        if isinstance(step, AudioLoader) and index == 0:
+            logger.info("step %r (AudioLoader) left out: the runtime reads files itself", name)
+            continue
+        if isinstance(step, WaveformAugmenter):
+            logger.info("step %r (WaveformAugmenter) left out: identity at inference", name)
+            continue
+        if isinstance(step, AudioLoader):
+            raise ExportError(f"step {name!r} (AudioLoader) can only be the first step")
+        kept.append((name, step))
+    if not kept:
+        raise ExportError("the pipeline has no step to export")
+    return Pipeline(kept), kept
+
+
+def _input_kind(first):
+    from ..embedding import ClipEmbedder
+    from ..preprocessing import WaveformTransformer
+
+    return "waveforms" if isinstance(first, WaveformTransformer | ClipEmbedder) else "features"
+
+
+def _min_samples(steps):
+    from ..embedding import ClipEmbedder
+
+    for _, step in steps:
+        if isinstance(step, ClipEmbedder):
+            return step.min_samples, step.short_clips
+    return 1, "pad"
+
+
+def _convert(pipeline, steps, kind, opset):
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
+
+    from ._converters import register_converters
+
+    register_converters()
+    final = steps[-1][1]
+    width = None if kind == "waveforms" else getattr(steps[0][1], "n_features_in_", None)
+    options = {id(final): {"zipmap": False}} if hasattr(final, "classes_") else None
+    try:
+        return convert_sklearn(
+            pipeline,
+            initial_types=[(kind, FloatTensorType([None, width]))],
+            target_opset={"": opset, "ai.onnx.ml": 3},
+            options=options,
+        )
+    except (MissingConverter, MissingShapeCalculator, RuntimeError, NotImplementedError) as exc:
+        culprit = next(
+            (f"{name!r} ({type(step).__name__})" for name, step in steps
+             if type(step).__name__ in str(exc)),
+            "a step",
+        )
+        raise ExportError(
+            f"{culprit} cannot be exported to ONNX: {exc}. skser exports its own steps "
+            "and the scikit-learn steps skl2onnx converts; refit without it, or register a "
+            "converter with skl2onnx.update_registered_converter"
+        ) from exc
+
+
+def _set_metadata(model, pipeline, steps, kind, quantization):
+    from sklearn import __version__ as sklearn_version
+
+    from .. import __version__
+    from ..io import SAMPLE_RATE
+
+    final = steps[-1][1]
+    classes = getattr(final, "classes_", None)
+    min_samples, short_clips = _min_samples(steps)
+    values = {
+        "version": __version__,
+        "sklearn_version": sklearn_version,
+        "input": kind,
+        "sample_rate": str(SAMPLE_RATE),
+        "classes": json.dumps(None if classes is None else np.asarray(classes).tolist()),
+        "min_samples": str(min_samples),
+        "short_clips": short_clips,
+        "quantization": quantization or "none",
+        "pipeline": repr(pipeline),
+    }
+    del model.metadata_props[:]
+    for key, value in values.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = METADATA_PREFIX + key, value
+    model.producer_name = "skser"
+    model.producer_version = __version__
+    model.doc_string = f"skser pipeline: {' -> '.join(type(s).__name__ for _, s in steps)}"
+
+
+def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
+    """Write a fitted pipeline as one ONNX graph, optionally quantised to 8 bits.
+
+    The graph takes the padded waveform batch, float32 ``[N, T]`` with dynamic ``N`` and
+    ``T`` (input ``"waveforms"``; ``"features"`` when the pipeline starts after the
+    embedder), and gives ``"label"`` and ``"probabilities"`` (``[N, n_classes]``, columns
+    in ``classes_`` order). Every skser step has a converter (see
+    :func:`register_converters`) and scikit-learn steps use skl2onnx's (StandardScaler,
+    PCA, LogisticRegression, SVC with ``probability=True``, ...). A leading
+    ``AudioLoader`` and any ``WaveformAugmenter`` are left out (logged): the runtime reads
+    files itself and augmentation is the identity at inference. A step that cannot be
+    expressed raises :class:`ExportError` naming it.
+
+    Parameters
+    ----------
+    pipeline : Pipeline or estimator
+        Fitted.
+    quantize : {None, "int8", "int8-dynamic", "int8-static"}, default=None
+        ``"int8"`` is the measured default, see :func:`skser.export.quantize_onnx`.
+    calibration : array-like [shape=(n_clips, n_samples)] or list of 1-D arrays, optional
+        Real clips to calibrate static quantisation with (required for ``"int8-static"``).
+    opset : int, default=17
+        The ONNX opset of the main domain.
+    path : str or os.PathLike, optional
+        Also save the model there.
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        Checked with ``onnx.checker.check_model``; metadata in ``metadata_props``
+        (``skser.classes``, ``skser.sample_rate``, ``skser.version``, ``skser.pipeline``,
+        ``skser.quantization``, ...).
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skser.datasets import make_emotional_speech
+    >>> from skser.embedding import AcousticEmbedder
+    >>> from skser.preprocessing import PeakNormalizer
+    >>> X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    >>> pipe = make_pipeline(PeakNormalizer(), AcousticEmbedder(),
+    ...                      LogisticRegression(max_iter=500)).fit(X, y)
+    >>> model = to_onnx(pipe)
+    >>> [o.name for o in model.graph.output]
+    ['label', 'probabilities']
+    """
+    import onnx
+
+    if quantize not in (None, "int8", "int8-dynamic", "int8-static"):
+        raise ValueError(
+            f"quantize must be None, 'int8', 'int8-dynamic' or 'int8-static', got {quantize!r}"
+        )
+    exportable, steps = _exportable_pipeline(pipeline)
+    kind = _input_kind(steps[0][1])
+    model = _convert(exportable, steps, kind, opset)
+    onnx.checker.check_model(model)
+    mode = None
+    if quantize is not None:
+        from ._quantize import quantize_onnx
+
+        model, mode = quantize_onnx(model, quantize, calibration=calibration, input_name=kind)
+    _set_metadata(model, pipeline, steps, kind, mode)
+    if path is not None:
+        onnx.save(model, os.fspath(path))
+    return model
