@@ -1,0 +1,159 @@
+"""Embedder speed and memory on real speech (shared RAVDESS).
+
+Prints, side by side in one run:
+
+- per-clip time of the full-size DistilHuBERT architecture (random weights: timing does
+  not depend on the weights) with 2 threads, the paper's way (every clip padded to 8 s
+  and encoded at 8 s) vs skser's (true lengths, length-sorted batches); target ratio
+  0.55 or less for these 3-5 s clips;
+- per-clip time of the weight-free AcousticEmbedder on one core, on 8 s clips of speech
+  (target 20 ms or less) and on the RAVDESS clips;
+- peak memory (RSS) of a fresh process embedding a few hundred clips with DistilHuBERT
+  (target 1.5 GB or less).
+
+Usage: python benchmarks/bench_embedders.py [--data ../shared/data] [--clips 48]
+"""
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _median_per_clip(function, n_clips, repeats):
+    function()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) / n_clips)
+    return float(np.median(times))
+
+
+def _ravdess_clips(data, n_clips):
+    from skser.datasets import load_ravdess
+    from skser.io import load_audio
+
+    files = load_ravdess(data / "ravdess", labels="all").filenames
+    picked = files[np.linspace(0, len(files) - 1, n_clips).astype(int)]
+    return [load_audio(path) for path in picked]
+
+
+def _full_size_model(folder):
+    import torch
+    from transformers import HubertModel
+
+    from skser.embedding import distilhubert_config
+
+    torch.manual_seed(0)
+    HubertModel(distilhubert_config()).save_pretrained(folder)
+    return folder
+
+
+def bench_distilhubert(clips, folder, repeats):
+    import torch
+
+    from skser.embedding import DistilHuBERTEmbedder
+    from skser.io import as_batch
+    from skser.preprocessing import FixedDuration
+
+    torch.set_num_threads(2)
+    X = as_batch(clips)
+    embedder = DistilHuBERTEmbedder(model=folder, batch_size=8).fit(X)
+    padded = FixedDuration(duration=8.0).transform(X)
+    full = torch.full((1,), padded.shape[1], dtype=torch.long)
+
+    def paper_way():  # zeros encoded as signal, one 8 s clip at a time
+        with torch.inference_mode():
+            for row in padded:
+                embedder.module_(torch.from_numpy(row[None]), full)
+
+    def true_length():
+        embedder.transform(padded)
+
+    seconds = np.array([len(c) for c in clips]) / 16000
+    padded_time = _median_per_clip(paper_way, len(clips), repeats)
+    true_time = _median_per_clip(true_length, len(clips), repeats)
+    print(f"DistilHuBERT, {len(clips)} RAVDESS clips of {seconds.mean():.2f} s on average "
+          f"({seconds.min():.2f}-{seconds.max():.2f} s), 2 threads, median of {repeats}:")
+    print(f"  padded to 8 s      {1000 * padded_time:8.1f} ms/clip")
+    print(f"  true length        {1000 * true_time:8.1f} ms/clip")
+    print(f"  ratio true/padded  {true_time / padded_time:8.2f}   (target <= 0.55)")
+
+
+def bench_acoustic(clips, repeats):
+    import torch
+
+    from skser.embedding import AcousticEmbedder
+    from skser.io import as_batch
+
+    torch.set_num_threads(1)
+    speech = np.concatenate(clips)
+    eight = as_batch([speech[i * 128000 : (i + 1) * 128000] for i in range(8)])
+    eight = eight[(eight != 0).sum(axis=1) == 128000]
+    embedder = AcousticEmbedder(batch_size=8).fit(eight)
+    per_8s = _median_per_clip(lambda: embedder.transform(eight), len(eight), repeats)
+    X = as_batch(clips)
+    per_clip = _median_per_clip(lambda: embedder.transform(X), len(X), repeats)
+    print(f"AcousticEmbedder (weight-free), 1 thread, median of {repeats}:")
+    print(f"  8 s speech clips   {1000 * per_8s:8.1f} ms/clip   (target <= 20 ms)")
+    print(f"  RAVDESS clips      {1000 * per_clip:8.1f} ms/clip")
+
+
+_MEMORY_CHILD = """
+import resource, sys, numpy as np, torch
+sys.path.insert(0, {root!r})
+torch.set_num_threads(2)
+from skser.embedding import DistilHuBERTEmbedder
+from skser.datasets import load_ravdess
+from skser.io import AudioLoader
+files = load_ravdess({ravdess!r}, labels="all").filenames[: {n}]
+X = AudioLoader().transform(files)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+embeddings = DistilHuBERTEmbedder(model={model!r}, batch_size=8).fit(X).transform(X)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(embeddings.shape[0], before / 1024, peak / 1024, X.nbytes / 2**20)
+"""
+
+
+def bench_memory(data, folder, n_clips):
+    code = _MEMORY_CHILD.format(
+        root=str(Path(__file__).resolve().parents[1]), ravdess=str(data / "ravdess"),
+        n=n_clips, model=str(folder),
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    count, before, peak, batch = result.stdout.split()[-4:]
+    print(f"Peak memory embedding {count} clips with DistilHuBERT (fresh process, RSS):")
+    print(f"  before embedding   {float(before):8.0f} MB   (audio batch {float(batch):.0f} MB)")
+    print(f"  peak               {float(peak):8.0f} MB   (target <= 1536 MB)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--clips", type=int, default=48, help="clips for the timings")
+    parser.add_argument("--memory-clips", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if not (args.data / "ravdess").is_dir():
+        sys.exit(f"shared RAVDESS not found under {args.data}: pass --data")
+    clips = _ravdess_clips(args.data, args.clips)
+    with tempfile.TemporaryDirectory() as folder:
+        _full_size_model(folder)
+        bench_distilhubert(clips, folder, args.repeats)
+        bench_acoustic(clips, args.repeats)
+        bench_memory(args.data, folder, args.memory_clips)
+    print(f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""ONNX export: file sizes, latency and int8 agreement on real speech (shared RAVDESS).
+
+Builds the paper's pipeline (Trimmer, PreEmphasis, PeakNormalizer, FixedDuration 8 s,
+DistilHuBERT, FocalLossClassifier) with the exact DistilHuBERT architecture and random
+weights (no weights can be downloaded here: the int8 agreement is therefore indicative),
+trains the head on the RAVDESS clips, exports fp32 / int8 dynamic / int8 static, and
+prints, side by side in one run:
+
+- file sizes (target: whole int8 pipeline 24 MB or less);
+- latency per 8 s clip of speech with 2 threads, medians of repeats: torch fp32 (the
+  fitted sklearn pipeline), ONNX Runtime fp32, int8 dynamic, int8 static, and the ratio
+  int8 / torch fp32 (target 0.30 or less);
+- top-1 agreement int8 vs fp32 on every clip (target 99% or more) and fp32 parity;
+- the same sizes and latency for the default weight-free pipeline.
+
+Usage: python benchmarks/bench_export.py [--data ../shared/data] [--repeats 7]
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _median_ms(function, repeats):
+    function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def _pipeline(embedder):
+    from sklearn.pipeline import make_pipeline
+
+    from skser.classification import FocalLossClassifier
+    from skser.preprocessing import FixedDuration, PeakNormalizer, PreEmphasis, Trimmer
+
+    return make_pipeline(Trimmer(), PreEmphasis(), PeakNormalizer(), FixedDuration(duration=8.0),
+                         embedder, FocalLossClassifier(random_state=0))
+
+
+def _eight_seconds_of_speech(clips, n):
+    """``n`` clips of exactly 8 s of continuous speech, cut from joined clips."""
+    from skser.io import as_batch
+    from skser.preprocessing import Trimmer
+
+    speech = np.concatenate([row[row != 0] for row in Trimmer().transform(clips)])
+    return as_batch([speech[i * 128000 : (i + 1) * 128000] for i in range(n)])
+
+
+def _sessions(model_paths, threads):
+    import onnxruntime as ort
+
+    sessions = {}
+    for name, path in model_paths.items():
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        sessions[name] = ort.InferenceSession(str(path), options,
+                                              providers=["CPUExecutionProvider"])
+    return sessions
+
+
+def _latency_table(pipe, model_paths, clip, repeats, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    rows = {"torch fp32": _median_ms(lambda: pipe.predict_proba(clip), repeats)}
+    for name, session in _sessions(model_paths, threads).items():
+        rows[f"ORT {name}"] = _median_ms(
+            lambda s=session: s.run(None, {"waveforms": clip}), repeats
+        )
+    return rows
+
+
+def _print_sizes(model_paths):
+    for name, path in model_paths.items():
+        print(f"  {name:14s} {os.path.getsize(path) / 1e6:8.1f} MB")
+
+
+def _print_latency(rows, reference="torch fp32"):
+    for name, ms in rows.items():
+        print(f"  {name:18s} {ms:8.1f} ms   ratio to {reference}: {ms / rows[reference]:.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--calibration-clips", type=int, default=32)
+    args = parser.parse_args()
+    if not (args.data / "ravdess").is_dir():
+        sys.exit(f"shared RAVDESS not found under {args.data}: pass --data")
+
+    import torch
+    from transformers import HubertModel
+
+    from skser.datasets import load_ravdess
+    from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder, distilhubert_config
+    from skser.export import OnnxPipeline, to_onnx
+    from skser.io import AudioLoader
+
+    data = load_ravdess(args.data / "ravdess")
+    X = AudioLoader(n_jobs=2).transform(data.filenames)
+    y = data.target
+    clip = _eight_seconds_of_speech(X[:12], 1)
+    calibration = X[np.linspace(0, len(X) - 1, args.calibration_clips).astype(int)]
+    print(f"{len(X)} RAVDESS clips (emotion4); latency on one 8.0 s clip of continuous speech, "
+          f"{args.threads} threads, median of {args.repeats}\n")
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        torch.manual_seed(0)
+        HubertModel(distilhubert_config()).save_pretrained(folder / "encoder")
+        start = time.perf_counter()
+        pipe = _pipeline(DistilHuBERTEmbedder(model=folder / "encoder", batch_size=8)).fit(X, y)
+        print(f"DistilHuBERT pipeline (random-init encoder, head trained on the clips; "
+              f"fit {time.perf_counter() - start:.0f} s)")
+        paths = {
+            "fp32": folder / "fp32.onnx",
+            "int8 dynamic": folder / "int8-dynamic.onnx",
+            "int8 static": folder / "int8-static.onnx",
+        }
+        to_onnx(pipe, path=paths["fp32"])
+        to_onnx(pipe, quantize="int8-dynamic", path=paths["int8 dynamic"])
+        to_onnx(pipe, quantize="int8-static", calibration=calibration,
+                path=paths["int8 static"])
+        print("File sizes:")
+        _print_sizes(paths)
+        print("Latency per 8 s clip:")
+        _print_latency(_latency_table(pipe, paths, clip, args.repeats, args.threads))
+
+        reference = pipe.predict_proba(X)
+        fp32 = OnnxPipeline(paths["fp32"], n_threads=args.threads).predict_proba(X)
+        print("Agreement on all clips:")
+        print(f"  fp32 ONNX vs sklearn: max |dp| {np.abs(fp32 - reference).max():.2e}")
+        for name in ("int8 dynamic", "int8 static"):
+            proba = OnnxPipeline(paths[name], n_threads=args.threads).predict_proba(X)
+            agree = (proba.argmax(1) == fp32.argmax(1)).mean()
+            print(f"  {name} vs fp32: top-1 agreement {100 * agree:.1f}% "
+                  f"(target >= 99%), max |dp| {np.abs(proba - fp32).max():.3f}")
+
+        pipe = _pipeline(AcousticEmbedder()).fit(X, y)
+        paths = {"fp32": folder / "acoustic.onnx"}
+        to_onnx(pipe, path=paths["fp32"])
+        print("\nDefault weight-free pipeline (AcousticEmbedder + FocalLossClassifier)")
+        _print_sizes(paths)
+        _print_latency(_latency_table(pipe, paths, clip, args.repeats, args.threads))
+        fp32 = OnnxPipeline(paths["fp32"]).predict_proba(X)
+        print(f"  fp32 ONNX vs sklearn: max |dp| {np.abs(fp32 - pipe.predict_proba(X)).max():.2e}")
+
+
+if __name__ == "__main__":
+    main()
