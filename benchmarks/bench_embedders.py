@@ -152,7 +152,8 @@ def main():
         bench_distilhubert(clips, folder, args.repeats)
         bench_acoustic(clips, args.repeats)
         bench_memory(args.data, folder, args.memory_clips)
-    print(f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process, timings only: peak RSS {peak:.0f} MB)")
 
 
 if __name__ == "__main__":
