@@ -140,3 +140,11 @@ def test_stereo_rate_mismatch_file_reads_like_a_resampled_mix(tmp_path):
     loaded = load_audio(path)
     assert loaded.size == 16000
     assert 0.28 < np.abs(loaded[1000:-1000]).max() < 0.32
+
+
+def test_audio_loader_keeps_at_most_max_duration(tmp_path):
+    paths = [write_audio(tmp_path / "long.wav", tone(2.0)),
+             write_audio(tmp_path / "short.wav", tone(0.5))]
+    X = AudioLoader(max_duration=1.0).transform(paths)
+    assert X.shape == (2, 16000)
+    np.testing.assert_allclose(clip_lengths(X), [16000, 8000], atol=2)

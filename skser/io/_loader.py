@@ -1,7 +1,7 @@
 """AudioLoader: file paths in, a padded waveform batch out."""
 
 import os
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,6 +54,10 @@ class AudioLoader(TransformerMixin, BaseEstimator):
     ----------
     sample_rate : int > 0, default=16000
         The rate to resample every file to, in Hz.
+    max_duration : float > 0, default=None
+        Keep at most this many seconds of each file (None keeps all). With a pipeline that
+        truncates to a fixed duration anyway, this bounds the batch's memory: one long
+        file no longer widens every row.
     n_jobs : int, default=None
         Parallel decoding jobs (joblib semantics: None is 1, -1 all cores).
     verbose : bool, default=False
@@ -81,12 +85,14 @@ class AudioLoader(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "sample_rate": [Interval(Integral, 1, None, closed="left")],
+        "max_duration": [Interval(Real, 0, None, closed="neither"), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, sample_rate=SAMPLE_RATE, n_jobs=None, verbose=False):
+    def __init__(self, *, sample_rate=SAMPLE_RATE, max_duration=None, n_jobs=None, verbose=False):
         self.sample_rate = sample_rate
+        self.max_duration = max_duration
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -131,6 +137,9 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         clips = Parallel(n_jobs=self.n_jobs)(
             delayed(load_audio)(path, sample_rate=self.sample_rate) for path in files
         )
+        if self.max_duration is not None:
+            keep = max(1, round(self.max_duration * self.sample_rate))
+            clips = [clip[:keep] for clip in clips]
         return as_batch(clips)
 
     def __sklearn_tags__(self):
