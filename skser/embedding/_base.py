@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..io._waveform import SAMPLE_RATE, clip_lengths
 from ..utils import progress
+from ..utils._memory import release_freed_memory
 from ..utils._validation import validate_waveforms
 from ._cache import EmbeddingCache, clip_key
 
@@ -141,6 +142,8 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
                     torch.from_numpy(lengths[batch]).to(device),
                 )
                 out[batch] = embedded.cpu().numpy()
+                del embedded
+                release_freed_memory()
 
     def get_feature_names_out(self, input_features=None):
         """Names of the embedding's features.
