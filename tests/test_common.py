@@ -42,15 +42,19 @@ _AUGMENTS_ONLY_IN_FIT_TRANSFORM = (
     "transform (inference), by design"
 )
 
-# The embedders batch clips of similar lengths; float32 kernels give results that differ
-# in the 6th significant digit with the batch's composition (tests/test_embedding.py
-# bounds it at 1e-5), and the check's atol=1e-7 is below that.
 _EMBEDDER = {
     **_ANY_WIDTH,
     "check_transformer_general": (
         "its last assertion wants transform to refuse another width; waveforms have any "
         "length (everything before it in the check passes)"
     ),
+}
+# AcousticEmbedder batches 32 clips of similar lengths; float32 kernels give results that
+# differ in the 6th significant digit with the batch's composition (tests/test_embedding.py
+# bounds it at 1e-5), and the check's atol=1e-7 is below that. DistilHuBERTEmbedder runs
+# one clip at a time by default and passes.
+_BATCHED_EMBEDDER = {
+    **_EMBEDDER,
     "check_methods_subset_invariance": (
         "batched float32 results vary by ~1e-6 relative with batch composition"
     ),
@@ -62,7 +66,7 @@ PER_ESTIMATOR_XFAIL_CHECKS = {
     "PreEmphasis": _ANY_WIDTH,
     "PeakNormalizer": _ANY_WIDTH,
     "FixedDuration": _ANY_WIDTH,
-    "AcousticEmbedder": _EMBEDDER,
+    "AcousticEmbedder": _BATCHED_EMBEDDER,
     "DistilHuBERTEmbedder": _EMBEDDER,
     "WaveformAugmenter": {
         **_ANY_WIDTH,
