@@ -4,7 +4,7 @@ Prints, side by side in one run:
 
 - per-clip time of the full-size DistilHuBERT architecture (random weights: timing does
   not depend on the weights) with 2 threads, the paper's way (every clip padded to 8 s
-  and encoded at 8 s) vs skser's (true lengths, length-sorted batches); target ratio
+  and encoded at 8 s) vs skser's (true lengths, the default one clip per pass); target ratio
   0.55 or less for these 3-5 s clips;
 - per-clip time of the weight-free AcousticEmbedder on one core, on 8 s clips of speech
   (target 20 ms or less) and on the RAVDESS clips;
@@ -19,22 +19,10 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-def _median_per_clip(function, n_clips, repeats):
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) / n_clips)
-    return float(np.median(times))
+from _common import DEFAULT_DATA, continuous_speech, median_seconds
 
 
 def _ravdess_clips(data, n_clips):
@@ -66,7 +54,7 @@ def bench_distilhubert(clips, folder, repeats):
 
     torch.set_num_threads(2)
     X = as_batch(clips)
-    embedder = DistilHuBERTEmbedder(model=folder, batch_size=8).fit(X)
+    embedder = DistilHuBERTEmbedder(model=folder).fit(X)
     padded = FixedDuration(duration=8.0).transform(X)
     full = torch.full((1,), padded.shape[1], dtype=torch.long)
 
@@ -79,8 +67,8 @@ def bench_distilhubert(clips, folder, repeats):
         embedder.transform(padded)
 
     seconds = np.array([len(c) for c in clips]) / 16000
-    padded_time = _median_per_clip(paper_way, len(clips), repeats)
-    true_time = _median_per_clip(true_length, len(clips), repeats)
+    padded_time = median_seconds(paper_way, repeats, per=len(clips))
+    true_time = median_seconds(true_length, repeats, per=len(clips))
     print(f"DistilHuBERT, {len(clips)} RAVDESS clips of {seconds.mean():.2f} s on average "
           f"({seconds.min():.2f}-{seconds.max():.2f} s), 2 threads, median of {repeats}:")
     print(f"  padded to 8 s      {1000 * padded_time:8.1f} ms/clip")
@@ -95,15 +83,14 @@ def bench_acoustic(clips, repeats):
     from skser.io import as_batch
 
     torch.set_num_threads(1)
-    speech = np.concatenate(clips)
-    eight = as_batch([speech[i * 128000 : (i + 1) * 128000] for i in range(8)])
-    eight = eight[(eight != 0).sum(axis=1) == 128000]
+    eight = continuous_speech(clips, 8)
     embedder = AcousticEmbedder(batch_size=8).fit(eight)
-    per_8s = _median_per_clip(lambda: embedder.transform(eight), len(eight), repeats)
+    per_8s = median_seconds(lambda: embedder.transform(eight), repeats, per=len(eight))
     X = as_batch(clips)
-    per_clip = _median_per_clip(lambda: embedder.transform(X), len(X), repeats)
+    per_clip = median_seconds(lambda: embedder.transform(X), repeats, per=len(X))
     print(f"AcousticEmbedder (weight-free), 1 thread, median of {repeats}:")
-    print(f"  8 s speech clips   {1000 * per_8s:8.1f} ms/clip   (target <= 20 ms)")
+    print(f"  8 s speech clips   {1000 * per_8s:8.1f} ms/clip   (target <= 20 ms; "
+          f"{len(eight)} clips)")
     print(f"  RAVDESS clips      {1000 * per_clip:8.1f} ms/clip")
 
 
@@ -117,7 +104,7 @@ from skser.io import AudioLoader
 files = load_ravdess({ravdess!r}, labels="all").filenames[: {n}]
 X = AudioLoader().transform(files)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-embeddings = DistilHuBERTEmbedder(model={model!r}, batch_size=8).fit(X).transform(X)
+embeddings = DistilHuBERTEmbedder(model={model!r}).fit(X).transform(X)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(embeddings.shape[0], before / 1024, peak / 1024, X.nbytes / 2**20)
 """

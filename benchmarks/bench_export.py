@@ -24,18 +24,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from _common import DEFAULT_DATA, continuous_speech, median_seconds
 
 
 def _median_ms(function, repeats):
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+    return 1000 * median_seconds(function, repeats)
 
 
 def _pipeline(embedder):
@@ -46,15 +39,6 @@ def _pipeline(embedder):
 
     return make_pipeline(Trimmer(), PreEmphasis(), PeakNormalizer(), FixedDuration(duration=8.0),
                          embedder, FocalLossClassifier(random_state=0))
-
-
-def _eight_seconds_of_speech(clips, n):
-    """``n`` clips of exactly 8 s of continuous speech, cut from joined clips."""
-    from skser.io import as_batch
-    from skser.preprocessing import Trimmer
-
-    speech = np.concatenate([row[row != 0] for row in Trimmer().transform(clips)])
-    return as_batch([speech[i * 128000 : (i + 1) * 128000] for i in range(n)])
 
 
 def _sessions(model_paths, threads):
@@ -114,7 +98,7 @@ def main():
     data = load_ravdess(args.data / "ravdess")
     X = AudioLoader(n_jobs=2).transform(data.filenames)
     y = data.target
-    clip = _eight_seconds_of_speech(X[:12], 1)
+    clip = continuous_speech(X[:12], 1)
     calibration = X[np.linspace(0, len(X) - 1, args.calibration_clips).astype(int)]
     print(f"{len(X)} RAVDESS clips (emotion4); latency on one 8.0 s clip of continuous speech, "
           f"{args.threads} threads, median of {args.repeats}\n")
@@ -124,7 +108,7 @@ def main():
         torch.manual_seed(0)
         HubertModel(distilhubert_config()).save_pretrained(folder / "encoder")
         start = time.perf_counter()
-        pipe = _pipeline(DistilHuBERTEmbedder(model=folder / "encoder", batch_size=8)).fit(X, y)
+        pipe = _pipeline(DistilHuBERTEmbedder(model=folder / "encoder")).fit(X, y)
         print(f"DistilHuBERT pipeline (random-init encoder, head trained on the clips; "
               f"fit {time.perf_counter() - start:.0f} s)")
         paths = {
