@@ -24,7 +24,8 @@ def plot_timeline(result, *, ax=None):
     ax : matplotlib.axes.Axes
         The shading is one collection (``ax.collections[0]``, a path per speech region)
         and each class one line (``ax.lines``, labelled with the class) through the
-        window centres, broken by NaN where windows do not touch.
+        window centres, broken by NaN where windows do not touch, with a bar over each
+        window's span (a line collection per class).
     """
     try:
         import matplotlib.pyplot as plt
@@ -47,7 +48,10 @@ def plot_timeline(result, *, ax=None):
     centres = np.insert(windows.mean(axis=1), breaks, np.nan)
     for index, name in enumerate(result.classes.tolist()):
         values = np.insert(result.window_proba[:, index], breaks, np.nan)
-        ax.plot(centres, values, marker="o", markersize=3, label=str(name))
+        (line,) = ax.plot(centres, values, marker="o", markersize=3, label=str(name))
+        # Each window's probability also spans the audio it was computed on.
+        ax.hlines(result.window_proba[:, index], windows[:, 0], windows[:, 1],
+                  colors=line.get_color(), linewidth=2.5, alpha=0.45)
     ax.set_xlim(0.0, max(result.duration, 1e-3))
     ax.set_ylim(0.0, 1.0)
     ax.set_xlabel("time (s)")

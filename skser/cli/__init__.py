@@ -1,0 +1,107 @@
+"""The ``skser`` command: train, evaluate, predict, export, analyze, demo."""
+
+import argparse
+import sys
+
+from ._commands import analyze, evaluate, export, predict, train
+from ._data import CORPORA
+from ._demo import demo
+
+__all__ = ["build_parser", "main"]
+
+
+def _data_options(parser):
+    from ..pipeline import EMBEDDERS, default_cache_dir
+
+    data = parser.add_argument_group("data")
+    data.add_argument("--corpus", choices=CORPORA, default="synthetic",
+                      help="the corpus (default: synthetic, which needs no download)")
+    data.add_argument("--root", help="the corpus folder (official layout)")
+    data.add_argument("--labels", choices=("emotion4", "all"), default="emotion4")
+    data.add_argument("--extra-train-corpus", choices=CORPORA,
+                      help="a second corpus used for training only")
+    data.add_argument("--extra-root", help="its folder")
+    data.add_argument("--speakers", type=int, default=8, help="synthetic corpus: speakers")
+    data.add_argument("--clips-per-class", type=int, default=10,
+                      help="synthetic corpus: clips per class and speaker")
+    model = parser.add_argument_group("model")
+    model.add_argument("--embedder", choices=EMBEDDERS, default="weight-free")
+    model.add_argument("--model", default="ntu-spml/distilhubert",
+                       help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
+    model.add_argument("--local-files-only", action="store_true",
+                       help="never reach the network for the weights")
+    model.add_argument("--augment", action="store_true",
+                       help="the paper's training-only waveform augmentation")
+    model.add_argument("--cache", default=default_cache_dir(),
+                       help="per-clip embedding cache folder (default: %(default)s)")
+    model.add_argument("--seed", type=int, default=0)
+    model.add_argument("--n-jobs", type=int, default=None, help="parallel folds / decoding")
+    model.add_argument("--verbose", action="store_true", help="progress bars while embedding")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="skser", description="Speech emotion recognition with scikit-learn estimators."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    command = commands.add_parser(
+        "demo", help="evaluate, train, export, predict and analyze a voice note, end to end"
+    )
+    _data_options(command)
+    command.add_argument("--out", default="skser-demo", help="output folder")
+    command.set_defaults(run=demo)
+
+    command = commands.add_parser("train", help="fit the default pipeline and save it")
+    _data_options(command)
+    command.add_argument("--out", required=True, help="model.joblib to write")
+    command.set_defaults(run=train)
+
+    command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
+    _data_options(command)
+    command.add_argument("--report", help="also write the report here (.md or .html)")
+    command.set_defaults(run=evaluate)
+
+    command = commands.add_parser("predict", help="label audio files with a saved model")
+    command.add_argument("model", help="a .joblib pipeline or an .onnx export")
+    command.add_argument("files", nargs="+", help="audio files")
+    command.add_argument("--json", action="store_true", help="JSON instead of lines")
+    command.set_defaults(run=predict)
+
+    command = commands.add_parser("export", help="write a saved pipeline as one ONNX graph")
+    command.add_argument("model", help="a .joblib pipeline")
+    command.add_argument("--out", required=True, help="model.onnx to write")
+    command.add_argument("--quantize", choices=("int8", "int8-dynamic", "int8-static"))
+    command.add_argument("--calibration", nargs="*",
+                         help="audio files or folders to calibrate int8-static with")
+    command.set_defaults(run=export)
+
+    command = commands.add_parser("analyze", help="one verdict and a timeline for a long note")
+    command.add_argument("model", help="a .joblib pipeline or an .onnx export")
+    command.add_argument("file", help="the voice note (any length)")
+    command.add_argument("--vad", choices=("energy", "silero", "none"), default="energy")
+    command.add_argument("--window", type=float, default=8.0, help="window length, seconds")
+    command.add_argument("--aggregation", choices=("mean", "duration", "confidence"),
+                         default="mean")
+    command.add_argument("--plot", help="write the timeline picture here (.png)")
+    command.add_argument("--json", action="store_true", help="JSON instead of a table")
+    command.set_defaults(run=analyze)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``skser`` command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "extra_train_corpus", None) and args.extra_train_corpus != "synthetic" \
+            and not args.extra_root:
+        parser.error("--extra-root is needed with --extra-train-corpus")
+    try:
+        return args.run(args)
+    except (OSError, ValueError) as exc:
+        print(f"skser: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

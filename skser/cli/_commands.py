@@ -1,0 +1,196 @@
+"""What each ``skser`` sub-command does."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..io import AudioLoader, as_batch
+from ._data import load_corpus
+
+ONNX_SUFFIX = ".onnx"
+
+
+def load_model(path):
+    """A fitted model from a ``.joblib`` pickle or an ``.onnx`` export.
+
+    Only load pickles you trust: unpickling runs code.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file not found: {path}")
+    if path.suffix.lower() == ONNX_SUFFIX:
+        from ..export import OnnxPipeline
+
+        return OnnxPipeline(path)
+    import joblib
+
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # unpickling raises anything
+        raise ValueError(f"cannot read a model from {path}: {exc}") from exc
+    if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a fitted classifier")
+    return model
+
+
+def _pipeline(args):
+    from ..pipeline import make_ser_pipeline
+
+    return make_ser_pipeline(
+        embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
+        memory=args.cache, augment=args.augment, random_state=args.seed, verbose=args.verbose,
+    )
+
+
+def _corpora(args):
+    synthetic = dict(speakers=args.speakers, clips_per_class=args.clips_per_class)
+    corpus = load_corpus(args.corpus, args.root, labels=args.labels, seed=args.seed,
+                         n_jobs=args.n_jobs, **synthetic)
+    print(corpus.describe())
+    extra = None
+    if args.extra_train_corpus:
+        extra = load_corpus(args.extra_train_corpus, args.extra_root, labels=args.labels,
+                            seed=args.seed + 1, n_jobs=args.n_jobs, **synthetic)
+        print(f"extra training data, never validation or test: {extra.describe()}")
+    return corpus, extra
+
+
+def _fit_final(pipe, corpus, extra):
+    """Fit on every clip but one held-out group, which early stopping validates on."""
+    from ..model_selection import fit_with_validation
+
+    held_out = np.unique(corpus.groups)[-1]
+    validation = corpus.groups == held_out
+    X, y = corpus.X[~validation], corpus.y[~validation]
+    if extra is not None:
+        X, y = as_batch([*X, *extra.X]), np.concatenate([y, extra.y])
+    fit_with_validation(pipe, X, y, X_val=corpus.X[validation], y_val=corpus.y[validation])
+    print(f"fitted on {len(y)} clips; early stopping validated on group {str(held_out)!r} "
+          f"({int(validation.sum())} clips)")
+    return pipe
+
+
+def _evaluate(pipe, corpus, extra, n_jobs):
+    from ..model_selection import evaluate_sessions
+
+    return evaluate_sessions(
+        pipe, corpus.X, corpus.y, corpus.groups,
+        extra_train=None if extra is None else (extra.X, extra.y),
+        validation="next", n_jobs=n_jobs, verbose=True,
+    )
+
+
+def train(args):
+    corpus, extra = _corpora(args)
+    pipe = _fit_final(_pipeline(args), corpus, extra)
+    _save(pipe, args.out)
+    return 0
+
+
+def _save(pipe, path):
+    import joblib
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipe, path)
+    print(f"saved the fitted pipeline to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def evaluate(args):
+    from ._report import write_report
+
+    corpus, extra = _corpora(args)
+    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs)
+    print(report)
+    if args.report:
+        path = write_report(report, args.report, title=f"skser session evaluation: {corpus.name}")
+        print(f"wrote the report to {path}")
+    return 0
+
+
+def _probabilities(model, files):
+    rate = getattr(model, "sample_rate", 16000)
+    X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in files])
+    return model.predict_proba(X)
+
+
+def predict(args):
+    model = load_model(args.model)
+    probabilities = _probabilities(model, args.files)
+    classes = np.asarray(model.classes_)
+    rows = [
+        {
+            "file": os.fspath(path),
+            "label": classes[row.argmax()].item(),
+            "probabilities": {str(c): round(float(p), 4) for c, p in zip(classes, row)},
+        }
+        for path, row in zip(args.files, probabilities)
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            scores = " ".join(f"{c}={p:.2f}" for c, p in row["probabilities"].items())
+            print(f"{row['file']}\t{row['label']}\t{scores}")
+    return 0
+
+
+def _calibration_clips(paths):
+    from ..datasets._base import find_audio
+
+    files = []
+    for path in map(Path, paths or []):
+        files.extend(find_audio(path) if path.is_dir() else [path])
+    if not files:
+        return None
+    files = files[:: max(1, len(files) // 64)][:64]
+    return AudioLoader(max_duration=8.0).transform([os.fspath(f) for f in files])
+
+
+def export(args):
+    from ..datasets import make_emotional_speech
+    from ..export import OnnxPipeline, to_onnx
+
+    pipe = load_model(args.model)
+    if args.model.lower().endswith(ONNX_SUFFIX):
+        raise ValueError("export takes a fitted .joblib pipeline, not an .onnx model")
+    calibration = _calibration_clips(args.calibration)
+    to_onnx(pipe, quantize=args.quantize, calibration=calibration, path=args.out)
+    size = Path(args.out).stat().st_size / 1e6
+    print(f"wrote {args.out} ({size:.1f} MB, quantization: {args.quantize or 'none'})")
+    check = calibration if calibration is not None else make_emotional_speech(
+        n_speakers=2, n_clips_per_class=2, random_state=0
+    )[0]
+    expected, exported = pipe.predict_proba(check), OnnxPipeline(args.out).predict_proba(check)
+    agreement = float((expected.argmax(1) == exported.argmax(1)).mean())
+    print(f"check on {len(check)} clips: max |probability difference| "
+          f"{np.abs(expected - exported).max():.2e}, top-1 agreement {100 * agreement:.0f}%")
+    return 0
+
+
+def analyze(args):
+    from ..voice_note import analyze_voice_note
+
+    model = load_model(args.model)
+    result = analyze_voice_note(
+        model, args.file, vad=None if args.vad == "none" else args.vad, window=args.window,
+        aggregation=args.aggregation, verbose=not args.json,
+    )
+    print(result.to_json(indent=2) if args.json else result.format_table())
+    if args.plot:
+        _save_timeline(result, args.plot)
+    return 0 if result.has_speech else 1
+
+
+def _save_timeline(result, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    axes = result.plot_timeline()
+    axes.figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(axes.figure)
+    print(f"wrote the timeline to {path}")
