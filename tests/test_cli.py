@@ -68,13 +68,16 @@ def test_export_then_predict_with_onnx(trained, wav_files, workdir, capsys):
     assert [r["label"] for r in onnx_rows] == [r["label"] for r in joblib_rows]
 
 
-def test_export_int8_quantises_the_head_and_checks_it(trained, workdir, capsys):
+def test_export_int8_calibrates_on_files_and_checks_itself(trained, wav_files, workdir, capsys):
     from skser.export import read_metadata
 
     out = workdir / "q.onnx"
-    assert main(["export", str(trained), "--out", str(out), "--quantize", "int8"]) == 0
+    assert main(["export", str(trained), "--out", str(out), "--quantize", "int8"]) == 2
+    assert "needs calibration clips" in capsys.readouterr().err
+    assert main(["export", str(trained), "--out", str(out), "--quantize", "int8",
+                 "--calibration", str(workdir)]) == 0
     assert "top-1 agreement" in capsys.readouterr().out
-    assert read_metadata(onnx.load(out))["quantization"].startswith("int8")
+    assert read_metadata(onnx.load(out))["quantization"] == "int8-static"
 
 
 def test_analyze_a_voice_note(trained, wav_files, workdir, capsys):

@@ -187,6 +187,22 @@ def test_an_unfitted_pipeline_is_refused():
 # -- quantisation ----------------------------------------------------------------------
 
 
+def test_only_constant_weight_layers_are_quantised(corpus, tiny_hubert):
+    from skser.export._quantize import quantizable_nodes
+
+    X, y = corpus
+    pipe = make_pipeline(DistilHuBERTEmbedder(model=tiny_hubert), _head()).fit(X, y)
+    model = to_onnx(pipe)
+    chosen = set(quantizable_nodes(model))
+    weights = {tensor.name: tensor for tensor in model.graph.initializer}
+    matmuls = [n for n in model.graph.node if n.op_type in ("MatMul", "Conv", "Gemm")]
+    for node in matmuls:
+        constant = len(node.input) > 1 and node.input[1] in weights
+        first_conv = constant and node.op_type == "Conv" and weights[node.input[1]].dims[1] == 1
+        assert (node.name in chosen) == (constant and not first_conv), node.name
+    assert any(n.name not in chosen for n in matmuls)  # attention products stay float
+
+
 def test_int8_dynamic_quantises_the_encoder_and_head(corpus, tiny_hubert):
     X, y = corpus
     pipe = make_pipeline(PeakNormalizer(), DistilHuBERTEmbedder(model=tiny_hubert), _head())
@@ -203,8 +219,10 @@ def test_int8_dynamic_quantises_the_encoder_and_head(corpus, tiny_hubert):
 def test_int8_static_needs_calibration(corpus, tiny_hubert):
     X, y = corpus
     pipe = make_pipeline(DistilHuBERTEmbedder(model=tiny_hubert), _head()).fit(X, y)
-    with pytest.raises(ValueError, match="calibration"):
+    with pytest.raises(ValueError, match="needs calibration clips"):
         to_onnx(pipe, quantize="int8-static")
+    with pytest.raises(ValueError, match="needs calibration clips"):
+        to_onnx(pipe, quantize="int8")
     model = to_onnx(pipe, quantize="int8-static", calibration=X[:8])
     assert "QuantizeLinear" in {node.op_type for node in model.graph.node}
     assert OnnxPipeline(model).predict_proba(X).shape == (len(X), 4)

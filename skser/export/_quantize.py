@@ -7,20 +7,44 @@ import numpy as np
 
 __all__ = ["quantize_onnx", "DEFAULT_INT8"]
 
-# Chosen by benchmarks/bench_export.py; see quantize_onnx.
-DEFAULT_INT8 = "int8-dynamic"
+# Chosen by benchmarks/bench_export.py: on an 8 s clip (2 threads, AVX-512 VNNI) static
+# QDQ ran at 0.28-0.31 of torch fp32 and dynamic at 0.49-0.51, whose ConvInteger kernels
+# are slow; see quantize_onnx.
+DEFAULT_INT8 = "int8-static"
 # Steps whose weights are worth 8 bits. The weight-free embedder and the trimmer are
 # signal processing (power spectra span 100 dB): they stay float.
 _QUANTIZED_STEPS = ("DistilHuBERTEmbedder_", "FocalLossClassifier_")
 _QUANTIZED_OPS = {"MatMul", "Conv", "Gemm"}
 
 
+def _single_channel_convs(model):
+    """Convolutions over one input channel: the encoder's first layer, on the waveform."""
+    shapes = {tensor.name: list(tensor.dims) for tensor in model.graph.initializer}
+    return {
+        node.name
+        for node in model.graph.node
+        if node.op_type == "Conv" and len(node.input) > 1
+        and len(shapes.get(node.input[1], [])) == 3 and shapes[node.input[1]][1] == 1
+    }
+
+
 def quantizable_nodes(model):
-    """Names of the nodes worth quantising: the encoder's and the head's MatMul/Conv/Gemm."""
+    """Names of the nodes worth quantising: the encoder's and the head's weight layers.
+
+    MatMul, Conv and Gemm nodes of those steps whose weight is a constant: products of two
+    activations (attention scores, the GroupNorm's frame averages) stay float. So does the
+    first convolution (one input channel, on the waveform): it is a small share of the
+    work, and quantising it makes onnxruntime switch its output to a channels-last layout
+    in which the GroupNorm after it reduces over a strided axis, which cost more than the
+    int8 convolution saved.
+    """
+    constants = {tensor.name for tensor in model.graph.initializer}
+    first = _single_channel_convs(model)
     return [
         node.name
         for node in model.graph.node
         if node.op_type in _QUANTIZED_OPS and node.name.startswith(_QUANTIZED_STEPS)
+        and len(node.input) > 1 and node.input[1] in constants and node.name not in first
     ]
 
 
@@ -55,7 +79,9 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     - ``"int8-static"``: QDQ format, weights signed per channel, activations with ranges
       calibrated on ``calibration`` (real clips).
     - ``"int8"``: the default of the two, chosen by measurement
-      (``benchmarks/bench_export.py``): ``DEFAULT_INT8``.
+      (``benchmarks/bench_export.py``): static, ``DEFAULT_INT8``. onnxruntime fuses its
+      QDQ pairs into QLinearConv and QLinearMatMul kernels; the dynamic mode's
+      ConvInteger kernels were slower than the float convolutions they replace.
 
     Parameters
     ----------
@@ -89,7 +115,10 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
             "FocalLossClassifier steps, and this pipeline has neither"
         )
     if mode == "int8-static" and calibration is None:
-        raise ValueError("quantize='int8-static' needs calibration clips (calibration=...)")
+        raise ValueError(
+            "static int8 (quantize='int8' or 'int8-static') needs calibration clips: pass "
+            "calibration= a few dozen real clips; quantize='int8-dynamic' needs none"
+        )
     with tempfile.TemporaryDirectory() as folder:
         source = os.path.join(folder, "model.onnx")
         target = os.path.join(folder, "model.int8.onnx")
