@@ -135,13 +135,23 @@ def _convert_identity(scope, operator, container):
 # -- torch parts, exported and spliced -------------------------------------------------
 
 
+_TAGS = {
+    "Trimmer": "trim",
+    "AcousticEmbedder": "acoustic",
+    "DistilHuBERTEmbedder": "hubert",
+    "FocalLossClassifier": "head",
+}
+
+
 def _splice_torch(scope, operator, container, module, example, prefix):
     from ._graphs import torch_to_onnx
     from ._splice import splice_graph
 
     model = torch_to_onnx(module, example, input_name="input", output_name="output",
                           opset=container.target_opset)
-    (output,) = splice_graph(scope, container, model, [operator.inputs[0].onnx_name], prefix)
+    (output,) = splice_graph(
+        scope, container, model, [operator.inputs[0].onnx_name], prefix, _TAGS[prefix]
+    )
     container.add_node("Identity", [output], [operator.outputs[0].onnx_name],
                        name=scope.get_unique_operator_name(f"{prefix}/output"))
 
@@ -182,7 +192,7 @@ def _convert_focal_loss_classifier(scope, operator, container):
                           output_name="probabilities", opset=container.target_opset)
     prefix = type(classifier).__name__
     (probabilities,) = splice_graph(
-        scope, container, model, [operator.inputs[0].onnx_name], prefix
+        scope, container, model, [operator.inputs[0].onnx_name], prefix, _TAGS[prefix]
     )
     label_output, probability_output = operator.outputs[0], operator.outputs[1]
     container.add_node("Identity", [probabilities], [probability_output.onnx_name],
