@@ -28,6 +28,16 @@ def check_labels(labels):
         raise ValueError(f"labels must be one of {LABEL_SETS}, got {labels!r}")
 
 
+def select_label(code, labels, emotion4, readable):
+    """The target for a corpus's emotion ``code``: emotion4 code, readable name, or None.
+
+    None means the clip is dropped (its emotion is not one of the four).
+    """
+    if labels == "emotion4":
+        return emotion4.get(code)
+    return readable[code]
+
+
 def find_audio(root):
     """All .wav and .flac files below ``root``, sorted (hidden files skipped)."""
     return sorted(

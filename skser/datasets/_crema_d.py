@@ -3,7 +3,7 @@
 import csv
 import re
 
-from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error
+from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error, select_label
 
 __all__ = ["load_crema_d"]
 
@@ -77,12 +77,9 @@ def load_crema_d(root, *, labels="emotion4"):
                 "1001_DFA_ANG_XX.wav, emotion ANG/DIS/FEA/HAP/NEU/SAD)"
             )
         actor, sentence, emotion, level = match.groups()
-        if labels == "emotion4":
-            if emotion not in _EMOTION4:
-                continue
-            target = _EMOTION4[emotion]
-        else:
-            target = _EMOTIONS[emotion]
+        target = select_label(emotion, labels, _EMOTION4, _EMOTIONS)
+        if target is None:
+            continue
         records.append(
             {
                 "filename": str(path),

@@ -2,7 +2,7 @@
 
 import re
 
-from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error
+from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error, select_label
 
 __all__ = ["load_emodb"]
 
@@ -75,12 +75,9 @@ def load_emodb(root, *, labels="emotion4"):
                 "speaker, text, emotion letter W/L/E/A/F/T/N, version)"
             )
         speaker, text, emotion, _ = match.groups()
-        if labels == "emotion4":
-            if emotion not in _EMOTION4:
-                continue
-            target = _EMOTION4[emotion]
-        else:
-            target = _EMOTIONS[emotion]
+        target = select_label(emotion, labels, _EMOTION4, _EMOTIONS)
+        if target is None:
+            continue
         records.append(
             {
                 "filename": str(path),

@@ -3,7 +3,7 @@
 import re
 import warnings
 
-from ._base import AUDIO_SUFFIXES, check_labels, check_root, make_bunch
+from ._base import AUDIO_SUFFIXES, check_labels, check_root, make_bunch, select_label
 
 __all__ = ["load_iemocap"]
 
@@ -108,12 +108,9 @@ def load_iemocap(root, *, labels="emotion4"):
                     f"unexpected IEMOCAP entry {utterance!r} with label {label!r} in "
                     f"{evaluation} (expected ids like Ses01F_impro01_F000)"
                 )
-            if labels == "emotion4":
-                if label not in _EMOTION4:
-                    continue
-                target = _EMOTION4[label]
-            else:
-                target = _EMOTIONS[label]
+            target = select_label(label, labels, _EMOTION4, _EMOTIONS)
+            if target is None:
+                continue
             path = _audio_path(session_dir, utterance)
             if path is None:
                 missing.append(utterance)

@@ -4,12 +4,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from audiomentations import Gain, PitchShift, PolarityInversion
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ..io._waveform import SAMPLE_RATE, clip_lengths
 from ..utils._validation import validate_waveforms
+from ._base import WaveformTransformer
 
 __all__ = ["WaveformAugmenter"]
 
@@ -23,7 +23,7 @@ def _check_range(name, bounds, low=None):
         raise ValueError(f"{name} must be >= {low}, got {bounds!r}")
 
 
-class WaveformAugmenter(TransformerMixin, BaseEstimator):
+class WaveformAugmenter(WaveformTransformer):
     """Randomly perturb training clips: gain, Gaussian noise, pitch shift, polarity.
 
     The paper's training-only augmentation, on audiomentations' ``Gain``, ``PitchShift``
@@ -116,24 +116,6 @@ class WaveformAugmenter(TransformerMixin, BaseEstimator):
         _check_range("noise_amplitude", self.noise_amplitude, low=0.0)
         _check_range("pitch_semitones", self.pitch_semitones)
 
-    def fit(self, X, y=None):
-        """Check the parameters and the batch; nothing is learnt.
-
-        Parameters
-        ----------
-        X : array-like [shape=(n_clips, n_samples)] or list of 1-D arrays
-            The clips.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : WaveformAugmenter
-        """
-        self._check_params()
-        validate_waveforms(self, X, reset=True)
-        return self
-
     def fit_transform(self, X, y=None, **fit_params):
         """Return an augmented copy of the training batch.
 
@@ -159,20 +141,9 @@ class WaveformAugmenter(TransformerMixin, BaseEstimator):
                 out[index, :length] = self._augment_clip(X[index, :length], rng)
         return out
 
-    def transform(self, X):
-        """Return the clips unchanged: augmentation happens only while fitting.
-
-        Parameters
-        ----------
-        X : array-like [shape=(n_clips, n_samples)] or list of 1-D arrays
-            The clips.
-
-        Returns
-        -------
-        X : np.ndarray [shape=(n_clips, n_samples), dtype=float32]
-        """
-        self._check_params()
-        return validate_waveforms(self, X, reset=False)
+    def _transform_batch(self, X, lengths):
+        # Inference: clips pass unchanged; augmentation happens in fit_transform only.
+        return X
 
     def _augment_clip(self, samples, rng):
         # audiomentations draws from the global `random` and NumPy generators; set each
@@ -193,9 +164,3 @@ class WaveformAugmenter(TransformerMixin, BaseEstimator):
         if rng.uniform() < self.polarity_p:
             samples = PolarityInversion(p=1.0).apply(samples, rate)
         return np.asarray(samples, dtype=np.float32)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags

@@ -16,6 +16,10 @@ class WaveformTransformer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {}
 
+    def _check_params(self):
+        """Validate the parameters (subclasses add checks constraints cannot state)."""
+        self._validate_params()
+
     def fit(self, X, y=None):
         """Check the parameters and the batch; nothing is learnt.
 
@@ -30,7 +34,7 @@ class WaveformTransformer(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
+        self._check_params()
         validate_waveforms(self, X, reset=True)
         return self
 
@@ -46,7 +50,7 @@ class WaveformTransformer(TransformerMixin, BaseEstimator):
         -------
         X_out : np.ndarray [shape=(n_clips, n_samples_out), dtype=float32]
         """
-        self._validate_params()
+        self._check_params()
         X = validate_waveforms(self, X, reset=False)
         return self._transform_batch(X, clip_lengths(X))
 
