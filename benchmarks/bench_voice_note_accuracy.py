@@ -18,7 +18,9 @@ window and averaging the window probabilities, and claims this reduces the bias 
   1. ``analyze_voice_note(model, path, vad="energy")`` (window 8 s, aggregation mean),
   2. the same with ``vad="silero"``,
   3. ``vad=None``: consecutive 8 s chunks of the whole note, silence and noise included,
-     averaged the same way,
+     averaged the same way; the embedder's ``short_clips`` is set to ``"pad"`` so that a
+     chunk of pure digital silence (say a note's last second) is classified like any
+     other chunk instead of raising (with the default ``"error"`` it raises),
   4. the whole note as one clip: a copy of the fitted pipeline whose ``FixedDuration``
      is set (``set_params(fixedduration__duration=...)``) to the longest note, so
      nothing is cut; the Trimmer still trims the note's ends.
@@ -45,6 +47,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 from _common import DEFAULT_DATA
+
+# This checkout's skser, not another installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SR = 16000
 CLASSES = ("ang", "hap", "neu", "sad")
@@ -198,19 +203,29 @@ def analyse(models, records, whole_duration):
     from skser.voice_note import NoSpeechWarning, analyze_voice_note
 
     vads = {"energy": "energy", "silero": "silero", "chunks": None}
-    wholes = {}
-    for actor, model in models.items():
-        whole = copy.deepcopy(model)  # fitted steps; only FixedDuration changes (stateless)
-        whole.set_params(fixedduration__duration=whole_duration)
-        wholes[actor] = whole
+    # Copies of the fitted pipelines; only stateless parameters change.
+    chunkers = {
+        actor: copy.deepcopy(model).set_params(acousticembedder__short_clips="pad")
+        for actor, model in models.items()
+    }
+    wholes = {
+        actor: copy.deepcopy(model).set_params(fixedduration__duration=whole_duration)
+        for actor, model in models.items()
+    }
+    silent_windows = 0
     out = {name: {"label": [], "windows": [], "overlap": []} for name in CONDITIONS}
     for record in records:
-        model = models[record["actor"]]
         for name, vad in vads.items():
+            model = (chunkers if vad is None else models)[record["actor"]]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NoSpeechWarning)
                 result = analyze_voice_note(model, record["path"], vad=vad, window=8.0,
                                             aggregation="mean")
+            if vad is None:
+                samples = sf.read(record["path"], dtype="float32")[0]
+                silent_windows += sum(
+                    not samples[round(s * SR) : round(e * SR)].any() for s, e in result.windows
+                )
             out[name]["label"].append("-" if result.label is None else str(result.label))
             out[name]["windows"].append(result.window_labels.astype(str))
             out[name]["overlap"].append(_overlap(result.windows, record))
@@ -219,8 +234,10 @@ def analyse(models, records, whole_duration):
         )
         out["whole"]["windows"].append(None)
         out["whole"]["overlap"].append(_overlap(np.array([[0.0, record["duration"]]]), record))
-    return {name: {key: (np.array(v) if key == "label" else v) for key, v in res.items()}
-            for name, res in out.items()}
+    out = {name: {key: (np.array(v) if key == "label" else v) for key, v in res.items()}
+           for name, res in out.items()}
+    out["chunks"]["silent"] = silent_windows
+    return out
 
 
 def _overlap(windows, record):
@@ -276,7 +293,7 @@ def _pct(x):
     return f"{100 * x:5.1f}"
 
 
-def report(records, results, clips, seconds):
+def report(records, results, clips, timings):
     truth = np.array([r["truth"] for r in records])
     actor = np.array([r["actor"] for r in records])
     durations = np.array([r["duration"] for r in records])
@@ -337,6 +354,10 @@ def report(records, results, clips, seconds):
             f"{_pct(inside / total):>14} {_pct(covered / speech_s):>13} "
             f"{int(np.sum(pred == '-')):10d}"
         )
+    print(
+        f"  ({results['chunks']['silent']} of the fixed chunks were pure digital silence, "
+        "classified as such with short_clips='pad')"
+    )
     print()
     print("per-class recall of notes, %")
     print(f"{'condition':32s} " + " ".join(f"{c:>6}" for c in CLASSES))
@@ -358,13 +379,13 @@ def report(records, results, clips, seconds):
             f"[{100 * neu_lo:+5.1f}, {100 * neu_hi:+5.1f}]"
         )
     print()
-    print(f"total time {seconds / 60:.1f} min")
+    print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--notes", type=int, default=6, help="notes per actor and emotion")
+    parser.add_argument("--notes", type=int, default=5, help="notes per actor and emotion")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--actors", nargs="+", help="held-out actors (default: all 12)")
     parser.add_argument("--workdir", type=Path, help="where to write notes and cache (temporary)")
@@ -379,16 +400,20 @@ def main(argv=None):
         "Voice notes from held-out RAVDESS actors: default weight-free pipeline, "
         f"leave-one-actor-out ({len(actors)} models), seed {args.seed}"
     )
+    timings = {}
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
         records = write_notes(folder, data, actors, args.notes, args.seed)
-        cache = Path(folder) / "cache"
-        models, *clips = fit_models(data, actors, cache)
+        timings["writing notes"] = time.perf_counter() - start
+        models, *clips = fit_models(data, actors, Path(folder) / "cache")
+        timings["fitting models"] = time.perf_counter() - start - sum(timings.values())
         longest = max(r["duration"] for r in records)
         whole_duration = float(math.ceil(longest))
         results = analyse(models, records, whole_duration)
+        timings["analysing notes"] = time.perf_counter() - start - sum(timings.values())
+        timings["total"] = time.perf_counter() - start
         print(f"whole-note condition: fixedduration__duration={whole_duration:g} s "
               f"(longest note {longest:.1f} s)")
-        report(records, results, clips, time.perf_counter() - start)
+        report(records, results, clips, timings)
     return 0
 
 
