@@ -473,3 +473,19 @@ def test_compressed_files_stream_like_load_audio(tmp_path, model, note, name, su
     assert streamed.n_windows >= 3
     np.testing.assert_array_equal(streamed.windows, whole.windows)
     np.testing.assert_allclose(streamed.window_proba, whole.window_proba, atol=1e-6)
+
+
+def test_fixed_chunks_of_digital_silence_are_skipped():
+    """vad=None: a chunk of pure digital silence has nothing to classify (it used to crash
+    the embedder, which refuses empty clips)."""
+    from skser.datasets import make_emotional_speech
+    from skser.pipeline import make_ser_pipeline
+
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    model = make_ser_pipeline(max_iter=5).fit(X, y)
+    speech = np.concatenate([row[row != 0] for row in X[:6]])
+    note = np.concatenate([speech[: 8 * 16000], np.zeros(9 * 16000, np.float32)])
+    result = analyze_voice_note(model, note, vad=None)
+    assert result.has_speech
+    ends = result.windows[:, 1]
+    assert ends.max() <= 8.0 + 1e-6  # the silent 9 s after it made no window

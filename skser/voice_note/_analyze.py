@@ -103,6 +103,12 @@ class _WindowClassifier:
         self._pending, self._width = [], 0
 
 
+def _sounding_length(samples):
+    """Samples up to the last non-zero one: the window's true length (waveform convention)."""
+    nonzero = np.flatnonzero(samples)
+    return int(nonzero[-1]) + 1 if nonzero.size else 0
+
+
 def _detector(vad):
     if vad is None:
         return None, "none"
@@ -189,6 +195,8 @@ def analyze_voice_note(
         Speech segments shorter than this (seconds) are not analysed; a tail shorter
         than this gets no window of its own: the segment's last window is moved back to
         end with it (``[end - window, end)``), so no window is longer than ``window``.
+        With ``vad=None``, fixed chunks whose sound ends sooner (digital silence)
+        are skipped.
     merge_gap : float >= 0, default=0.5
         Pauses shorter than this (seconds) do not split speech.
     sample_rate : int > 0, default=16000
@@ -273,7 +281,12 @@ def analyze_voice_note(
 
     def classify(windows):
         for start, end, speech in windows:
-            classifier.add((start, end, speech), buffer.view(start, end))
+            samples = buffer.view(start, end)
+            # Without a VAD, a fixed chunk whose sound (up to its last non-zero sample) is
+            # shorter than min_speech, e.g. digital silence, has nothing to classify: it
+            # is skipped, as the VAD path drops short fragments.
+            if detector is not None or _sounding_length(samples) >= segmenter.min_speech:
+                classifier.add((start, end, speech), samples)
 
     blocks = progress(source, verbose=verbose, desc="analysing", total=source.n_blocks,
                       unit="block")
