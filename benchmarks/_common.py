@@ -1,11 +1,15 @@
 """Helpers shared by the benchmark scripts."""
 
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+# The benchmarks measure the skser of their own checkout, installed or not.
+sys.path.insert(0, str(REPO_ROOT))
 
 
 def median_seconds(function, repeats, per=1):

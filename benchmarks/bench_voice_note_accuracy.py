@@ -48,9 +48,6 @@ import numpy as np
 import soundfile as sf
 from _common import DEFAULT_DATA
 
-# This checkout's skser, not another installed copy.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 SR = 16000
 CLASSES = ("ang", "hap", "neu", "sad")
 CONDITIONS = {
