@@ -142,8 +142,9 @@ class AcousticFeatures(nn.Module):
     strength, and shimmer (mean absolute level change between voiced frames, dB); and the
     speech duration in seconds. See :func:`acoustic_feature_names`.
 
-    Everything is convolution, matrix product and elementwise work, so the module exports
-    to ONNX as it is.
+    Everything is Fourier transforms, matrix products and elementwise work; for ONNX
+    export the transforms are written as convolutions with the DFT basis
+    (``dft_as_convolution``), so the graph computes the same features.
 
     Parameters
     ----------
@@ -156,6 +157,7 @@ class AcousticFeatures(nn.Module):
     """
 
     min_samples = 640  # one 40 ms pitch window
+    dft_as_convolution = False  # set for ONNX export, see _power
 
     def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0):
         super().__init__()
@@ -208,11 +210,23 @@ class AcousticFeatures(nn.Module):
     def _constant(self, name, values):
         self.register_buffer(name, torch.as_tensor(np.asarray(values), dtype=torch.float32))
 
-    @staticmethod
-    def _power(waveforms, kernel, hop):
-        spectrum = F.conv1d(waveforms[:, None, :], kernel, stride=hop)
-        half = kernel.shape[0] // 2
-        return (spectrum[:, :half] ** 2 + spectrum[:, half:] ** 2).transpose(1, 2)
+    def _power(self, waveforms, kernel, n_fft):
+        """Power spectrum ``(n_clips, n_frames, n_bins)`` of Hann-windowed frames.
+
+        An FFT of the frames in torch; a convolution with the windowed DFT basis
+        (``kernel``) when ``dft_as_convolution`` is set, which ``torch.onnx.export`` can
+        write (ONNX Runtime's STFT operator ran slower). The same numbers either way.
+        """
+        n_bins, window_length = kernel.shape[0] // 2, kernel.shape[2]
+        if self.dft_as_convolution:
+            spectrum = F.conv1d(waveforms[:, None, :], kernel, stride=HOP)
+            power = spectrum[:, :n_bins] ** 2 + spectrum[:, n_bins:] ** 2
+            return power.transpose(1, 2)
+        window = torch.hann_window(window_length, periodic=True, dtype=waveforms.dtype,
+                                   device=waveforms.device)
+        frames = waveforms.unfold(1, window_length, HOP) * window
+        spectrum = torch.fft.rfft(frames, n=n_fft)[..., :n_bins]
+        return spectrum.real**2 + spectrum.imag**2
 
     def _loudness_features(self, loudness, mask):
         mean, std = masked_mean_std(loudness, mask, dim=1)
@@ -225,7 +239,7 @@ class AcousticFeatures(nn.Module):
         return [mean, std, p10, p50, p90, p90 - p10, slope, flux, pause]
 
     def _pitch_features(self, waveforms, lengths):
-        power = self._power(waveforms, self.pitch_kernel, HOP)
+        power = self._power(waveforms, self.pitch_kernel, PITCH_N_FFT)
         mask = frame_mask(conv_output_lengths(lengths, PITCH_WINDOW, HOP), power.shape[1])
         energy = _weigh(power, self.pitch_bin_weights)
         correlation = (power @ self.lag_basis) / energy[..., None].clamp(min=LOG_FLOOR)
@@ -302,7 +316,7 @@ class AcousticFeatures(nn.Module):
         lengths : torch.Tensor [shape=(n_clips,), dtype=int64]
             True lengths, each at least 640 samples.
         """
-        power = self._power(waveforms, self.stft_kernel, HOP)
+        power = self._power(waveforms, self.stft_kernel, N_FFT)
         mask = frame_mask(conv_output_lengths(lengths, WINDOW, HOP), power.shape[1])
         loudness = 10 * torch.log10(_weigh(power, self.bin_weights) / self.power_norm + LOG_FLOOR)
         scalars = self._loudness_features(loudness, mask)

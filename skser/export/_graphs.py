@@ -1,5 +1,6 @@
 """Torch modules that become ONNX graphs: each takes a padded batch (or features) alone."""
 
+import copy
 import io
 import warnings
 
@@ -25,6 +26,10 @@ class EmbedderGraph(nn.Module):
         super().__init__()
         self.module = module
         self.min_samples = min_samples
+        if hasattr(module, "dft_as_convolution"):
+            # ONNX has no FFT the legacy exporter writes: a copy that convolves instead.
+            self.module = copy.copy(module)
+            self.module.dft_as_convolution = True
 
     def forward(self, waveforms):
         lengths = lengths_from_padding(waveforms).clamp(min=self.min_samples)
