@@ -18,9 +18,8 @@ window and averaging the window probabilities, and claims this reduces the bias 
   1. ``analyze_voice_note(model, path, vad="energy")`` (window 8 s, aggregation mean),
   2. the same with ``vad="silero"``,
   3. ``vad=None``: consecutive 8 s chunks of the whole note, silence and noise included,
-     averaged the same way; the embedder's ``short_clips`` is set to ``"pad"`` so that a
-     chunk of pure digital silence (say a note's last second) is classified like any
-     other chunk instead of raising (with the default ``"error"`` it raises),
+     averaged the same way (a chunk of pure digital silence, say a note's last second,
+     has nothing to classify and is skipped by analyze_voice_note),
   4. the whole note as one clip: a copy of the fitted pipeline whose ``FixedDuration``
      is set (``set_params(fixedduration__duration=...)``) to the longest note, so
      nothing is cut; the Trimmer still trims the note's ends.
@@ -200,29 +199,19 @@ def analyse(models, records, whole_duration):
     from skser.voice_note import NoSpeechWarning, analyze_voice_note
 
     vads = {"energy": "energy", "silero": "silero", "chunks": None}
-    # Copies of the fitted pipelines; only stateless parameters change.
-    chunkers = {
-        actor: copy.deepcopy(model).set_params(acousticembedder__short_clips="pad")
-        for actor, model in models.items()
-    }
+    # Copies of the fitted pipelines; only a stateless parameter changes.
     wholes = {
         actor: copy.deepcopy(model).set_params(fixedduration__duration=whole_duration)
         for actor, model in models.items()
     }
-    silent_windows = 0
     out = {name: {"label": [], "windows": [], "overlap": []} for name in CONDITIONS}
     for record in records:
         for name, vad in vads.items():
-            model = (chunkers if vad is None else models)[record["actor"]]
+            model = models[record["actor"]]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NoSpeechWarning)
                 result = analyze_voice_note(model, record["path"], vad=vad, window=8.0,
                                             aggregation="mean")
-            if vad is None:
-                samples = sf.read(record["path"], dtype="float32")[0]
-                silent_windows += sum(
-                    not samples[round(s * SR) : round(e * SR)].any() for s, e in result.windows
-                )
             out[name]["label"].append("-" if result.label is None else str(result.label))
             out[name]["windows"].append(result.window_labels.astype(str))
             out[name]["overlap"].append(_overlap(result.windows, record))
@@ -233,7 +222,6 @@ def analyse(models, records, whole_duration):
         out["whole"]["overlap"].append(_overlap(np.array([[0.0, record["duration"]]]), record))
     out = {name: {key: (np.array(v) if key == "label" else v) for key, v in res.items()}
            for name, res in out.items()}
-    out["chunks"]["silent"] = silent_windows
     return out
 
 
@@ -351,10 +339,6 @@ def report(records, results, clips, timings):
             f"{_pct(inside / total):>14} {_pct(covered / speech_s):>13} "
             f"{int(np.sum(pred == '-')):10d}"
         )
-    print(
-        f"  ({results['chunks']['silent']} of the fixed chunks were pure digital silence, "
-        "classified as such with short_clips='pad')"
-    )
     print()
     print("per-class recall of notes, %")
     print(f"{'condition':32s} " + " ".join(f"{c:>6}" for c in CLASSES))
