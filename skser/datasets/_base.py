@@ -56,6 +56,24 @@ def no_files_error(corpus, root, expected):
     )
 
 
+def named_files(root, *, corpus, example, pattern, expected):
+    """Yield ``(path, match)`` for each audio file below ``root``, named as ``pattern`` says.
+
+    Raises FileNotFoundError for a missing or audio-free ``root`` and a ValueError naming
+    the first file whose stem does not match (``expected`` describes the naming).
+    """
+    article = "an" if corpus[0] in "AEIOU" else "a"
+    root = check_root(root, corpus)
+    paths = find_audio(root)
+    if not paths:
+        raise no_files_error(corpus, root, example)
+    for path in paths:
+        match = pattern.match(path.stem)
+        if match is None:
+            raise ValueError(f"not {article} {corpus} file name: {path} (expected {expected})")
+        yield path, match
+
+
 def make_bunch(records, *, corpus, description, extra_columns=()):
     """Build the loaders' Bunch from a list of per-file dicts.
 

@@ -3,7 +3,7 @@
 import csv
 import re
 
-from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error, select_label
+from ._base import check_labels, check_root, make_bunch, named_files, select_label
 
 __all__ = ["load_crema_d"]
 
@@ -63,19 +63,14 @@ def load_crema_d(root, *, labels="emotion4"):
         names it), or ``labels`` is unknown.
     """
     check_labels(labels)
-    root = check_root(root, "CREMA-D")
-    paths = find_audio(root)
-    if not paths:
-        raise no_files_error("CREMA-D", root, "AudioWAV/1001_DFA_ANG_XX.wav")
-    gender = _read_demographics(root)
+    gender = _read_demographics(check_root(root, "CREMA-D"))
     records = []
-    for path in paths:
-        match = _NAME.match(path.stem)
-        if match is None:
-            raise ValueError(
-                f"not a CREMA-D file name: {path} (expected AAAA_SSS_EEE_LL.wav such as "
-                "1001_DFA_ANG_XX.wav, emotion ANG/DIS/FEA/HAP/NEU/SAD)"
-            )
+    files = named_files(
+        root, corpus="CREMA-D", example="AudioWAV/1001_DFA_ANG_XX.wav", pattern=_NAME,
+        expected="AAAA_SSS_EEE_LL.wav such as 1001_DFA_ANG_XX.wav, emotion "
+        "ANG/DIS/FEA/HAP/NEU/SAD",
+    )
+    for path, match in files:
         actor, sentence, emotion, level = match.groups()
         target = select_label(emotion, labels, _EMOTION4, _EMOTIONS)
         if target is None:

@@ -2,7 +2,7 @@
 
 import re
 
-from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error, select_label
+from ._base import check_labels, make_bunch, named_files, select_label
 
 __all__ = ["load_emodb"]
 
@@ -62,18 +62,13 @@ def load_emodb(root, *, labels="emotion4"):
     (339, 10)
     """
     check_labels(labels)
-    root = check_root(root, "EmoDB")
-    paths = find_audio(root)
-    if not paths:
-        raise no_files_error("EmoDB", root, "wav/03a01Fa.wav")
     records = []
-    for path in paths:
-        match = _NAME.match(path.stem)
-        if match is None:
-            raise ValueError(
-                f"not an EmoDB file name: {path} (expected SSTTTEV.wav such as 03a01Fa.wav: "
-                "speaker, text, emotion letter W/L/E/A/F/T/N, version)"
-            )
+    files = named_files(
+        root, corpus="EmoDB", example="wav/03a01Fa.wav", pattern=_NAME,
+        expected="SSTTTEV.wav such as 03a01Fa.wav: speaker, text, emotion letter "
+        "W/L/E/A/F/T/N, version",
+    )
+    for path, match in files:
         speaker, text, emotion, _ = match.groups()
         target = select_label(emotion, labels, _EMOTION4, _EMOTIONS)
         if target is None:

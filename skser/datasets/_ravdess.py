@@ -2,11 +2,11 @@
 
 import re
 
-from ._base import check_labels, check_root, find_audio, make_bunch, no_files_error, select_label
+from ._base import check_labels, make_bunch, named_files, select_label
 
 __all__ = ["load_ravdess"]
 
-_NAME = re.compile(r"^(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})$")
+_NAME = re.compile(r"^(\d{2})-(\d{2})-(0[1-8])-(\d{2})-(\d{2})-(\d{2})-(\d{2})$")
 _EMOTIONS = {
     "01": "neutral",
     "02": "calm",
@@ -66,18 +66,12 @@ def load_ravdess(root, *, labels="emotion4"):
     (336, ['ang', 'hap', 'neu', 'sad'])
     """
     check_labels(labels)
-    root = check_root(root, "RAVDESS")
-    paths = find_audio(root)
-    if not paths:
-        raise no_files_error("RAVDESS", root, "Actor_01/03-01-05-01-01-01-01.wav")
     records = []
-    for path in paths:
-        match = _NAME.match(path.stem)
-        if match is None or match.group(3) not in _EMOTIONS:
-            raise ValueError(
-                f"not a RAVDESS file name: {path} (expected MM-VV-EE-II-SS-RR-AA.wav with "
-                "emotion EE in 01-08)"
-            )
+    files = named_files(
+        root, corpus="RAVDESS", example="Actor_01/03-01-05-01-01-01-01.wav", pattern=_NAME,
+        expected="MM-VV-EE-II-SS-RR-AA.wav with emotion EE in 01-08",
+    )
+    for path, match in files:
         modality, channel, emotion, intensity, statement, _, actor = match.groups()
         if modality != "03" or channel != "01":
             continue
