@@ -153,9 +153,9 @@ def export(args):
     from ..datasets import make_emotional_speech
     from ..export import OnnxPipeline, to_onnx
 
-    pipe = load_model(args.model)
     if args.model.lower().endswith(ONNX_SUFFIX):
         raise ValueError("export takes a fitted .joblib pipeline, not an .onnx model")
+    pipe = load_model(args.model)
     calibration = _calibration_clips(args.calibration)
     to_onnx(pipe, quantize=args.quantize, calibration=calibration, path=args.out)
     size = Path(args.out).stat().st_size / 1e6

@@ -55,16 +55,15 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X = validate_waveforms(self, X, reset=True)
-        self._true_lengths(X)
+        self._model_lengths(clip_lengths(X))
         module, feature_names, fingerprint = self._build()
         self.module_ = module.to(torch.device(self.device)).eval().requires_grad_(False)
         self.feature_names_out_ = np.asarray(feature_names, dtype=object)
         self.fingerprint_ = fingerprint
         return self
 
-    def _true_lengths(self, X):
-        """Clip lengths, raised to ``min_samples`` or refused, as ``short_clips`` says."""
-        lengths = clip_lengths(X)
+    def _model_lengths(self, lengths):
+        """True lengths raised to ``min_samples``, or refused, as ``short_clips`` says."""
         short = np.flatnonzero(lengths < self.min_samples)
         if short.size and self.short_clips == "error":
             first = int(short[0])
@@ -97,12 +96,12 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_waveforms(self, X, reset=False)
-        lengths = self._true_lengths(X)
+        true = clip_lengths(X)
+        lengths = self._model_lengths(true)
         out = np.empty((X.shape[0], len(self.feature_names_out_)), dtype=np.float32)
         todo = np.arange(X.shape[0])
         cache, keys = self._cache(), None
         if cache is not None:
-            true = clip_lengths(X)
             keys = [clip_key(row[:length]) for row, length in zip(X, true)]
             hits = [cache.load(key) for key in keys]
             found = np.array([hit is not None for hit in hits], dtype=bool)
