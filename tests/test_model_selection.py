@@ -289,11 +289,13 @@ def test_extra_train_reaches_training_only(features):
 
 def test_extra_waveforms_of_another_width_are_padded(speech):
     X, y, groups = speech
-    X_extra = X[:4, : X.shape[1] // 2]
+    X_extra = 0.5 * X[:4, : X.shape[1] // 2]  # other clips than X's, narrower
+    # A pipeline that starts with a skser waveform step takes waveforms: padding is right.
     report = evaluate_sessions(
-        _Recorder(), X, y, groups, extra_train=(X_extra, y[:4]), return_estimator=True
+        make_pipeline(AudioLoader(), _Recorder()), X, y, groups,
+        extra_train=(X_extra, y[:4]), return_estimator=True,
     )
-    fitted = report.folds[0].estimator.X_fit_
+    fitted = report.folds[0].estimator[-1].X_fit_
     assert fitted.shape == (24 + 4, X.shape[1])
     np.testing.assert_array_equal(fitted[-4:, : X_extra.shape[1]], X_extra)
     assert np.all(fitted[-4:, X_extra.shape[1] :] == 0)

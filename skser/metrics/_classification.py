@@ -5,6 +5,8 @@ from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
+from ..utils._labels import check_no_missing_labels
+
 __all__ = [
     "check_label_targets",
     "macro_f1",
@@ -25,6 +27,8 @@ def _check_1d_labels(values, name):
     values = column_or_1d(values, warn=True, input_name=name)
     if values.shape[0] == 0:
         raise ValueError(f"{name} is empty: it holds 0 labels")
+    if values.dtype.kind == "O":  # text labels with a NaN or None among them
+        check_no_missing_labels(values, name)
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or inf")
     kind = type_of_target(values, input_name=name)
