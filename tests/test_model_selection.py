@@ -46,10 +46,11 @@ def feature_pipeline():
 
 @pytest.fixture(scope="module")
 def speech():
-    """48 synthetic clips: 4 speakers x 4 classes x 3 clips."""
-    return make_emotional_speech(
+    """48 synthetic clips: 4 speakers x 4 classes x 3 clips, sessions numbered 0-3."""
+    X, y, speakers = make_emotional_speech(
         n_speakers=4, n_clips_per_class=3, duration=(0.5, 0.8), random_state=0
     )
+    return X, y, np.unique(speakers, return_inverse=True)[1]  # a user's own integer ids
 
 
 @pytest.fixture(scope="module")
@@ -607,7 +608,7 @@ def test_ravdess_sessions_from_paths(ravdess_root):
     from skser.datasets import load_ravdess
 
     data = load_ravdess(ravdess_root)
-    keep = np.isin(data.groups, ["01", "02", "03", "04"])
+    keep = np.isin(data.groups, ["ravdess:01", "ravdess:02", "ravdess:03", "ravdess:04"])
     with_loader = make_pipeline(AudioLoader(), *[step for _, step in feature_pipeline().steps])
     report = evaluate_sessions(
         with_loader,
@@ -617,6 +618,8 @@ def test_ravdess_sessions_from_paths(ravdess_root):
         speakers=data.speakers[keep],
     )
     assert isinstance(report, SessionReport)
-    assert [fold.test_group for fold in report.folds] == ["01", "02", "03", "04"]
+    assert [fold.test_group for fold in report.folds] == [
+        "ravdess:01", "ravdess:02", "ravdess:03", "ravdess:04"
+    ]
     assert report.confusion_matrix.sum() == keep.sum()
     assert report.pooled["ua"] > 0.3  # four classes: chance is 0.25

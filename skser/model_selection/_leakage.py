@@ -26,6 +26,7 @@ from ..utils import progress
 
 __all__ = [
     "audio_fingerprints",
+    "check_leakage",
     "check_content_leakage",
     "check_id_leakage",
     "clip_fingerprints",
@@ -178,8 +179,9 @@ each speaker in one group)
 
 
 def _clip(name, index, ids):
-    """``X[17] ('ravdess:05')``: a clip by its index, with its id when there is one."""
-    return f"{name}[{index}]" + ("" if ids is None else f" ({_item(ids[index])!r})")
+    """``X[17] ('ravdess:05')`` (or ``training clip 17``): a clip by index, with its id."""
+    clip = f"{name} {index}" if name.endswith("clip") else f"{name}[{index}]"
+    return clip + ("" if ids is None else f" ({_item(ids[index])!r})")
 
 
 def _item(value):
@@ -214,8 +216,8 @@ def check_content_leakage(where, test, sources):
     Traceback (most recent call last):
     ...
     ValueError: leakage in fold 0: the same audio is in both the test set and the training \
-sessions: X[2] ('b') has the samples of test clip X[0] ('a') (1 clip in all); a clip must be \
-in training or test data, never both: remove the duplicates
+sessions: X[2] ('b') has the samples of X[0] ('a') (1 clip in all); a clip must be in \
+training or test data, never both: remove the duplicates
     """
     test_name, test_prints, test_index, test_ids = test
     if test_prints is None:
@@ -233,7 +235,7 @@ in training or test data, never both: remove the duplicates
         pairs = [(i, first_test[prints[i]]) for i in index if prints[i] in first_test]
         if pairs:
             shown = ", ".join(
-                f"{_clip(name, int(i), ids)} has the samples of test clip "
+                f"{_clip(name, int(i), ids)} has the samples of "
                 f"{_clip(test_name, int(j), test_ids)}"
                 for i, j in pairs[:_SHOWN]
             )
@@ -243,3 +245,61 @@ in training or test data, never both: remove the duplicates
                 f"{source}: {shown} ({count}); a clip must be in training or test data, "
                 "never both: remove the duplicates"
             )
+
+
+def check_leakage(test, train, *, waveforms=True, where="the evaluation"):
+    """Raise when a training set shares a speaker or a clip's audio with the test set.
+
+    The guard of :func:`evaluate_sessions` for sets built by hand: a final fit's
+    validation set against its training data, or one corpus against another.
+
+    Parameters
+    ----------
+    test : tuple (X, speakers)
+        The held-out clips and their speaker ids (None: ids are not checked).
+    train : dict
+        ``{name: (X, speakers)}``: each set the model learns from, named for the message.
+    waveforms : bool, default=True
+        Whether numeric inputs hold waveforms; feature matrices are not compared by
+        content. File paths are always compared (after loading).
+    where : str, default="the evaluation"
+        What the message says leaked.
+
+    Raises
+    ------
+    ValueError
+        Naming the shared speakers, or the clips whose samples are equal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clips = np.array([[0.1, 0.2], [0.3, 0.1], [0.2, 0.2]], dtype=np.float32)
+    >>> check_leakage((clips[:1], ["ravdess:01"]), {"train": (clips[1:], ["emodb:01"] * 2)})
+    >>> check_leakage((clips[:1], None), {"training data": (clips, None)})
+    Traceback (most recent call last):
+    ...
+    ValueError: leakage in the evaluation: the same audio is in both the test set and the \
+training data: training data clip 0 has the samples of test clip 0 (1 clip in all); a clip \
+must be in training or test data, never both: remove the duplicates
+    """
+    X_test, test_ids = test
+    if test_ids is not None:
+        check_id_leakage(
+            where, test_ids, [(name, ids) for name, (_, ids) in train.items()], "speakers"
+        )
+    test_prints = audio_fingerprints(X_test, waveforms=waveforms)
+    sources = []
+    for name, (X, ids) in train.items():
+        prints = audio_fingerprints(X, waveforms=waveforms)
+        sources.append((name, f"{name} clip", prints, np.arange(_len(X)), _ids(ids)))
+    check_content_leakage(
+        where, ("test clip", test_prints, np.arange(_len(X_test)), _ids(test_ids)), sources
+    )
+
+
+def _len(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _ids(ids):
+    return None if ids is None else np.asarray(ids)
