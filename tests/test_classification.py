@@ -444,6 +444,20 @@ def test_single_class_is_refused():
         FocalLossClassifier().fit(X, np.zeros(len(X)))
 
 
+def test_a_missing_label_among_strings_names_y():
+    X, y = _easy()
+    names = np.array(["ang", "hap", "sad"])[y].astype(object)
+    names[7] = np.nan  # an empty cell of a label table
+    clf = FocalLossClassifier(max_iter=2)
+    with pytest.raises(ValueError, match=r"^y holds a missing label \(NaN\) at index 7"):
+        clf.fit(X, names)
+    names[7] = "ang"
+    y_val = names[:4].copy()
+    y_val[2] = None
+    with pytest.raises(ValueError, match=r"^y_val holds a missing label \(None\) at index 2"):
+        clf.fit(X, names, X_val=X[:4], y_val=y_val)
+
+
 def test_bad_validation_set():
     X, y = _easy()
     names = np.array(["ang", "hap", "sad"])[y]

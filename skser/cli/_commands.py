@@ -73,7 +73,8 @@ def _fit_final(pipe, corpus, extra):
     if extra is not None:
         training["extra training data (--extra-train-corpus)"] = (extra.X, extra.speakers)
     check_leakage((corpus.X[validation], corpus.speakers[validation]), training,
-                  where=f"the final fit (validation group {str(held_out)!r})")
+                  where=f"the final fit (validation group {str(held_out)!r})",
+                  held_out="validation set")
     X, y = corpus.X[~validation], corpus.y[~validation]
     if extra is not None:
         X, y = as_batch([*X, *extra.X]), np.concatenate([y, extra.y])

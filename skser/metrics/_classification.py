@@ -24,11 +24,12 @@ def _is_text(values):
 
 
 def _check_1d_labels(values, name):
+    if not (hasattr(values, "dtype") and values.dtype.kind == "f"):
+        # Text labels with a NaN or None among them (a list would turn NaN into "nan").
+        check_no_missing_labels(values, name)
     values = column_or_1d(values, warn=True, input_name=name)
     if values.shape[0] == 0:
         raise ValueError(f"{name} is empty: it holds 0 labels")
-    if values.dtype.kind == "O":  # text labels with a NaN or None among them
-        check_no_missing_labels(values, name)
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or inf")
     kind = type_of_target(values, input_name=name)

@@ -31,7 +31,7 @@ def _check_y(y, n_clips, name):
 
 def _check_targets(y, n_clips, name):
     """``_check_y`` for class labels: a NaN or None among them is named with its index."""
-    return check_no_missing_labels(_check_y(y, n_clips, name), name)
+    return _check_y(check_no_missing_labels(y, name), n_clips, name)
 
 
 def _check_pair(data, name, allow_ids=False):

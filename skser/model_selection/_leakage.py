@@ -141,7 +141,7 @@ def _plural(kind):
     return kind[:-1] if kind.endswith("s") else kind
 
 
-def check_id_leakage(where, test_ids, sources, kind):
+def check_id_leakage(where, test_ids, sources, kind, held_out="test set"):
     """Raise naming the ids of the test set that a training source holds too.
 
     Parameters
@@ -154,6 +154,8 @@ def check_id_leakage(where, test_ids, sources, kind):
         Each training source's name and ids; None skips it.
     kind : str
         What the ids are, plural (``"speakers"``, ``"groups"``).
+    held_out : str, default="test set"
+        What the held-out set is called in the message.
 
     Examples
     --------
@@ -172,9 +174,10 @@ each speaker in one group)
         shared = test.intersection(np.asarray(ids, dtype=object).tolist())
         if shared:
             raise ValueError(
-                f"leakage in {where}: {kind} {sorted(shared, key=str)} are in both the test "
-                f"set and the {source}; each {_plural(kind)} must be in training or test "
-                "data, never both (choose groups that keep each speaker in one group)"
+                f"leakage in {where}: {kind} {sorted(shared, key=str)} are in both the "
+                f"{held_out} and the {source}; each {_plural(kind)} must be in training or "
+                f"{held_out.split()[0]} data, never both (choose groups that keep each speaker "
+                "in one group)"
             )
 
 
@@ -188,7 +191,7 @@ def _item(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def check_content_leakage(where, test, sources):
+def check_content_leakage(where, test, sources, held_out="test set"):
     """Raise naming the clips of a training source whose samples are a test clip's.
 
     Parameters
@@ -204,6 +207,8 @@ def check_content_leakage(where, test, sources):
         for ``test``: how to name its clips (``"X"``, ``"extra_train's X"``), the
         fingerprints of that input (None skips the source), the source's indices in it,
         and its ids.
+    held_out : str, default="test set"
+        What the held-out set is called in the message.
 
     Examples
     --------
@@ -241,13 +246,15 @@ training or test data, never both: remove the duplicates
             )
             count = f"{len(pairs)} clip{'s' if len(pairs) > 1 else ''} in all"
             raise ValueError(
-                f"leakage in {where}: the same audio is in both the test set and the "
-                f"{source}: {shown} ({count}); a clip must be in training or test data, "
-                "never both: remove the duplicates"
+                f"leakage in {where}: the same audio is in both the {held_out} and the "
+                f"{source}: {shown} ({count}); a clip must be in training or "
+                f"{held_out.split()[0]} data, never both: remove the duplicates"
             )
 
 
-def check_leakage(test, train, *, waveforms=True, where="the evaluation"):
+def check_leakage(
+    test, train, *, waveforms=True, where="the evaluation", held_out="test set"
+):
     """Raise when a training set shares a speaker or a clip's audio with the test set.
 
     The guard of :func:`evaluate_sessions` for sets built by hand: a final fit's
@@ -264,6 +271,8 @@ def check_leakage(test, train, *, waveforms=True, where="the evaluation"):
         content. File paths are always compared (after loading).
     where : str, default="the evaluation"
         What the message says leaked.
+    held_out : str, default="test set"
+        What the message calls ``test`` (``"validation set"`` for a final fit's).
 
     Raises
     ------
@@ -284,16 +293,16 @@ must be in training or test data, never both: remove the duplicates
     """
     X_test, test_ids = test
     if test_ids is not None:
-        check_id_leakage(
-            where, test_ids, [(name, ids) for name, (_, ids) in train.items()], "speakers"
-        )
+        sources = [(name, ids) for name, (_, ids) in train.items()]
+        check_id_leakage(where, test_ids, sources, "speakers", held_out)
     test_prints = audio_fingerprints(X_test, waveforms=waveforms)
     sources = []
     for name, (X, ids) in train.items():
         prints = audio_fingerprints(X, waveforms=waveforms)
         sources.append((name, f"{name} clip", prints, np.arange(_len(X)), _ids(ids)))
+    clip = "test clip" if held_out == "test set" else "held-out clip"
     check_content_leakage(
-        where, ("test clip", test_prints, np.arange(_len(X_test)), _ids(test_ids)), sources
+        where, (clip, test_prints, np.arange(_len(X_test)), _ids(test_ids)), sources, held_out
     )
 
 
