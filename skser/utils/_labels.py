@@ -31,6 +31,8 @@ def check_no_missing_labels(y, name="y"):
     ...
     ValueError: y holds a missing label (NaN) at index 1: every clip needs a class
     """
+    if y is None:  # no labels at all: the caller's own validation says so
+        return y
     values = np.asarray(y) if hasattr(y, "dtype") else np.asarray(y, dtype=object)
     if values.dtype.kind not in "fO":
         return y
