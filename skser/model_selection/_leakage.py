@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.parallel import Parallel, delayed
 
-from ..io import load_audio
+from ..io import clip_lengths, load_audio
 from ..utils import progress
 
 __all__ = [
@@ -42,7 +42,21 @@ def _digest(values):
     nonzero = np.flatnonzero(values)
     if nonzero.size == 0:
         return None
-    return hashlib.blake2b(values[: nonzero[-1] + 1].tobytes(), digest_size=16).digest()
+    return _hash(values[: nonzero[-1] + 1])
+
+
+def _hash(samples):
+    return hashlib.blake2b(samples.tobytes(), digest_size=16).digest()
+
+
+def _batch_digests(X, chunk=256):
+    """:func:`_digest` of each row of a 2-D numeric batch, with vectorized true lengths."""
+    digests = []
+    for start in range(0, X.shape[0], chunk):
+        rows = np.ascontiguousarray(X[start : start + chunk], dtype=np.float32)
+        for row, length in zip(rows, clip_lengths(rows)):
+            digests.append(_hash(row[:length]) if length else None)
+    return digests
 
 
 def _file_digest(path):
@@ -83,18 +97,20 @@ def clip_fingerprints(X, *, n_jobs=None, verbose=False):
     """
     if hasattr(X, "iloc"):
         X = X.to_numpy()
-    if sp.issparse(X):
-        rows = sp.csr_matrix(X)
-        items = [rows[i].toarray() for i in range(rows.shape[0])]
-    elif isinstance(X, list | tuple):
-        items = list(X)
-    else:
-        X = np.asarray(X)
-        items = list(X) if X.ndim else [X]
-    if items and all(_is_path(item) for item in items):
-        files = progress(items, verbose=verbose, desc="hashing clips", unit="file")
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "biuf":
+        digests = _batch_digests(X)
+    elif _all_paths(X):
+        files = progress(list(X), verbose=verbose, desc="hashing clips", unit="file")
         digests = Parallel(n_jobs=n_jobs)(delayed(_file_digest)(os.fspath(p)) for p in files)
     else:
+        if sp.issparse(X):
+            rows = sp.csr_matrix(X)
+            items = [rows[i].toarray() for i in range(rows.shape[0])]
+        elif isinstance(X, list | tuple):
+            items = list(X)
+        else:
+            X = np.asarray(X)
+            items = list(X) if X.ndim else [X]
         digests = [
             None if _is_path(item) or np.asarray(item).dtype.kind not in "biuf" else _digest(item)
             for item in items
