@@ -221,7 +221,8 @@ class DistilHuBERTEmbedder(ClipEmbedder):
     feature_names_out_ : np.ndarray of str
         ``layer{i}_mean{j}`` and ``layer{i}_std{j}``.
     fingerprint_ : str
-        A hash of the weights and options (the cache namespace).
+        A hash of the weights, the layers, the pooling, ``FEATURE_VERSION`` and skser's
+        version (the cache namespace).
     n_features_in_ : int
         Width of the batch seen in ``fit`` (informative, not enforced).
 
@@ -242,6 +243,8 @@ class DistilHuBERTEmbedder(ClipEmbedder):
     >>> embedder.transform(X).shape
     (3, 64)
     """
+
+    FEATURE_VERSION = 1
 
     _parameter_constraints: dict = {
         "model": [str, os.PathLike],
