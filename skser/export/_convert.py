@@ -65,8 +65,9 @@ def _check_final_step(name, step):
         raise ExportError(
             f"the final step {name!r} ({type(step).__name__}) has no predict_proba, so the "
             "graph's 'probabilities' output would hold decision scores that are not "
-            "probabilities; refit it with probabilities (e.g. SVC(probability=True)) or "
-            "wrap it in sklearn.calibration.CalibratedClassifierCV"
+            "probabilities; wrap it in sklearn.calibration.CalibratedClassifierCV (e.g. "
+            "CalibratedClassifierCV(SVC(), ensemble=False)) or end with a classifier that "
+            "has predict_proba"
         )
 
 
