@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..utils import progress
+from ..utils._warnings import ravel_column_vector
 from ._focal_loss import _focal_loss
 from ._module import make_mlp_head
 from ._schedule import warmup_cosine
@@ -308,6 +309,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         """
         hidden = self._hidden_sizes()
         device = self._torch_device()
+        y = ravel_column_vector(y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_, y = np.unique(y, return_inverse=True)
