@@ -240,8 +240,8 @@ class DistilHuBERTEmbedder(ClipEmbedder):
         Statistics over each clip's true frames.
     batch_size : int >= 1, default=1
         Clips per forward pass; a batch holds clips of similar lengths, run at the longest
-        one's. On a CPU one clip at a time is fastest and smallest (measured with 2
-        threads on 3-4 s clips: 215 ms per clip at 1, 277 ms at 8); raise it on a GPU.
+        one's. One clip at a time computes no padding at all and holds the least memory;
+        raise it on a GPU.
     device : str, default="cpu"
         Torch device of the encoder.
     local_files_only : bool, default=False

@@ -106,10 +106,6 @@ class SileroVAD(BaseVAD):
     --------
     EnergyVAD : A dependency-free detector for stationary noise.
 
-    Notes
-    -----
-    It costs about 0.2 ms per 32 ms chunk on one CPU core: about 20 s per hour of audio.
-
     Examples
     --------
     >>> import numpy as np
