@@ -194,7 +194,7 @@ def test_missing_weights_explain_how_to_get_them(tmp_path, speechlike, monkeypat
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hub-cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     embedder = DistilHuBERTEmbedder(local_files_only=True)
-    with pytest.raises(OSError, match="(?s)ntu-spml/distilhubert.*Hugging Face Hub.*model="):
+    with pytest.raises(OSError, match="(?s)ntu-spml/distilhubert.*Hugging Face cache.*model="):
         embedder.fit(speechlike)
     with pytest.raises(OSError, match="no-such-folder"):
         DistilHuBERTEmbedder(model=str(tmp_path / "no-such-folder")).fit(speechlike)

@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from ..utils import progress
 from ..utils._labels import check_no_missing_labels
+from ..utils._warnings import ravel_column_vector
 from ._focal_loss import _focal_loss
 from ._module import make_mlp_head
 from ._schedule import warmup_cosine
@@ -311,6 +312,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         hidden = self._hidden_sizes()
         device = self._torch_device()
         check_no_missing_labels(y, "y")
+        y = ravel_column_vector(y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_, y = np.unique(y, return_inverse=True)

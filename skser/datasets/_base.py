@@ -1,10 +1,10 @@
 """What every corpus loader shares: label sets, file discovery, the returned Bunch."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from ..utils._paths import expand_path
 
 EMOTION4 = ("ang", "hap", "neu", "sad")
 """The four classes of the paper: anger, happiness, neutral, sadness."""
@@ -15,7 +15,7 @@ AUDIO_SUFFIXES = (".wav", ".flac")
 
 def check_root(root, corpus):
     """Return ``root`` as a Path, or raise naming the corpus when it is not a folder."""
-    root = Path(os.fspath(root))
+    root = expand_path(root)
     if not root.exists():
         raise FileNotFoundError(f"{corpus} folder not found: {root}")
     if not root.is_dir():

@@ -1,8 +1,8 @@
 """IEMOCAP: the Interactive Emotional Dyadic Motion Capture database."""
 
 import re
-import warnings
 
+from ..utils._warnings import warn_at_caller
 from ._base import AUDIO_SUFFIXES, check_labels, check_root, make_bunch, select_label
 
 __all__ = ["load_iemocap"]
@@ -137,11 +137,10 @@ def load_iemocap(root, *, labels="emotion4"):
             "<utterance>.wav"
         )
     if missing:
-        warnings.warn(
+        warn_at_caller(
             f"{len(missing)} labelled IEMOCAP utterances have no audio file and are skipped "
             f"(first: {missing[0]})",
             UserWarning,
-            stacklevel=2,
         )
     return make_bunch(
         records,
