@@ -54,16 +54,28 @@ def _corpora(args):
     if args.extra_train_corpus:
         extra = load_corpus(args.extra_train_corpus, args.extra_root, labels=args.labels,
                             seed=args.seed + 1, n_jobs=args.n_jobs, **synthetic)
+        if extra.name == corpus.name == "synthetic":  # another seed: other voices, same ids
+            extra = extra.requalified("synthetic-extra")
         print(f"extra training data, never validation or test: {extra.describe()}")
     return corpus, extra
 
 
 def _fit_final(pipe, corpus, extra):
-    """Fit on every clip but one held-out group, which early stopping validates on."""
-    from ..model_selection import fit_with_validation
+    """Fit on every clip but one held-out group, which early stopping validates on.
+
+    The leakage guard checks that no training clip (the extra corpus's included) shares
+    a speaker or its audio with the validation group.
+    """
+    from ..model_selection import check_leakage, fit_with_validation
 
     held_out = np.unique(corpus.groups)[-1]
     validation = corpus.groups == held_out
+    training = {"training data": (corpus.X[~validation], corpus.speakers[~validation])}
+    if extra is not None:
+        training["extra training data (--extra-train-corpus)"] = (extra.X, extra.speakers)
+    check_leakage((corpus.X[validation], corpus.speakers[validation]), training,
+                  where=f"the final fit (validation group {str(held_out)!r})",
+                  held_out="validation set")
     X, y = corpus.X[~validation], corpus.y[~validation]
     if extra is not None:
         X, y = as_batch([*X, *extra.X]), np.concatenate([y, extra.y])
@@ -77,8 +89,8 @@ def _evaluate(pipe, corpus, extra, n_jobs):
     from ..model_selection import evaluate_sessions
 
     return evaluate_sessions(
-        pipe, corpus.X, corpus.y, corpus.groups,
-        extra_train=None if extra is None else (extra.X, extra.y),
+        pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
+        extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),
         validation="next", n_jobs=n_jobs, verbose=True,
     )
 
