@@ -1,5 +1,6 @@
 """Small helpers shared by skser's modules."""
 
 from ._progress import progress
+from ._speakers import SpeakerAdaptationWarning, check_speakers, row_statistics, safe_scale
 
-__all__ = ["progress"]
+__all__ = ["SpeakerAdaptationWarning", "check_speakers", "progress", "row_statistics", "safe_scale"]
