@@ -72,19 +72,25 @@ def _fit_final(pipe, corpus, extra):
     return pipe
 
 
-def _evaluate(pipe, corpus, extra, n_jobs):
+def _evaluate(pipe, corpus, extra, n_jobs, adapt=None):
     from ..model_selection import evaluate_sessions
 
+    extra_speakers = None if extra is None else [f"{extra.name}:{g}" for g in extra.groups]
     return evaluate_sessions(
         pipe, corpus.X, corpus.y, corpus.groups,
-        extra_train=None if extra is None else (extra.X, extra.y),
-        validation="next", n_jobs=n_jobs, verbose=True,
+        extra_train=None if extra is None else (extra.X, extra.y, extra_speakers),
+        validation="next", n_jobs=n_jobs, verbose=True, adapt=adapt,
     )
 
 
 def train(args):
     corpus, extra = _corpora(args)
-    pipe = _fit_final(_pipeline(args), corpus, extra)
+    if getattr(args, "adapt", None):
+        from ._speakers import fit_adapted
+
+        pipe = fit_adapted(_pipeline(args), corpus, extra)
+    else:
+        pipe = _fit_final(_pipeline(args), corpus, extra)
     _save(pipe, args.out)
     return 0
 
@@ -102,7 +108,7 @@ def evaluate(args):
     from ._report import write_report
 
     corpus, extra = _corpora(args)
-    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs)
+    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs, getattr(args, "adapt", None))
     print(report)
     if args.report:
         path = write_report(report, args.report, title=f"skser session evaluation: {corpus.name}")
@@ -110,15 +116,19 @@ def evaluate(args):
     return 0
 
 
-def _probabilities(model, files):
+def _probabilities(model, files, args=None):
     rate = getattr(model, "sample_rate", 16000)
     X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in files])
+    if getattr(args, "speakers", None) or getattr(args, "speaker_stats", None):
+        from ._speakers import adapted_probabilities
+
+        return adapted_probabilities(model, X, files, args)
     return model.predict_proba(X)
 
 
 def predict(args):
     model = load_model(args.model)
-    probabilities = _probabilities(model, args.files)
+    probabilities = _probabilities(model, args.files, args)
     classes = np.asarray(model.classes_)
     rows = [
         {
@@ -163,7 +173,9 @@ def export(args):
     check = calibration if calibration is not None else make_emotional_speech(
         n_speakers=2, n_clips_per_class=2, random_state=0
     )[0]
-    expected, exported = pipe.predict_proba(check), OnnxPipeline(args.out).predict_proba(check)
+    from ._speakers import check_probabilities
+
+    expected, exported = check_probabilities(pipe, OnnxPipeline(args.out), check)
     agreement = float((expected.argmax(1) == exported.argmax(1)).mean())
     print(f"check on {len(check)} clips: max |probability difference| "
           f"{np.abs(expected - exported).max():.2e}, top-1 agreement {100 * agreement:.0f}%")
@@ -174,6 +186,10 @@ def analyze(args):
     from ..voice_note import analyze_voice_note
 
     model = load_model(args.model)
+    if getattr(args, "speaker_stats", None):
+        from ._speakers import with_speaker_stats
+
+        model = with_speaker_stats(model, args.speaker_stats, args.speaker)
     result = analyze_voice_note(
         model, args.file, vad=None if args.vad == "none" else args.vad, window=args.window,
         aggregation=args.aggregation, verbose=not args.json,

@@ -35,9 +35,14 @@ def check_speakers(speakers, n_clips):
 
 
 def _routing_hint(owner):
-    return (
+    lead = (
         f"{owner} got no speakers: every clip is standardised by the global statistics of "
-        "the training clips (as StandardScaler does), not by its speaker's. Pass speakers "
+        "the training clips (as StandardScaler does), not by its speaker's. "
+    )
+    if owner == "OnnxPipeline":
+        return lead + "Pass predict(X, speakers=...) or speaker_stats=... (enrolled)"
+    return lead + (
+        "Pass speakers "
         "through metadata routing (sklearn.set_config(enable_metadata_routing=True); "
         "SpeakerNormalizer().set_fit_request(speakers=True).set_transform_request("
         "speakers=True); pipeline.fit(X, y, speakers=...), pipeline.predict(X, speakers=...)"
