@@ -318,3 +318,23 @@ def test_onnx_model_without_normalizer_refuses_speakers(adapted_waveform_pipelin
         runtime.predict(X, speakers=speakers)
     with pytest.raises(ValueError, match="no embeddings output"):
         runtime.embed(X)
+
+
+def test_int8_export_keeps_the_speaker_inputs(adapted_waveform_pipeline):
+    pytest.importorskip("onnxruntime")
+    from skser.classification import FocalLossClassifier
+    from skser.export import OnnxPipeline, to_onnx
+
+    fitted, X, speakers = adapted_waveform_pipeline
+    pipe = make_speaker_adapted(
+        make_pipeline(fitted[0], FocalLossClassifier(max_iter=5, random_state=0)), min_clips=3
+    )
+    with routing():
+        pipe.fit(X, np.tile(LABELS, len(X) // 4), speakers=speakers)
+    runtime = OnnxPipeline(to_onnx(pipe, quantize="int8", calibration=X))
+    assert runtime.metadata_["quantization"] == "int8-static"
+    with routing():
+        expected = pipe.predict_proba(X, speakers=speakers)
+    got = runtime.predict_proba(X, speakers=speakers)
+    assert np.mean(got.argmax(axis=1) == expected.argmax(axis=1)) >= 0.9
+    assert np.abs(got - expected).max() < 0.1
