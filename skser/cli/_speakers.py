@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "adapt_for_fit",
     "add_enroll_parser",
     "adapted_probabilities",
     "check_probabilities",
     "enroll",
-    "fit_adapted",
     "read_speakers_csv",
     "with_speaker_stats",
 ]
@@ -144,32 +144,21 @@ def with_speaker_stats(model, path, speaker=None):
     return _WithSpeakerStats(model, stats[speaker])
 
 
-def fit_adapted(pipe, corpus, extra):
-    """Fit the speaker-adapted pipeline on all but one held-out group (early stopping).
-
-    Each corpus's groups are its speakers (extra corpus ids are prefixed with its name).
-    """
+def adapt_for_fit(pipe, fit, corpus, validation, extra):
+    """The speaker-adapted pipeline, its fit arguments with speakers, and the routing
+    context to fit it in (speakers: the corpora's qualified ids, ``ravdess:03``)."""
     from sklearn import config_context
 
-    from ..io import as_batch
-    from ..model_selection import fit_with_validation
     from ..preprocessing import make_speaker_adapted
 
-    pipe = make_speaker_adapted(pipe)
-    held_out = np.unique(corpus.groups)[-1]
-    validation = corpus.groups == held_out
-    X, y, speakers = corpus.X[~validation], corpus.y[~validation], corpus.groups[~validation]
+    speakers = corpus.speakers[~validation]
     if extra is not None:
-        X, y = as_batch([*X, *extra.X]), np.concatenate([y, extra.y])
-        speakers = np.concatenate([speakers, [f"{extra.name}:{g}" for g in extra.groups]])
-    with config_context(enable_metadata_routing=True):
-        fit_with_validation(pipe, X, y, X_val=corpus.X[validation], y_val=corpus.y[validation],
-                            params={"speakers": speakers},
-                            val_params={"speakers": corpus.groups[validation]})
-    print(f"fitted the speaker-adapted pipeline on {len(y)} clips of "
-          f"{len(np.unique(speakers))} speakers; early stopping validated on group "
-          f"{str(held_out)!r} ({int(validation.sum())} clips)")
-    return pipe
+        speakers = np.concatenate([speakers, extra.speakers])
+    fit = dict(fit, params={"speakers": speakers},
+               val_params={"speakers": corpus.speakers[validation]})
+    print(f"speaker adaptation: a SpeakerNormalizer before the head, statistics of "
+          f"{len(np.unique(speakers))} training speakers")
+    return make_speaker_adapted(pipe), fit, config_context(enable_metadata_routing=True)
 
 
 def enroll(args):
