@@ -250,7 +250,7 @@ def adapted_waveform_pipeline():
     with routing():
         pipe.fit(X, y, speakers=speakers.astype(str))
     X_new, _, new = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=1)
-    return pipe, X_new, np.char.add("new", new.astype(str))
+    return pipe, X_new, np.char.add("new-", new.astype(str))
 
 
 def test_enrollment_from_a_few_clips_then_online(adapted_waveform_pipeline):
@@ -280,13 +280,13 @@ def test_onnx_export_takes_speaker_statistics(adapted_waveform_pipeline):
     with routing():
         transductive = pipe.predict_proba(X, speakers=speakers)
         stats = enroll_speaker(pipe, X[:4])
-        enrolled = pipe.predict_proba(X, speakers=speakers, speaker_stats={"new0": stats})
+        enrolled = pipe.predict_proba(X, speakers=speakers, speaker_stats={speakers[0]: stats})
     np.testing.assert_allclose(runtime.predict_proba(X, speakers=speakers), transductive,
                                atol=1e-4)
     onnx_stats = enroll_speaker(runtime, X[:4])
     np.testing.assert_allclose(onnx_stats.mean, stats.mean, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(
-        runtime.predict_proba(X, speakers=speakers, speaker_stats={"new0": onnx_stats}),
+        runtime.predict_proba(X, speakers=speakers, speaker_stats={speakers[0]: onnx_stats}),
         enrolled, atol=1e-4,
     )
     assert not np.allclose(transductive, enrolled, atol=1e-3)  # the stats change the answer
