@@ -1,4 +1,4 @@
-"""The ``skser`` command: train, evaluate, predict, export, analyze, demo, cache.
+"""The ``skser`` command: train, evaluate, predict, export, analyze, enroll, demo, cache.
 
 Every failure (a skser error, a missing optional package, a model that cannot be loaded)
 is one line on stderr and exit status 2, never a traceback (``SKSER_DEBUG=1`` shows it).
@@ -13,6 +13,7 @@ from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
 from ._errors import run_command
+from ._speakers import add_enroll_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -63,17 +64,22 @@ def build_parser():
     command = commands.add_parser("train", help="fit the default pipeline and save it")
     _data_options(command)
     command.add_argument("--out", required=True, help="model.joblib to write")
+    _adapt_option(command)
     command.set_defaults(run=train)
 
     command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
     _data_options(command)
     command.add_argument("--report", help="also write the report here (.md or .html)")
+    _adapt_option(command)
     command.set_defaults(run=evaluate)
 
     command = commands.add_parser("predict", help="label audio files with a saved model")
     command.add_argument("model", help="a .joblib pipeline or an .onnx export")
     command.add_argument("files", nargs="+", help="audio files")
     command.add_argument("--json", action="store_true", help="JSON instead of lines")
+    command.add_argument("--speakers", help="CSV with columns path,speaker (speaker-adapted "
+                         "model): each speaker standardised by their enrolled or own clips")
+    command.add_argument("--speaker-stats", help="enrolled speakers' statistics (.json)")
     command.set_defaults(run=predict)
 
     command = commands.add_parser("export", help="write a saved pipeline as one ONNX graph")
@@ -93,10 +99,22 @@ def build_parser():
                          default="mean")
     command.add_argument("--plot", help="write the timeline picture here (.png)")
     command.add_argument("--json", action="store_true", help="JSON instead of a table")
+    command.add_argument("--speaker-stats", help="the speaker's enrolled statistics (.json; "
+                         "speaker-adapted model)")
+    command.add_argument("--speaker", help="which speaker of --speaker-stats")
     command.set_defaults(run=analyze)
 
+    add_enroll_parser(commands)
     add_cache_command(commands)
     return parser
+
+
+def _adapt_option(command):
+    command.add_argument(
+        "--adapt", choices=("speaker",),
+        help="speaker adaptation: a SpeakerNormalizer before the head (evaluate: reported "
+        "next to the plain protocol, transductive on each test speaker's unlabeled clips)",
+    )
 
 
 def main(argv=None):

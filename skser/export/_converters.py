@@ -228,6 +228,8 @@ def register_converters():
       padding inside the graph.
     - ``FocalLossClassifier``: its head's softmax, then the label of the argmax.
     - ``WaveformAugmenter``: the identity at inference (an ``Identity`` node).
+    - ``SpeakerNormalizer``: ``Sub`` and ``Div`` by the optional inputs ``speaker_mean``
+      and ``speaker_scale`` (see :mod:`skser.export._speaker`).
     """
     from skl2onnx import update_registered_converter
 
@@ -237,9 +239,11 @@ def register_converters():
         FixedDuration,
         PeakNormalizer,
         PreEmphasis,
+        SpeakerNormalizer,
         Trimmer,
         WaveformAugmenter,
     )
+    from ._speaker import convert_speaker_normalizer, speaker_normalizer_shape
 
     table = [
         (PreEmphasis, _waveform_shape, _convert_preemphasis, None),
@@ -251,6 +255,7 @@ def register_converters():
         (DistilHuBERTEmbedder, _embedding_shape, _convert_embedder, None),
         (FocalLossClassifier, _classifier_shape, _convert_focal_loss_classifier,
          _CLASSIFIER_OPTIONS),
+        (SpeakerNormalizer, speaker_normalizer_shape, convert_speaker_normalizer, None),
     ]
     for estimator, shape, converter, options in table:
         update_registered_converter(
