@@ -225,6 +225,8 @@ def register_converters():
       padding inside the graph.
     - ``FocalLossClassifier``: its head's softmax, then the label of the argmax.
     - ``WaveformAugmenter``: the identity at inference (an ``Identity`` node).
+    - ``Wav2SmallClassifier``, ``Wav2SmallRegressor``: front end and network, spliced
+      (see :func:`skser.export._distillation.register_student_converters`).
     """
     from skl2onnx import update_registered_converter
 
@@ -254,3 +256,6 @@ def register_converters():
             estimator, f"Skser{estimator.__name__}", shape, converter, overwrite=True,
             options=options,
         )
+    from ._distillation import register_student_converters
+
+    register_student_converters(_CLASSIFIER_OPTIONS)
