@@ -1,4 +1,4 @@
-"""The ``skser`` command: train, evaluate, predict, export, analyze, demo."""
+"""The ``skser`` command: train, evaluate, predict, export, analyze, distill, demo."""
 
 import argparse
 import sys
@@ -6,6 +6,7 @@ import sys
 from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
+from ._distill import add_distill_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -86,6 +87,8 @@ def build_parser():
     command.add_argument("--plot", help="write the timeline picture here (.png)")
     command.add_argument("--json", action="store_true", help="JSON instead of a table")
     command.set_defaults(run=analyze)
+
+    add_distill_parser(commands)
     return parser
 
 
