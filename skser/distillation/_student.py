@@ -27,16 +27,17 @@ _PREDICT_BATCH = 32
 class Wav2SmallStudent(BaseEstimator):
     """Base of the Wav2Small students: a tiny network trained end to end on waveforms.
 
-    The architecture follows Wav2Small (Wagner et al., 2025, a 72K-parameter student of
-    a wav2vec 2.0 teacher): each clip is normalised to zero mean and unit variance over
-    its true samples; power spectra of ``n_fft``-sample frames every ``hop_length``
-    samples come from a frozen convolution with the DFT basis; ``n_mels`` log-mel bands
-    feed ``n_layers`` blocks of ``Conv2d(3x3, n_channels) -> BatchNorm -> ReLU``, with one
-    max pooling of ``pool_size`` (time, mel) after block ``pool_after`` (0: on the
-    log-mel, before the first block); attention
-    pooling over the clip's **true** frames is concatenated with the channels' Gram
-    matrix, and a linear layer gives the outputs. Frames past a clip's end are zeroed
-    after every block, so appending zeros to a clip leaves its outputs unchanged.
+    The architecture follows Wav2Small (audeering's 72K-parameter student of a wav2vec
+    2.0 teacher for arousal, dominance and valence). Each clip is normalised to zero
+    mean and unit variance over its true samples. Power spectra of ``n_fft``-sample
+    frames every ``hop_length`` samples come from a frozen convolution with the DFT
+    basis. ``n_mels`` log-mel bands feed ``n_layers`` blocks of
+    ``Conv2d(3x3, n_channels) -> BatchNorm -> ReLU``, with one max pooling of
+    ``pool_size`` (time, mel) after block ``pool_after`` (0: on the log-mel, before the
+    first block). Attention pooling over the clip's **true** frames is concatenated with
+    the channels' Gram matrix, and a linear layer gives the outputs. Frames past a clip's
+    end are zeroed after every block, so appending zeros to a clip leaves its outputs
+    unchanged.
 
     Use :class:`Wav2SmallClassifier` (categories) or :class:`Wav2SmallRegressor`
     (dimensions such as arousal, valence, dominance); :func:`skser.distillation.distill`
