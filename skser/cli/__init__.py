@@ -1,4 +1,4 @@
-"""The ``skser`` command: train, evaluate, predict, export, analyze, enroll, demo, cache.
+"""The ``skser`` command: train, evaluate, predict, export, analyze, enroll, distill, demo, cache.
 
 Every failure (a skser error, a missing optional package, a model that cannot be loaded)
 is one line on stderr and exit status 2, never a traceback (``SKSER_DEBUG=1`` shows it).
@@ -12,6 +12,7 @@ from ._cache import add_cache_command
 from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
+from ._distill import add_distill_parser
 from ._errors import run_command
 from ._speakers import add_enroll_parser
 
@@ -105,6 +106,7 @@ def build_parser():
     command.set_defaults(run=analyze)
 
     add_enroll_parser(commands)
+    add_distill_parser(commands)
     add_cache_command(commands)
     return parser
 

@@ -73,18 +73,23 @@ def _check_final_step(name, step):
 
 
 def _input_kind(first):
+    from ..distillation import Wav2SmallStudent
     from ..embedding import ClipEmbedder
     from ..preprocessing import WaveformTransformer
 
-    return "waveforms" if isinstance(first, WaveformTransformer | ClipEmbedder) else "features"
+    waveform_steps = WaveformTransformer | ClipEmbedder | Wav2SmallStudent
+    return "waveforms" if isinstance(first, waveform_steps) else "features"
 
 
 def _min_samples(steps):
+    from ..distillation import Wav2SmallStudent
     from ..embedding import ClipEmbedder
 
     for _, step in steps:
         if isinstance(step, ClipEmbedder):
             return step.min_samples, step.short_clips
+        if isinstance(step, Wav2SmallStudent):
+            return step.min_samples, "pad"
     return 1, "pad"
 
 

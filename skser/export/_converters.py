@@ -230,6 +230,8 @@ def register_converters():
     - ``WaveformAugmenter``: the identity at inference (an ``Identity`` node).
     - ``SpeakerNormalizer``: ``Sub`` and ``Div`` by the optional inputs ``speaker_mean``
       and ``speaker_scale`` (see :mod:`skser.export._speaker`).
+    - ``Wav2SmallClassifier``, ``Wav2SmallRegressor``: front end and network, spliced
+      (see :func:`skser.export._distillation.register_student_converters`).
     """
     from skl2onnx import update_registered_converter
 
@@ -262,3 +264,6 @@ def register_converters():
             estimator, f"Skser{estimator.__name__}", shape, converter, overwrite=True,
             options=options,
         )
+    from ._distillation import register_student_converters
+
+    register_student_converters(_CLASSIFIER_OPTIONS)
