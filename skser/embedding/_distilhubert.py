@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils import Interval, StrOptions
 from ._base import ClipEmbedder, memory_constraint
 from ._hubert_module import PooledHubert
 

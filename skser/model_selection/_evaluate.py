@@ -5,12 +5,11 @@ import time
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _num_samples, column_or_1d
+from sklearn.utils.validation import column_or_1d
 
 from ..metrics import check_label_targets
-from ..utils import progress
+from ..utils import num_samples, progress, take_rows
 from ._fit import accepts_validation, fit_with_validation
 from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
 from ._split import LeaveOneSessionOut
@@ -37,7 +36,7 @@ def _check_pair(data, name, allow_ids=False):
         )
         raise ValueError(f"{name} must be a tuple {form}, got {got}")
     X, y = data[0], data[1]
-    n_clips = _num_samples(X)
+    n_clips = num_samples(X)
     y = _check_y(y, n_clips, f"{name}'s y")
     ids = None
     if len(data) == 3 and data[2] is not None:
@@ -96,24 +95,24 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
         "y_pred": y_pred,
         "fit_time": fit_time,
         "predict_time": time.perf_counter() - start,
-        "n_train": _num_samples(X_train),
+        "n_train": num_samples(X_train),
         "estimator": model if return_estimator else None,
     }
 
 
 def _fit_predict_fold(estimator, X, y, extra, train, val, test, where, return_estimator):
-    X_train, y_train = _safe_indexing(X, train), y[train]
+    X_train, y_train = take_rows(X, train), y[train]
     if extra is not None:
         X_train = _concat_rows(X_train, extra[0])
         y_train = np.concatenate([y_train, extra[1]])
-    X_val, y_val = (_safe_indexing(X, val), y[val]) if len(val) else (None, None)
+    X_val, y_val = (take_rows(X, val), y[val]) if len(val) else (None, None)
     return _fit_predict(
         estimator,
         X_train,
         y_train,
         X_val,
         y_val,
-        _safe_indexing(X, test),
+        take_rows(X, test),
         where,
         return_estimator,
     )
@@ -192,7 +191,7 @@ def evaluate_sessions(
         A classifier or a pipeline ending in one; it is cloned, never fitted itself.
     X : array-like [shape=(n_clips, ...)] or list
         The clips as the estimator takes them: a waveform batch, file paths, features.
-        Rows are taken with ``sklearn.utils._safe_indexing``.
+        Rows are taken with ``skser.utils.take_rows``.
     y : array-like [shape=(n_clips,)]
         The class of each clip.
     groups : array-like [shape=(n_clips,)]
@@ -246,7 +245,7 @@ def evaluate_sessions(
     >>> int(report.confusion_matrix.sum())
     60
     """
-    n_clips = _num_samples(X)
+    n_clips = num_samples(X)
     y = _check_y(y, n_clips, "y")
     groups = _check_y(groups, n_clips, "groups")
     if speakers is not None:

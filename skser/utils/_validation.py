@@ -2,7 +2,7 @@
 
 from sklearn.utils.validation import validate_data
 
-from ..io._waveform import as_batch
+from ..io import as_batch
 
 __all__ = ["validate_waveforms"]
 

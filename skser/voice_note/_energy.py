@@ -3,9 +3,9 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..io._waveform import SAMPLE_RATE
+from ..io import SAMPLE_RATE
+from ..utils import Interval
 from ._vad_base import BaseVAD, VADStream
 
 __all__ = ["EnergyVAD"]

@@ -7,9 +7,9 @@ from numbers import Real
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..io._waveform import SAMPLE_RATE
+from ..io import SAMPLE_RATE
+from ..utils import Interval
 from ._source import check_note_samples
 from ._vad_base import BaseVAD, VADStream
 
