@@ -48,11 +48,20 @@ def quantizable_nodes(model):
     ]
 
 
+def integer_ops(model):
+    """The nodes of ``model`` that compute in 8 bits (integer kernels or QDQ pairs)."""
+    return [
+        node.name for node in model.graph.node
+        if "Integer" in node.op_type or "QLinear" in node.op_type
+        or node.op_type in ("QuantizeLinear", "DynamicQuantizeLinear")
+    ]
+
+
 class _Calibration:
     """onnxruntime's CalibrationDataReader over real clips, a few at a time."""
 
     def __init__(self, clips, input_name, batch_size=4):
-        from ..io._waveform import as_batch, clip_lengths
+        from ..io import as_batch, clip_lengths
 
         X = as_batch(clips)
         order = np.argsort(clip_lengths(X))
@@ -134,4 +143,13 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
             )
         else:
             raise ValueError(f"unknown quantisation mode {mode!r}")
-        return onnx.load(target), mode
+        quantized = onnx.load(target)
+    if not integer_ops(quantized):
+        # e.g. the weight-free pipeline in int8-dynamic: onnxruntime leaves its head float.
+        raise ValueError(
+            f"{mode} changes nothing in this pipeline: onnxruntime quantized none of its "
+            f"{len(nodes)} weight layers, so the model would stay float under an int8 "
+            "label; export it without quantization"
+            + ("" if mode == "int8-static" else ", or try int8-static with calibration clips")
+        )
+    return quantized, mode

@@ -5,11 +5,9 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
-from ..io._waveform import SAMPLE_RATE
-from ..utils import progress
+from ..io import SAMPLE_RATE
+from ..utils import HasMethods, Interval, StrOptions, progress, validate_params
 from ._aggregate import AGGREGATIONS, aggregate_probabilities
 from ._energy import EnergyVAD
 from ._result import VoiceNoteResult
@@ -30,6 +28,8 @@ class NoSpeechWarning(UserWarning):
 def _model_classes(model):
     classes = getattr(model, "classes_", None)
     if classes is None:
+        from sklearn.exceptions import NotFittedError  # a model without classes_ is sklearn's
+
         raise NotFittedError(
             f"the model ({type(model).__name__}) has no classes_: pass a fitted classifier, "
             "or a fitted pipeline ending in one, with predict_proba and classes_"
