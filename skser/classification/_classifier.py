@@ -278,6 +278,10 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fit ---------------------------------------------------------------------------
 
+    # Under metadata routing a Pipeline hands its final step X_val and y_val (with
+    # transform_input=["X_val"]) when the step requests them: this one does by default.
+    __metadata_request__fit = {"X_val": True, "y_val": True}
+
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train the head on ``X``, ``y`` (a fresh module at every call).
