@@ -59,6 +59,8 @@ except ImportError:  # the deployment install: no scikit-learn
             return "int"
         return f"{module}.{t.__qualname__}"
 
+    _NUMPY_BOOL = _type_name(np.bool_)
+
     class _Constraint:
         def __str__(self):
             return repr(self)
@@ -98,9 +100,15 @@ except ImportError:  # the deployment install: no scikit-learn
             return self._TESTS[self.name](val)
 
         def __str__(self):
-            return {"array-like": "an array-like", "verbose": "a bool or a non-negative int",
-                    "random_state": "an int, a numpy.random.RandomState instance or None",
-                    }.get(self.name, f"a {self.name}")
+            return {
+                "array-like": "an array-like",
+                "boolean": f"an instance of 'bool' or an instance of {_NUMPY_BOOL!r}",
+                "callable": "a callable",
+                "verbose": "an int in the range [0, inf), an instance of 'bool' or an "
+                f"instance of {_NUMPY_BOOL!r}",
+                "random_state": "an int in the range [0, 4294967295], an instance of "
+                f"{_type_name(np.random.RandomState)!r} or None",
+            }[self.name]
 
     class StrOptions(_Constraint):
         """One of a set of strings."""
@@ -112,7 +120,7 @@ except ImportError:  # the deployment install: no scikit-learn
             return isinstance(val, str) and val in self.options
 
         def __str__(self):
-            return f"a str among {{{', '.join(repr(o) for o in sorted(self.options))}}}"
+            return f"a str among {{{', '.join(repr(o) for o in self.options)}}}"
 
     class Interval(_Constraint):
         """A number in an interval."""
@@ -141,7 +149,11 @@ except ImportError:  # the deployment install: no scikit-learn
             right = "]" if self.closed in ("right", "both") else ")"
             low = "-inf" if self.left is None else self.left
             high = "inf" if self.right is None else self.right
-            return f"{_type_name(self.type)} in the range {left}{low}, {high}{right}"
+            if self.type is not Integral:
+                low = float(low) if isinstance(self.left, Real) else low
+                high = float(high) if isinstance(self.right, Real) else high
+            kind = "an int" if self.type is Integral else "a float"
+            return f"{kind} in the range {left}{low}, {high}{right}"
 
     class HasMethods(_Constraint):
         """An object with the given methods."""
@@ -153,7 +165,10 @@ except ImportError:  # the deployment install: no scikit-learn
             return all(callable(getattr(val, method, None)) for method in self.methods)
 
         def __str__(self):
-            return f"an object implementing {' and '.join(map(repr, self.methods))}"
+            names = [repr(method) for method in self.methods]
+            if len(names) > 1:
+                names = [", ".join(names[:-1]), names[-1]]
+            return f"an object implementing {' and '.join(names)}"
 
     def _make_constraint(constraint):
         if isinstance(constraint, str) and constraint in _Named._TESTS:
