@@ -6,10 +6,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import column_or_1d
 
 from ..metrics import check_label_targets
-from ..utils import num_samples, progress, take_rows
+from ..utils import column_1d, num_samples, progress, take_rows
 from ._fit import accepts_validation, fit_with_validation
 from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
 from ._split import LeaveOneSessionOut
@@ -18,7 +17,7 @@ __all__ = ["evaluate_cross_corpus", "evaluate_sessions"]
 
 
 def _check_y(y, n_clips, name):
-    y = column_or_1d(y, input_name=name)
+    y = column_1d(y, name=name)
     if y.shape[0] != n_clips:
         raise ValueError(f"{name} has {y.shape[0]} labels for {n_clips} clips")
     return y

@@ -1,6 +1,6 @@
 """Small helpers shared by skser's modules: progress bars, parameter validation, rows."""
 
-from ._indexing import num_samples, take_rows
+from ._indexing import column_1d, num_samples, take_rows
 from ._param_validation import (
     HasMethods,
     Interval,
@@ -19,6 +19,7 @@ __all__ = [
     "InvalidParameterError",
     "StrOptions",
     "check_params",
+    "column_1d",
     "fit_context",
     "num_samples",
     "progress",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["num_samples", "take_rows"]
+__all__ = ["column_1d", "num_samples", "take_rows"]
 
 
 def num_samples(X):
@@ -44,3 +44,38 @@ def take_rows(X, indices):
     if hasattr(X, "shape"):
         return X[indices]
     return np.asarray(X)[indices]
+
+
+def column_1d(values, *, name, warn=False):
+    """``values`` as a 1-D array; a column vector is raveled, anything else is refused.
+
+    ``sklearn.utils.validation.column_or_1d`` names the array only from scikit-learn
+    1.7; this names it (``name``) on every supported version.
+
+    Examples
+    --------
+    >>> column_1d([[1], [2]], name="y").tolist()
+    [1, 2]
+    >>> column_1d([[1, 2]], name="groups")
+    Traceback (most recent call last):
+    ...
+    ValueError: groups should be a 1d array, got an array of shape (1, 2) instead.
+    """
+    array = np.asarray(values)
+    if array.ndim == 2 and array.shape[1] == 1:
+        if warn:
+            import warnings
+
+            from sklearn.exceptions import DataConversionWarning
+
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please change "
+                "the shape of y to (n_samples, ), for example using ravel().",
+                DataConversionWarning, stacklevel=2,
+            )
+        return array.ravel()
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} should be a 1d array, got an array of shape {array.shape} instead."
+        )
+    return array
