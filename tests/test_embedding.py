@@ -209,7 +209,7 @@ def test_a_non_hubert_model_is_refused(tmp_path, speechlike):
         DistilHuBERTEmbedder(model=tmp_path).fit(speechlike)
 
 
-def test_feature_extractor_normalisation_is_applied(tmp_path, speechlike):
+def test_feature_extractor_normalization_is_applied(tmp_path, speechlike):
     from transformers import Wav2Vec2FeatureExtractor
 
     folder = save_tiny_hubert(tmp_path)

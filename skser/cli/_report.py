@@ -56,7 +56,7 @@ def _png(draw):
 
 def report_figures(report):
     """The report's pictures: ``[(file name stem, caption, PNG bytes), ...]``."""
-    caption = "Confusion matrix, summed over folds, rows normalised (true class: rows)"
+    caption = "Confusion matrix, summed over folds, rows normalized (true class: rows)"
     return [("confusion", caption, _png(lambda ax: report.plot_confusion_matrix(ax=ax)))]
 
 

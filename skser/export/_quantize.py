@@ -1,4 +1,4 @@
-"""8-bit quantisation of an exported pipeline with onnxruntime."""
+"""8-bit quantization of an exported pipeline with onnxruntime."""
 
 import os
 import tempfile
@@ -29,12 +29,12 @@ def _single_channel_convs(model):
 
 
 def quantizable_nodes(model):
-    """Names of the nodes worth quantising: the encoder's and the head's weight layers.
+    """Names of the nodes worth quantizing: the encoder's and the head's weight layers.
 
     MatMul, Conv and Gemm nodes of those steps whose weight is a constant: products of two
     activations (attention scores, the GroupNorm's frame averages) stay float. So does the
     first convolution (one input channel, on the waveform): it is a small share of the
-    work, and quantising it makes onnxruntime switch its output to a channels-last layout
+    work, and quantizing it makes onnxruntime switch its output to a channels-last layout
     in which the GroupNorm after it reduces over a strided axis, which cost more than the
     int8 convolution saved.
     """
@@ -77,12 +77,12 @@ class _Calibration:
 
 
 def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms"):
-    """Quantise an exported pipeline's encoder and head weights to 8 bits.
+    """Quantize an exported pipeline's encoder and head weights to 8 bits.
 
     Only the MatMul, Conv and Gemm nodes of the DistilHuBERT encoder and of the
-    FocalLossClassifier head are quantised; signal processing stays float.
+    FocalLossClassifier head are quantized; signal processing stays float.
 
-    - ``"int8-dynamic"``: weights as unsigned 8-bit (QUInt8), activations quantised on
+    - ``"int8-dynamic"``: weights as unsigned 8-bit (QUInt8), activations quantized on
       the fly. QUInt8 weights: on this CPU, signed weights on the convolutions ran 2.5x
       slower.
     - ``"int8-static"``: QDQ format, weights signed per channel, activations with ranges
@@ -95,7 +95,7 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     Parameters
     ----------
     model : onnx.ModelProto
-        From :func:`skser.export.to_onnx` (unquantised).
+        From :func:`skser.export.to_onnx` (unquantized).
     mode : {"int8", "int8-dynamic", "int8-static"}, default="int8"
     calibration : array-like or list of 1-D arrays, optional
         Clips for static calibration.
@@ -120,7 +120,7 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     nodes = quantizable_nodes(model)
     if not nodes:
         raise ValueError(
-            "nothing to quantise: 8-bit export applies to the DistilHuBERTEmbedder and "
+            "nothing to quantize: 8-bit export applies to the DistilHuBERTEmbedder and "
             "FocalLossClassifier steps, and this pipeline has neither"
         )
     if mode == "int8-static" and calibration is None:
@@ -142,7 +142,7 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
                 weight_type=QuantType.QInt8, per_channel=True, **common,
             )
         else:
-            raise ValueError(f"unknown quantisation mode {mode!r}")
+            raise ValueError(f"unknown quantization mode {mode!r}")
         quantized = onnx.load(target)
     if not integer_ops(quantized):
         # e.g. the weight-free pipeline in int8-dynamic: onnxruntime leaves its head float.

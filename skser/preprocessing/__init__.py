@@ -1,4 +1,4 @@
-"""Waveform transformers: trimming, pre-emphasis, normalisation, duration, augmentation."""
+"""Waveform transformers: trimming, pre-emphasis, normalization, duration, augmentation."""
 
 from ._augment import WaveformAugmenter
 from ._base import WaveformTransformer

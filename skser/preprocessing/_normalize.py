@@ -1,4 +1,4 @@
-"""Peak normalisation: scale each clip to a fixed peak amplitude."""
+"""Peak normalization: scale each clip to a fixed peak amplitude."""
 
 from numbers import Real
 

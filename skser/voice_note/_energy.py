@@ -62,7 +62,7 @@ class EnergyVAD(BaseVAD):
     See Also
     --------
     SileroVAD : A neural VAD, robust to non-stationary noise.
-    speech_windows : The windows analysed in the speech found.
+    speech_windows : The windows analyzed in the speech found.
 
     Examples
     --------

@@ -149,7 +149,7 @@ class SileroVAD(BaseVAD):
         if sample_rate not in _CHUNK:
             raise ValueError(
                 f"SileroVAD runs at 8000 or 16000 Hz, got sample_rate={sample_rate}; "
-                "analyse at 16000 Hz or use EnergyVAD"
+                "analyze at 16000 Hz or use EnergyVAD"
             )
         path = silero_model_path() if self.model_path is None else Path(self.model_path)
         if not path.is_file():
