@@ -10,7 +10,8 @@ CCC) adds them to ``to_markdown`` and to :func:`report_figures`.
 import base64
 import html
 import io
-from pathlib import Path
+
+from ..utils._paths import expand_path
 
 __all__ = ["markdown_to_html", "report_figures", "report_title", "write_report"]
 
@@ -107,7 +108,7 @@ def write_report(report, path, *, title):
     The Markdown report links its pictures, written beside it as
     ``<stem>-confusion.png``. Returns the report's path.
     """
-    path = Path(path).expanduser()
+    path = expand_path(path)
     suffix = path.suffix.lower()
     if suffix not in (".md", ".html", ".htm"):
         raise ValueError(f"--report must end in .md or .html, got {path}")

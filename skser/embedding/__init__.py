@@ -2,6 +2,7 @@
 
 from ._acoustic import AcousticEmbedder
 from ._acoustic_module import acoustic_feature_names
+from ._cache import cache_info, clear_cache
 from ._distilhubert import DistilHuBERTEmbedder, distilhubert_config, load_hubert
 
 # The torch modules and the cache are internals (skser.export splices the modules);
@@ -16,6 +17,8 @@ __all__ = [
     "AcousticEmbedder",
     "DistilHuBERTEmbedder",
     "acoustic_feature_names",
+    "cache_info",
+    "clear_cache",
     "distilhubert_config",
     "load_hubert",
 ]

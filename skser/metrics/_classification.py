@@ -6,6 +6,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length
 
 from ..utils import column_1d
+from ..utils._labels import check_no_missing_labels
 
 __all__ = [
     "check_label_targets",
@@ -24,6 +25,9 @@ def _is_text(values):
 
 
 def _check_1d_labels(values, name):
+    if not (hasattr(values, "dtype") and values.dtype.kind == "f"):
+        # Text labels with a NaN or None among them (a list would turn NaN into "nan").
+        check_no_missing_labels(values, name)
     values = column_1d(values, name=name, warn=True)
     if values.shape[0] == 0:
         raise ValueError(f"{name} is empty: it holds 0 labels")

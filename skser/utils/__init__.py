@@ -11,6 +11,7 @@ from ._param_validation import (
     validate_parameter_constraints,
     validate_params,
 )
+from ._paths import expand_path
 from ._progress import progress
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "StrOptions",
     "check_params",
     "column_1d",
+    "expand_path",
     "fit_context",
     "num_samples",
     "progress",
