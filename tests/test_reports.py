@@ -23,7 +23,7 @@ def evaluated():
     groups = np.repeat(["s1", "s2", "s3", "s4"], 12)
     X = rng.normal(size=(48, 5)) + (y[:, None] == "ang") * 2.0
     report = evaluate_sessions(LogisticRegression(), X, y, groups, validation="next")
-    return Corpus("toy", X, y, groups), report
+    return Corpus("toy", X, y, groups, groups), report
 
 
 class _Page(HTMLParser):

@@ -88,7 +88,7 @@ def markdown_to_html(text):
 
     Examples
     --------
-    >>> print(markdown_to_html("Folds:\n\n| a |\n|---|\n| 1 |"))
+    >>> print(markdown_to_html("Folds:\\n\\n| a |\\n|---|\\n| 1 |"))
     <p>Folds:</p>
     <table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>
     """
