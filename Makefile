@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint deploy-check oldest-check clean
 
 setup: $(VENV)/.installed
 
@@ -22,8 +22,16 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# A fresh venv with only deploy-requirements.txt and skser runs an exported model.
+deploy-check: setup
+	.ci/deploy-check $(BIN)/python
+
+# A fresh venv with the oldest declared versions (.ci/oldest.txt) runs a fast subset.
+oldest-check:
+	.ci/oldest-check
+
 lint: setup
 	$(BIN)/ruff check skser tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) .cache build *.egg-info
+	rm -rf $(VENV) .venv-oldest .cache build *.egg-info

@@ -17,7 +17,7 @@ Methods, each run once with the stated defaults (nothing is tuned on these resul
     160 features) + StandardScaler + MLPClassifier(early_stopping=True).
 
 (b) and (c) compute their features on each clip as recorded (true length, no trimming or
-normalisation: the usual way these baselines are reported), cached per clip in memory. With
+normalization: the usual way these baselines are reported), cached per clip in memory. With
 ``--baseline-input front-end`` they get the waveforms (a) gets instead: skser's Trimmer(20 dB),
 PreEmphasis(0.97) and PeakNormalizer(0.95) first (a sensitivity check: the two corpora are
 recorded about 20 dB apart, which raw-clip features carry across corpora).

@@ -12,7 +12,7 @@ window and averaging the window probabilities, and claims this reduces the bias 
   clips of that emotion in random order (drawn without replacement; neutral has only 4
   clips per actor, so a 5- or 6-clip neutral note repeats clips), separated by gaps
   (digital silence, low-level pink noise, long stretches of background noise), written
-  as 16-bit FLAC files and analysed from the files;
+  as 16-bit FLAC files and analyzed from the files;
 - the same notes and models under four conditions:
 
   1. ``analyze_voice_note(model, path, vad="energy")`` (window 8 s, aggregation mean),
@@ -195,7 +195,7 @@ def fit_models(data, actors, cache):
     return models, np.array(clip_true), np.array(clip_pred), np.array(clip_actor)
 
 
-def analyse(models, records, whole_duration):
+def analyze(models, records, whole_duration):
     """Each note under each condition: the note's label and its windows' labels."""
     from skser.voice_note import NoSpeechWarning, analyze_voice_note
 
@@ -227,7 +227,7 @@ def analyse(models, records, whole_duration):
 
 
 def _overlap(windows, record):
-    """Seconds analysed, of which clip speech; clip speech analysed, clip speech in all."""
+    """Seconds analyzed, of which clip speech; clip speech analyzed, clip speech in all."""
     spans = record["spans"]
     inside = sum(
         max(0.0, min(end, s_end) - max(start, s_start))
@@ -319,8 +319,8 @@ def report(records, results, clips, timings):
         f"{'speech seen %':>13} {'no verdict':>10}"
     )
     print(
-        "note level (truth: 25.0% of notes are neu). win = speech: share of the analysed "
-        "seconds that are clip speech; speech seen: share of the clip speech analysed"
+        "note level (truth: 25.0% of notes are neu). win = speech: share of the analyzed "
+        "seconds that are clip speech; speech seen: share of the clip speech analyzed"
     )
     print(header)
     print("-" * len(header))
@@ -392,8 +392,8 @@ def main(argv=None):
         timings["fitting models"] = time.perf_counter() - start - sum(timings.values())
         longest = max(r["duration"] for r in records)
         whole_duration = float(math.ceil(longest))
-        results = analyse(models, records, whole_duration)
-        timings["analysing notes"] = time.perf_counter() - start - sum(timings.values())
+        results = analyze(models, records, whole_duration)
+        timings["analyzing notes"] = time.perf_counter() - start - sum(timings.values())
         timings["total"] = time.perf_counter() - start
         print(f"whole-note condition: fixedduration__duration={whole_duration:g} s "
               f"(longest note {longest:.1f} s)")

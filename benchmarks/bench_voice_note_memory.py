@@ -1,7 +1,7 @@
 """Peak memory of analyze_voice_note on long voice notes: flat from 1 to 30 minutes.
 
 Writes one FLAC voice note per length (synthetic speech from make_emotional_speech between
-silences, light noise) to a temporary folder, then analyses each in a fresh subprocess
+silences, light noise) to a temporary folder, then analyzes each in a fresh subprocess
 and reports, per length:
 
 - ``traced MB``: the tracemalloc peak during ``analyze_voice_note`` (numpy buffers and
@@ -95,7 +95,7 @@ def _status(field):
 
 
 def child(path, *, vad, batch_size, traced):
-    """Analyse one note in this (fresh) process; print the measures as JSON."""
+    """Analyze one note in this (fresh) process; print the measures as JSON."""
     from skser.voice_note import analyze_voice_note
 
     model = fit_model()

@@ -29,11 +29,12 @@ parser.add_argument("--speakers", type=int, default=4)
 args = parser.parse_args()
 
 model = args.model
+scratch = tempfile.TemporaryDirectory()  # removed when the script ends
 if model is None:
     import torch
     from transformers import HubertModel
 
-    model = tempfile.mkdtemp()
+    model = scratch.name
     torch.manual_seed(0)
     HubertModel(distilhubert_config()).save_pretrained(model)
     print("no --model: random-weight DistilHuBERT (23.5M parameters); accuracy is meaningless")

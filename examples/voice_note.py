@@ -34,10 +34,10 @@ for row in rng.permutation(np.flatnonzero(unseen))[:10]:
     pause = np.zeros(int(rng.uniform(0.5, 2) * 16000))
     parts += [X[row, : clip_lengths(X[row : row + 1])[0]], pause]
 note = np.concatenate(parts) + 0.002 * rng.standard_normal(sum(map(len, parts)))
-path = os.path.join(tempfile.mkdtemp(), "note.wav")
-sf.write(path, note, 16000)
-
-result = analyze_voice_note(model, path, vad=args.vad, window=8.0, aggregation="mean")
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "note.wav")
+    sf.write(path, note, 16000)
+    result = analyze_voice_note(model, path, vad=args.vad, window=8.0, aggregation="mean")
 print(result.format_table())
 result.plot_timeline().figure.savefig(args.out, dpi=100, bbox_inches="tight")
 print(f"timeline saved to {args.out}")

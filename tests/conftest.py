@@ -88,16 +88,39 @@ def save_tiny_hubert(folder, seed=0, **overrides):
     return folder
 
 
-def shared_tiny_hubert():
-    """A fixed folder holding the seed-0 tiny HuBERT, made once per machine.
+_SCRATCH = "SKSER_TEST_SCRATCH"
 
-    A fixed path keeps test ids equal across pytest-xdist workers; the folder is built
-    aside and renamed into place, so concurrent workers never see it half written.
+
+def pytest_configure(config):
+    """One scratch folder per test run, shared by its pytest-xdist workers (they inherit
+    the environment), removed when the run ends."""
+    import tempfile
+
+    if "PYTEST_XDIST_WORKER" not in os.environ and _SCRATCH not in os.environ:
+        os.environ[_SCRATCH] = tempfile.mkdtemp(prefix="skser-tests-")
+        config._skser_scratch = os.environ[_SCRATCH]
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    scratch = getattr(config, "_skser_scratch", None)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        del os.environ[_SCRATCH]
+
+
+def shared_tiny_hubert():
+    """A fixed folder holding the seed-0 tiny HuBERT, made once per test run.
+
+    One path for the whole run keeps test ids equal across pytest-xdist workers; the
+    folder is built aside and renamed into place, so concurrent workers never see it half
+    written, and it goes with the run's scratch folder.
     """
     import shutil
     import tempfile
 
-    target = Path(tempfile.gettempdir()) / "skser-tests" / "tiny-hubert-seed0"
+    target = Path(os.environ[_SCRATCH]) / "tiny-hubert-seed0"
     if not (target / "config.json").is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(dir=target.parent))

@@ -73,7 +73,7 @@ def test_export_int8_calibrates_on_files_and_checks_itself(trained, wav_files, w
 
     out = workdir / "q.onnx"
     assert main(["export", str(trained), "--out", str(out), "--quantize", "int8"]) == 2
-    assert "needs calibration clips" in capsys.readouterr().err
+    assert "pass --calibration DIR" in capsys.readouterr().err
     assert main(["export", str(trained), "--out", str(out), "--quantize", "int8",
                  "--calibration", str(workdir)]) == 0
     assert "top-1 agreement" in capsys.readouterr().out
@@ -110,7 +110,12 @@ def test_evaluate_writes_a_report_with_the_picture(suffix, workdir, capsys):
     out = capsys.readouterr().out
     assert "4 fold(s), 48 clips tested" in out and "UA " in out
     text = report.read_text()
-    assert "data:image/png;base64," in text and "UA" in text
+    assert "UA" in text and "synthetic (48 clips, 4 groups)" in text
+    if suffix == ".html":  # one self-contained page
+        assert "data:image/png;base64," in text and text.count("<table>") == 2
+    else:  # GitHub renders no data: URIs: the picture is a file beside the report
+        assert "data:" not in text and "](report-confusion.png)" in text
+        assert (workdir / "report-confusion.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize(

@@ -209,7 +209,7 @@ def test_a_non_hubert_model_is_refused(tmp_path, speechlike):
         DistilHuBERTEmbedder(model=tmp_path).fit(speechlike)
 
 
-def test_feature_extractor_normalisation_is_applied(tmp_path, speechlike):
+def test_feature_extractor_normalization_is_applied(tmp_path, speechlike):
     from transformers import Wav2Vec2FeatureExtractor
 
     folder = save_tiny_hubert(tmp_path)
@@ -325,3 +325,15 @@ def test_acoustic_features_recognise_emotion_across_speakers(ravdess_root):
         scoring="balanced_accuracy",
     )
     assert scores.mean() > 0.4  # chance is 0.25 for four classes
+
+
+@pytest.mark.parametrize("which", ["acoustic", "distilhubert"])
+def test_set_output_pandas_gives_named_columns(which, tiny_hubert, speechlike):
+    pd = pytest.importorskip("pandas")
+    embedder = (AcousticEmbedder() if which == "acoustic"
+                else DistilHuBERTEmbedder(model=tiny_hubert)).set_output(transform="pandas")
+    frame = embedder.fit(speechlike).transform(speechlike)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(embedder.get_feature_names_out())
+    plain = clone(embedder).set_output(transform="default").fit(speechlike)
+    np.testing.assert_allclose(frame.to_numpy(), plain.transform(speechlike), rtol=1e-5)

@@ -184,10 +184,10 @@ def test_an_unfitted_pipeline_is_refused():
         to_onnx(make_pipeline(AcousticEmbedder(), _head()))
 
 
-# -- quantisation ----------------------------------------------------------------------
+# -- quantization ----------------------------------------------------------------------
 
 
-def test_only_constant_weight_layers_are_quantised(corpus, tiny_hubert):
+def test_only_constant_weight_layers_are_quantized(corpus, tiny_hubert):
     from skser.export._quantize import quantizable_nodes
 
     X, y = corpus
@@ -203,7 +203,7 @@ def test_only_constant_weight_layers_are_quantised(corpus, tiny_hubert):
     assert any(n.name not in chosen for n in matmuls)  # attention products stay float
 
 
-def test_int8_dynamic_quantises_the_encoder_and_head(corpus, tiny_hubert):
+def test_int8_dynamic_quantizes_the_encoder_and_head(corpus, tiny_hubert):
     X, y = corpus
     pipe = make_pipeline(PeakNormalizer(), DistilHuBERTEmbedder(model=tiny_hubert), _head())
     pipe.fit(X, y)
@@ -228,10 +228,10 @@ def test_int8_static_needs_calibration(corpus, tiny_hubert):
     assert OnnxPipeline(model).predict_proba(X).shape == (len(X), 4)
 
 
-def test_nothing_to_quantise_is_said(corpus):
+def test_nothing_to_quantize_is_said(corpus):
     X, y = corpus
     pipe = make_pipeline(AcousticEmbedder(), LogisticRegression(max_iter=2000)).fit(X, y)
-    with pytest.raises(ValueError, match="nothing to quantise"):
+    with pytest.raises(ValueError, match="nothing to quantize"):
         to_onnx(pipe, quantize="int8")
     with pytest.raises(ValueError, match="quantize must be"):
         to_onnx(pipe, quantize="int4")

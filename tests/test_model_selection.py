@@ -790,3 +790,52 @@ def test_ravdess_with_emodb_as_extra_training_data_is_no_leak(ravdess_root, emod
             np.append(ravdess.groups[keep], "ravdess:99"),
             extra_train=(X_extra, emodb.target[extra], emodb.speakers[extra]),
         )
+
+
+def test_validation_goes_through_scikit_learns_routing(features):
+    """fit_with_validation is scikit-learn's Pipeline(transform_input=["X_val"]) under
+    metadata routing: the same fit done by hand gives the same validation rows."""
+    import sklearn
+
+    X, y, groups = features
+    train, val = groups < 2, groups == 3
+    helper = fit_with_validation(
+        Pipeline([("scale", StandardScaler()), ("clf", _ValidationRecorder())]),
+        X[train], y[train], X_val=X[val], y_val=y[val],
+    )
+    assert helper.transform_input is None  # put back: a plain fit still works
+    helper.fit(X[train], y[train])
+    helper = fit_with_validation(helper, X[train], y[train], X_val=X[val], y_val=y[val])
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = _ValidationRecorder().set_fit_request(X_val=True, y_val=True)
+        by_hand = Pipeline([("scale", StandardScaler()), ("clf", clf)],
+                           transform_input=["X_val"])
+        by_hand.fit(X[train], y[train], X_val=X[val], y_val=y[val])
+    np.testing.assert_allclose(helper["clf"].X_val_, by_hand["clf"].X_val_)
+    np.testing.assert_allclose(by_hand["clf"].X_val_, by_hand["scale"].transform(X[val]))
+
+
+def test_focal_loss_classifier_requests_the_validation_set():
+    import sklearn
+
+    from skser.classification import FocalLossClassifier
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        requests = FocalLossClassifier().get_metadata_routing().fit.requests
+    assert requests["X_val"] is True and requests["y_val"] is True
+
+
+def test_cross_validate_routes_groups_to_the_session_splitter(features):
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_validate
+
+    X, y, groups = features
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = cross_validate(LogisticRegression(), X, y, cv=LeaveOneSessionOut(),
+                                params={"groups": groups}, return_indices=True)
+    plain = cross_validate(LogisticRegression(), X, y, cv=LeaveOneSessionOut(),
+                           groups=groups, return_indices=True)
+    np.testing.assert_allclose(routed["test_score"], plain["test_score"])
+    for test in routed["indices"]["test"]:
+        assert len(np.unique(groups[test])) == 1  # one session per fold

@@ -244,7 +244,7 @@ def test_real_clips_from_ravdess(ravdess_root, model):
     assert result.n_windows >= 4
     for start, end in result.windows:
         assert ((known[:, 0] <= start) & (end <= known[:, 1])).any()
-    # Every clip has speech analysed.
+    # Every clip has speech analyzed.
     for start, end in known:
         assert ((result.windows[:, 0] >= start) & (result.windows[:, 1] <= end)).any()
 
@@ -455,7 +455,7 @@ def test_plot_timeline_makes_its_own_axes(result, tmp_path):
 
 def test_repr_and_verbose_progress(model, note, capsys):
     result = analyze_voice_note(model, note[0], verbose=True, block_duration=1.0)
-    assert "analysing" in capsys.readouterr().err
+    assert "analyzing" in capsys.readouterr().err
     assert repr(result).startswith(f"VoiceNoteResult(label={str(result.label)!r}, duration=")
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -181,7 +181,7 @@ def test_duration_weights_by_speech_seconds():
     )
 
 
-def test_confidence_weights_are_one_minus_normalised_entropy():
+def test_confidence_weights_are_one_minus_normalized_entropy():
     weights = window_weights(P, method="confidence")
     entropy = -np.sum(P[0] * np.log(P[0]))
     raw = np.array([1 - entropy / np.log(3), 0.0, 1.0])

@@ -5,17 +5,16 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from ..utils import progress
+from ..utils import Interval, StrOptions, fit_context, progress
 from ..utils._labels import check_no_missing_labels
 from ..utils._warnings import ravel_column_vector
 from ._focal_loss import _focal_loss
@@ -281,7 +280,11 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fit ---------------------------------------------------------------------------
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    # Under metadata routing a Pipeline hands its final step X_val and y_val (with
+    # transform_input=["X_val"]) when the step requests them: this one does by default.
+    __metadata_request__fit = {"X_val": True, "y_val": True}
+
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train the head on ``X``, ``y`` (a fresh module at every call).
 

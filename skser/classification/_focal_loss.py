@@ -76,7 +76,7 @@ def focal_loss(logits, target, *, gamma=2.0, alpha=None, label_smoothing=0.0, re
     Parameters
     ----------
     logits : torch.Tensor [shape=(n_samples, n_classes), floating point]
-        Unnormalised scores.
+        Unnormalized scores.
     target : torch.Tensor [shape=(n_samples,), integer]
         Class indices in ``[0, n_classes)``.
     gamma : float >= 0, default=2.0

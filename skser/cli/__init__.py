@@ -8,6 +8,7 @@ With ``--json``, stdout holds the JSON alone; messages go to stderr.
 import argparse
 import sys
 
+from .. import __version__
 from ._cache import add_cache_command
 from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
@@ -26,15 +27,19 @@ def _data_options(parser):
     data.add_argument("--corpus", choices=CORPORA, default="synthetic",
                       help="the corpus (default: synthetic, which needs no download)")
     data.add_argument("--root", help="the corpus folder (official layout)")
-    data.add_argument("--labels", choices=("emotion4", "all"), default="emotion4")
+    data.add_argument("--labels", choices=("emotion4", "all"), default="emotion4",
+                      help="emotion4: angry, happy, neutral, sad (the paper's); all: every "
+                           "class of the corpus (default: %(default)s)")
     data.add_argument("--extra-train-corpus", choices=CORPORA,
                       help="a second corpus used for training only")
-    data.add_argument("--extra-root", help="its folder")
+    data.add_argument("--extra-root", help="the folder of --extra-train-corpus")
     data.add_argument("--speakers", type=int, default=8, help="synthetic corpus: speakers")
     data.add_argument("--clips-per-class", type=int, default=10,
                       help="synthetic corpus: clips per class and speaker")
     model = parser.add_argument_group("model")
-    model.add_argument("--embedder", choices=EMBEDDERS, default="weight-free")
+    model.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",
+                       help="weight-free: acoustic statistics, no download; distilhubert: "
+                            "the frozen encoder (weights: --model) (default: %(default)s)")
     model.add_argument("--model", default="ntu-spml/distilhubert",
                        help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
     model.add_argument("--local-files-only", action="store_true",
@@ -44,7 +49,9 @@ def _data_options(parser):
                        "paper's (the default with no value) or noise-aware")
     model.add_argument("--cache", default=default_cache_dir(),
                        help="per-clip embedding cache folder (default: %(default)s)")
-    model.add_argument("--seed", type=int, default=0)
+    model.add_argument("--seed", type=int, default=0,
+                       help="random seed of the head, the augmentation and the synthetic "
+                            "corpus (default: %(default)s)")
     model.add_argument("--n-jobs", type=int, default=None, help="parallel folds / decoding")
     model.add_argument("--verbose", action="store_true", help="progress bars while embedding")
 
@@ -53,6 +60,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="skser", description="Speech emotion recognition with scikit-learn estimators."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print skser's version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     command = commands.add_parser(
@@ -86,18 +95,27 @@ def build_parser():
     command = commands.add_parser("export", help="write a saved pipeline as one ONNX graph")
     command.add_argument("model", help="a .joblib pipeline")
     command.add_argument("--out", required=True, help="model.onnx to write")
-    command.add_argument("--quantize", choices=("int8", "int8-dynamic", "int8-static"))
-    command.add_argument("--calibration", nargs="*",
-                         help="audio files or folders to calibrate int8-static with")
+    command.add_argument("--quantize", choices=("int8", "int8-dynamic", "int8-static"),
+                         help="8-bit weights for the encoder and the head: int8 is "
+                              "int8-static, which needs --calibration; int8-dynamic needs "
+                              "none (default: float32)")
+    command.add_argument("--calibration", nargs="*", metavar="DIR_OR_FILE",
+                         help="audio files or folders to calibrate int8-static with "
+                              "(up to 64 clips are used)")
     command.set_defaults(run=export)
 
     command = commands.add_parser("analyze", help="one verdict and a timeline for a long note")
     command.add_argument("model", help="a .joblib pipeline or an .onnx export")
     command.add_argument("file", help="the voice note (any length)")
-    command.add_argument("--vad", choices=("energy", "silero", "none"), default="energy")
+    command.add_argument("--vad", choices=("energy", "silero", "none"), default="energy",
+                         help="voice activity detector: energy (numpy), silero (needs the "
+                              "silero-vad package's model file) or none (default: "
+                              "%(default)s)")
     command.add_argument("--window", type=float, default=8.0, help="window length, seconds")
     command.add_argument("--aggregation", choices=("mean", "duration", "confidence"),
-                         default="mean")
+                         default="mean",
+                         help="how window probabilities make the verdict: their mean, or "
+                              "weighted by duration or by confidence (default: %(default)s)")
     command.add_argument("--plot", help="write the timeline picture here (.png)")
     command.add_argument("--json", action="store_true", help="JSON instead of a table")
     command.add_argument("--speaker-stats", help="the speaker's enrolled statistics (.json; "

@@ -13,7 +13,8 @@ def add_cache_command(commands):
     from ..pipeline import default_cache_dir
 
     command = commands.add_parser("cache", help="show or clear the embedding cache")
-    command.add_argument("action", choices=("info", "clear"))
+    command.add_argument("action", choices=("info", "clear"),
+                         help="info: show what the cache holds; clear: delete it")
     command.add_argument("--cache", default=default_cache_dir(),
                          help="the cache folder (default: %(default)s)")
     command.set_defaults(run=cache)

@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 
-from ..io import AudioLoader, as_batch
-from ..utils._paths import expand_path
+from ..io import as_batch, load_audio_batch
+from ..utils import expand_path
 from ._data import load_corpus
 
 ONNX_SUFFIX = ".onnx"
@@ -120,20 +120,20 @@ def _save(pipe, path):
 
 
 def evaluate(args):
-    from ._report import write_report
+    from ._report import report_title, write_report
 
     corpus, extra = _corpora(args)
     report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs, getattr(args, "adapt", None))
     print(report)
     if args.report:
-        path = write_report(report, args.report, title=f"skser session evaluation: {corpus.name}")
+        path = write_report(report, args.report, title=report_title(corpus, report, extra))
         print(f"wrote the report to {path}")
     return 0
 
 
 def _probabilities(model, files, args=None):
     rate = getattr(model, "sample_rate", 16000)
-    X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in files])
+    X = load_audio_batch([os.fspath(f) for f in files], sample_rate=rate)
     if getattr(args, "speakers", None) or getattr(args, "speaker_stats", None):
         from ._speakers import adapted_probabilities
 
@@ -163,7 +163,7 @@ def predict(args):
 
 
 def _calibration_clips(paths):
-    from ..datasets._base import find_audio
+    from ..datasets import find_audio
 
     files = []
     for path in map(expand_path, paths or []):
@@ -171,7 +171,7 @@ def _calibration_clips(paths):
     if not files:
         return None
     files = files[:: max(1, len(files) // 64)][:64]
-    return AudioLoader(max_duration=8.0).transform([os.fspath(f) for f in files])
+    return load_audio_batch([os.fspath(f) for f in files], max_duration=8.0)
 
 
 def export(args):
@@ -180,6 +180,13 @@ def export(args):
 
     if args.model.lower().endswith(ONNX_SUFFIX):
         raise ValueError("export takes a fitted .joblib pipeline, not an .onnx model")
+    if args.quantize in ("int8", "int8-static") and not args.calibration:
+        # Said before the pipeline (and torch) is loaded.
+        raise ValueError(
+            f"--quantize {args.quantize} is static int8, calibrated on real clips: pass "
+            "--calibration DIR (a few dozen clips like those the model will see), or use "
+            "--quantize int8-dynamic, which needs none"
+        )
     pipe = load_model(args.model)
     calibration = _calibration_clips(args.calibration)
     out = expand_path(args.out)

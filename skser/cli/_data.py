@@ -2,14 +2,13 @@
 
 import numpy as np
 
-from ..datasets import load_crema_d, load_emodb, load_iemocap, load_ravdess, make_emotional_speech
-from ..io import AudioLoader
-
+# Loader names in skser.datasets, imported on use: predict and analyze on an .onnx model
+# run in the deployment install, which has no scikit-learn.
 LOADERS = {
-    "ravdess": load_ravdess,
-    "emodb": load_emodb,
-    "crema-d": load_crema_d,
-    "iemocap": load_iemocap,
+    "ravdess": "load_ravdess",
+    "emodb": "load_emodb",
+    "crema-d": "load_crema_d",
+    "iemocap": "load_iemocap",
 }
 CORPORA = ("synthetic", *LOADERS)
 # The pipeline keeps 8 s of each clip; reading no more bounds the batch's memory.
@@ -48,8 +47,11 @@ class Corpus:
 def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verbose=True,
                 speakers=8, clips_per_class=10):
     """Read a corpus by name; ``synthetic`` needs no folder and no download."""
+    from .. import datasets
+    from ..io import AudioLoader
+
     if name == "synthetic":
-        X, y, groups = make_emotional_speech(n_speakers=speakers,
+        X, y, groups = datasets.make_emotional_speech(n_speakers=speakers,
                                              n_clips_per_class=clips_per_class,
                                              random_state=seed)
         return Corpus("synthetic", X, y, groups, groups)
@@ -57,7 +59,7 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
         raise ValueError(f"unknown corpus {name!r}: choose one of {', '.join(CORPORA)}")
     if root is None:
         raise ValueError(f"--root is needed for the {name} corpus (its folder)")
-    data = LOADERS[name](root, labels=labels)
+    data = getattr(datasets, LOADERS[name])(root, labels=labels)
     X = AudioLoader(max_duration=MAX_DURATION, n_jobs=n_jobs, verbose=verbose).transform(
         data.filenames
     )

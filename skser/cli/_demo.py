@@ -7,7 +7,7 @@ import soundfile as sf
 from ..io import SAMPLE_RATE, clip_lengths
 from ..utils._paths import expand_path
 from ._commands import _corpora, _evaluate, _fit_final, _pipeline, _save, _save_timeline
-from ._report import write_report
+from ._report import report_title, write_report
 
 
 def _voice_note(corpus, path, rng):
@@ -35,7 +35,7 @@ def demo(args):
     print("\n== 1. Session cross-validation (leave one group out, validate on the next) ==")
     report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs)
     print(report)
-    write_report(report, out / "report.md", title=f"skser session evaluation: {corpus.name}")
+    write_report(report, out / "report.md", title=report_title(corpus, report, extra))
 
     print("\n== 2. Train on all groups and save ==")
     pipe = _fit_final(_pipeline(args), corpus, extra)

@@ -1,4 +1,11 @@
-"""Session reports written to Markdown or HTML, the confusion matrix embedded."""
+"""Session reports written as an HTML page or as Markdown with its pictures beside it.
+
+The text is the report's own Markdown (:meth:`SessionReport.to_markdown`): paragraphs and
+pipe tables. HTML renders those tables as ``<table>`` elements and embeds the pictures, so
+the page is one file; Markdown links each picture as a PNG file next to the report (GitHub
+renders no ``data:`` URIs). A report kind with more tables or pictures (dimensional models'
+CCC) adds them to ``to_markdown`` and to :func:`report_figures`.
+"""
 
 import base64
 import html
@@ -6,37 +13,125 @@ import io
 
 from ..utils._paths import expand_path
 
+__all__ = ["markdown_to_html", "report_figures", "report_title", "write_report"]
 
-def _confusion_png(report):
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+h1 { font-size: 1.4em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th { background: #f0f3f7; }
+td:first-child, th:first-child { text-align: left; }
+tr.summary td { font-weight: bold; background: #fafafa; }
+td.diagonal { background: #e3eefb; font-weight: bold; }
+figure { margin: 1em 0; }
+figcaption { color: #555; font-size: 0.9em; }
+"""
+
+
+def report_title(corpus, report, extra=None):
+    """The corpus, the protocol and the clip counts, in one line."""
+    import numpy as np
+
+    counts = f"{len(corpus)} clips, {len(np.unique(corpus.groups))} groups"
+    title = f"skser evaluation: {corpus.name} ({counts}); {report.description}"
+    if extra is not None:
+        title += f"; plus {extra.name} ({len(extra)} clips) for training only"
+    return title
+
+
+def _png(draw):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(5, 4.5))
-    report.plot_confusion_matrix(ax=axes)
+    draw(axes)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def report_figures(report):
+    """The report's pictures: ``[(file name stem, caption, PNG bytes), ...]``."""
+    caption = "Confusion matrix, summed over folds, rows normalized (true class: rows)"
+    return [("confusion", caption, _png(lambda ax: report.plot_confusion_matrix(ax=ax)))]
+
+
+def _cells(line):
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _table_html(lines):
+    header, rows = _cells(lines[0]), [_cells(line) for line in lines[2:]]
+    square = header[0].startswith("true")  # a confusion table: highlight the diagonal
+    parts = ["<table>", "<thead><tr>"]
+    parts += [f"<th>{html.escape(cell)}</th>" for cell in header]
+    parts.append("</tr></thead><tbody>")
+    for index, row in enumerate(rows):
+        summary = row[0].startswith("mean")
+        parts.append("<tr class='summary'>" if summary else "<tr>")
+        for column, cell in enumerate(row):
+            diagonal = square and column == index + 1
+            attribute = " class='diagonal'" if diagonal else ""
+            parts.append(f"<td{attribute}>{html.escape(cell)}</td>")
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def markdown_to_html(text):
+    """The paragraphs and pipe tables of a report's Markdown as HTML.
+
+    Examples
+    --------
+    >>> print(markdown_to_html("Folds:\\n\\n| a |\\n|---|\\n| 1 |"))
+    <p>Folds:</p>
+    <table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>
+    """
+    blocks = []
+    for block in text.strip().split("\n\n"):
+        lines = block.strip().splitlines()
+        if len(lines) >= 2 and all(line.lstrip().startswith("|") for line in lines):
+            blocks.append(_table_html(lines))
+        else:
+            blocks.append(f"<p>{html.escape(' '.join(lines))}</p>")
+    return "\n".join(blocks)
 
 
 def write_report(report, path, *, title):
-    """Write ``report`` to ``path`` (.md or .html) with the confusion matrix inline."""
+    """Write ``report`` to ``path``: a self-contained ``.html`` page, or ``.md``.
+
+    The Markdown report links its pictures, written beside it as
+    ``<stem>-confusion.png``. Returns the report's path.
+    """
     path = expand_path(path)
-    image = f"data:image/png;base64,{_confusion_png(report)}"
-    body = report.to_markdown()
-    if path.suffix.lower() in (".html", ".htm"):
-        text = (
-            "<!doctype html><html><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title></head><body>"
-            f"<h1>{html.escape(title)}</h1><pre>{html.escape(body)}</pre>"
-            f"<img alt='confusion matrix' src='{image}'></body></html>\n"
-        )
-    elif path.suffix.lower() == ".md":
-        text = f"# {title}\n\n{body}\n\n![confusion matrix]({image})\n"
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in (".md", ".html", ".htm"):
         raise ValueError(f"--report must end in .md or .html, got {path}")
-    path.write_text(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = report.to_markdown()
+    figures = report_figures(report)
+    if suffix == ".md":
+        links = []
+        for stem, caption, png in figures:
+            picture = path.with_name(f"{path.stem}-{stem}.png")
+            picture.write_bytes(png)
+            links.append(f"![{caption}]({picture.name})")
+        path.write_text(f"# {title}\n\n{body}\n" + "".join(f"\n{link}\n" for link in links))
+        return path
+    pictures = "".join(
+        f"<figure><img alt='{html.escape(caption)}' "
+        f"src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}'>"
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        for _, caption, png in figures
+    )
+    path.write_text(
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>\n<body>"
+        f"<h1>{html.escape(title)}</h1>\n{markdown_to_html(body)}\n{pictures}\n</body></html>\n"
+    )
     return path

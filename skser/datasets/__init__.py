@@ -1,6 +1,7 @@
 """Corpus loaders and a synthetic emotional speech generator."""
 
 from ._base import EMOTION4
+from ._base import find_audio as find_audio  # internal: the CLI's calibration folders
 from ._crema_d import load_crema_d
 from ._emodb import load_emodb
 from ._iemocap import load_iemocap

@@ -5,9 +5,9 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.signal import lfilter
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 
-from ..io._waveform import SAMPLE_RATE, as_batch
+from ..io import SAMPLE_RATE, as_batch
+from ..utils import Interval, validate_params
 from ._base import EMOTION4
 
 __all__ = ["make_emotional_speech", "EMOTION_PROSODY"]

@@ -1,20 +1,22 @@
 """Embedders: a waveform batch in, one vector per clip out."""
 
 from ._acoustic import AcousticEmbedder
-from ._acoustic_module import AcousticFeatures, acoustic_feature_names
-from ._base import ClipEmbedder
-from ._cache import EmbeddingCache, cache_info, clear_cache
+from ._acoustic_module import acoustic_feature_names
+from ._cache import cache_info, clear_cache
 from ._distilhubert import DistilHuBERTEmbedder, distilhubert_config, load_hubert
-from ._hubert_module import PooledHubert
+
+# The torch modules and the cache are internals (skser.export splices the modules);
+# they stay importable here but are not the public surface.
+from ._acoustic_module import AcousticFeatures as AcousticFeatures  # isort: skip
+from ._base import ClipEmbedder as ClipEmbedder  # isort: skip
+from ._cache import EmbeddingCache as EmbeddingCache  # isort: skip
+from ._hubert_module import PooledHubert as PooledHubert  # isort: skip
+from ._torch_ops import lengths_from_padding as lengths_from_padding  # isort: skip
 
 __all__ = [
     "AcousticEmbedder",
-    "AcousticFeatures",
-    "acoustic_feature_names",
-    "ClipEmbedder",
     "DistilHuBERTEmbedder",
-    "EmbeddingCache",
-    "PooledHubert",
+    "acoustic_feature_names",
     "cache_info",
     "clear_cache",
     "distilhubert_config",

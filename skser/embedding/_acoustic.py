@@ -4,8 +4,8 @@ import hashlib
 from numbers import Integral, Real
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils import Interval, StrOptions
 from ._acoustic_module import AcousticFeatures, acoustic_feature_names
 from ._base import ClipEmbedder, memory_constraint
 

@@ -124,7 +124,7 @@ class AcousticFeatures(nn.Module):
     Frame descriptors, computed on each clip's true frames only:
 
     - *loudness*: frame power in dB (25 ms Hann windows, 10 ms hop);
-    - *pitch*: f0 from the normalised autocorrelation of 40 ms windows band-limited to
+    - *pitch*: f0 from the normalized autocorrelation of 40 ms windows band-limited to
       0-4 kHz (lags for
       ``f0_min``-``f0_max`` Hz, window-corrected, a 0.01 octave cost, parabolic
       interpolation), in semitones re 27.5 Hz; the peak correlation is the voicing

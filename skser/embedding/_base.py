@@ -9,10 +9,8 @@ from joblib import Memory
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..io._waveform import SAMPLE_RATE, clip_lengths
-from ..utils import progress
-from ..utils._memory import release_freed_memory
-from ..utils._validation import validate_waveforms
+from ..io import SAMPLE_RATE, clip_lengths
+from ..utils import check_params, progress, release_freed_memory, validate_waveforms
 from ._cache import EmbeddingCache, cache_namespace, clip_key
 
 __all__ = ["ClipEmbedder"]
@@ -56,7 +54,7 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
+        check_params(self)
         X = validate_waveforms(self, X, reset=True)
         self._model_lengths(clip_lengths(X))
         module, feature_names, fingerprint = self._build()

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils import Interval, StrOptions
 from ._base import ClipEmbedder, memory_constraint
 from ._hub import (
     CACHE_HELP,
@@ -75,7 +75,7 @@ def distilhubert_config(**overrides):
 
 
 def load_hubert(model, *, revision=None, local_files_only=False, verbose=False):
-    """Load a HuBERT-family encoder and whether its inputs are normalised.
+    """Load a HuBERT-family encoder and whether its inputs are normalized.
 
     Loads with ``transformers`` from a hub id or a local folder, preferring safetensors
     (``.bin`` checkpoints are read with ``torch.load(weights_only=True)`` by transformers);
@@ -221,7 +221,7 @@ class DistilHuBERTEmbedder(ClipEmbedder):
     The encoder is loaded in ``fit`` with ``transformers`` from a hub id or a local folder
     and kept frozen (eval mode, no gradients). Each clip is encoded at its true length:
     clips are sorted by length and batched with similar ones, padding is masked out of the
-    convolutional front end's normalisation, the attention and the pooling, so a clip's
+    convolutional front end's normalization, the attention and the pooling, so a clip's
     embedding does not change when zeros are appended to it (the paper pads every clip to
     8 s; skser spends no compute on padding and lets none dilute the embedding).
 

@@ -1,4 +1,4 @@
-"""Export a fitted pipeline to one (quantised) ONNX graph, and run it without torch.
+"""Export a fitted pipeline to one (quantized) ONNX graph, and run it without torch.
 
 ``OnnxPipeline`` imports neither torch nor skl2onnx; ``to_onnx`` and the converters load
 them when called.

@@ -162,7 +162,7 @@ def _add_speaker_metadata(model, steps):
 
 
 def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
-    """Write a fitted pipeline as one ONNX graph, optionally quantised to 8 bits.
+    """Write a fitted pipeline as one ONNX graph, optionally quantized to 8 bits.
 
     The graph takes the padded waveform batch, float32 ``[N, T]`` with dynamic ``N`` and
     ``T`` (input ``"waveforms"``; ``"features"`` when the pipeline starts after the
@@ -187,7 +187,7 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     quantize : {None, "int8", "int8-dynamic", "int8-static"}, default=None
         ``"int8"`` is the measured default, see :func:`skser.export.quantize_onnx`.
     calibration : array-like [shape=(n_clips, n_samples)] or list of 1-D arrays, optional
-        Real clips to calibrate static quantisation with (required for ``"int8-static"``).
+        Real clips to calibrate static quantization with (required for ``"int8-static"``).
     opset : int, default=17
         The ONNX opset of the main domain.
     path : str or os.PathLike, optional

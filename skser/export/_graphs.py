@@ -7,7 +7,7 @@ import warnings
 import torch
 from torch import nn
 
-from ..embedding._torch_ops import lengths_from_padding
+from ..embedding import lengths_from_padding
 
 __all__ = ["ClassifierGraph", "EmbedderGraph", "TrimGraph", "torch_to_onnx"]
 

@@ -1,4 +1,4 @@
-"""8-bit quantisation of an exported pipeline with onnxruntime."""
+"""8-bit quantization of an exported pipeline with onnxruntime."""
 
 import os
 import tempfile
@@ -36,12 +36,12 @@ def _single_channel_convs(model):
 
 
 def quantizable_nodes(model):
-    """Names of the nodes worth quantising: the encoder's and the head's weight layers.
+    """Names of the nodes worth quantizing: the encoder's and the head's weight layers.
 
     MatMul, Conv and Gemm nodes of those steps whose weight is a constant: products of two
     activations (attention scores, the GroupNorm's frame averages) stay float. So does the
     first convolution (one input channel, on the waveform): it is a small share of the
-    work, and quantising it makes onnxruntime switch its output to a channels-last layout
+    work, and quantizing it makes onnxruntime switch its output to a channels-last layout
     in which the GroupNorm after it reduces over a strided axis, which cost more than the
     int8 convolution saved.
     """
@@ -55,11 +55,20 @@ def quantizable_nodes(model):
     ]
 
 
+def integer_ops(model):
+    """The nodes of ``model`` that compute in 8 bits (integer kernels or QDQ pairs)."""
+    return [
+        node.name for node in model.graph.node
+        if "Integer" in node.op_type or "QLinear" in node.op_type
+        or node.op_type in ("QuantizeLinear", "DynamicQuantizeLinear")
+    ]
+
+
 class _Calibration:
     """onnxruntime's CalibrationDataReader over real clips, a few at a time."""
 
     def __init__(self, clips, input_name, batch_size=4):
-        from ..io._waveform import as_batch, clip_lengths
+        from ..io import as_batch, clip_lengths
 
         X = as_batch(clips)
         order = np.argsort(clip_lengths(X))
@@ -75,12 +84,12 @@ class _Calibration:
 
 
 def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms"):
-    """Quantise an exported pipeline's encoder and head weights to 8 bits.
+    """Quantize an exported pipeline's encoder and head weights to 8 bits.
 
     Only the MatMul, Conv and Gemm nodes of the DistilHuBERT encoder and of the
-    FocalLossClassifier head are quantised; signal processing stays float.
+    FocalLossClassifier head are quantized; signal processing stays float.
 
-    - ``"int8-dynamic"``: weights as unsigned 8-bit (QUInt8), activations quantised on
+    - ``"int8-dynamic"``: weights as unsigned 8-bit (QUInt8), activations quantized on
       the fly. QUInt8 weights: on this CPU, signed weights on the convolutions ran 2.5x
       slower.
     - ``"int8-static"``: QDQ format, weights signed per channel, activations with ranges
@@ -93,7 +102,7 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     Parameters
     ----------
     model : onnx.ModelProto
-        From :func:`skser.export.to_onnx` (unquantised).
+        From :func:`skser.export.to_onnx` (unquantized).
     mode : {"int8", "int8-dynamic", "int8-static"}, default="int8"
     calibration : array-like or list of 1-D arrays, optional
         Clips for static calibration.
@@ -118,7 +127,7 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     nodes = quantizable_nodes(model)
     if not nodes:
         raise ValueError(
-            "nothing to quantise: 8-bit export applies to the DistilHuBERTEmbedder, "
+            "nothing to quantize: 8-bit export applies to the DistilHuBERTEmbedder, "
             "FocalLossClassifier and Wav2Small student steps, and this pipeline has none"
         )
     if mode == "int8-static" and calibration is None:
@@ -140,5 +149,14 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
                 weight_type=QuantType.QInt8, per_channel=True, **common,
             )
         else:
-            raise ValueError(f"unknown quantisation mode {mode!r}")
-        return onnx.load(target), mode
+            raise ValueError(f"unknown quantization mode {mode!r}")
+        quantized = onnx.load(target)
+    if not integer_ops(quantized):
+        # e.g. the weight-free pipeline in int8-dynamic: onnxruntime leaves its head float.
+        raise ValueError(
+            f"{mode} changes nothing in this pipeline: onnxruntime quantized none of its "
+            f"{len(nodes)} weight layers, so the model would stay float under an int8 "
+            "label; export it without quantization"
+            + ("" if mode == "int8-static" else ", or try int8-static with calibration clips")
+        )
+    return quantized, mode

@@ -5,9 +5,8 @@ import os
 
 import numpy as np
 
-from ..io._loader import AudioLoader, _as_paths
-from ..io._waveform import as_batch, clip_lengths
-from ..utils._paths import expand_path
+from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch
+from ..utils import expand_path
 from ._metadata import read_metadata
 
 __all__ = ["OnnxPipeline"]
@@ -129,8 +128,9 @@ class OnnxPipeline:
             from sklearn.utils import check_array
 
             return check_array(X, dtype=np.float32), None
-        if _as_paths(X) is not None:
-            X = AudioLoader(sample_rate=self.sample_rate, n_jobs=self.n_jobs).transform(X)
+        paths = audio_paths(X)
+        if paths is not None:
+            X = load_audio_batch(paths, sample_rate=self.sample_rate, n_jobs=self.n_jobs)
         X = as_batch(X)
         lengths = clip_lengths(X)
         minimum = int(self.metadata_.get("min_samples", 1))

@@ -11,7 +11,7 @@ def splice_graph(scope, container, model, inputs, prefix, tag):
     Like ``skl2onnx.helpers.add_onnx_graph``, but the outputs are returned (as new unique
     names) rather than bound to an operator's, so a converter can add nodes after them.
     Node names start with ``prefix`` (skl2onnx turns the ``/`` after it into ``_``),
-    which lets quantisation pick a step's nodes.
+    which lets quantization pick a step's nodes.
 
     Parameters
     ----------

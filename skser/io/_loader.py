@@ -1,44 +1,17 @@
 """AudioLoader: file paths in, a padded waveform batch out."""
 
-import os
 from numbers import Integral, Real
 
-import numpy as np
-import scipy.sparse as sp
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
 
-from ..utils import progress
-from ..utils._validation import validate_waveforms
-from ._load import load_audio
+from ..utils import Interval, check_params, progress, validate_waveforms
+from ._files import audio_paths as _as_paths
+from ._files import load_audio_batch
 from ._waveform import SAMPLE_RATE, as_batch
 
 __all__ = ["AudioLoader"]
 
 
-
-
-def _as_paths(X):
-    """Return a list of paths, or None when X holds waveforms rather than paths."""
-    if isinstance(X, str | os.PathLike):
-        raise ValueError(
-            f"expected a list of audio paths, got a single path {X!r}; wrap it in a list"
-        )
-    if sp.issparse(X):
-        return None
-    if isinstance(X, list | tuple):
-        items = list(X)
-    else:
-        X = np.asarray(X)
-        if X.dtype.kind not in "USO":
-            return None
-        items = X.ravel().tolist()
-    if items and all(isinstance(item, str | os.PathLike) for item in items):
-        return items
-    if any(isinstance(item, str | os.PathLike) for item in items):
-        raise ValueError("a batch mixes audio paths with other values; pass paths only")
-    return None
 
 
 class AudioLoader(TransformerMixin, BaseEstimator):
@@ -110,7 +83,7 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         -------
         self : AudioLoader
         """
-        self._validate_params()
+        check_params(self)
         if _as_paths(X) is None:
             validate_waveforms(self, X, reset=True)
         return self
@@ -127,20 +100,16 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         -------
         X : np.ndarray [shape=(n_files, max_length), dtype=float32]
         """
-        self._validate_params()
+        check_params(self)
         paths = _as_paths(X)
         if paths is None:
             return as_batch(X)
-        if not paths:
-            raise ValueError("the batch is empty: 0 audio paths")
-        files = progress(paths, verbose=self.verbose, desc="decoding", unit="file")
-        clips = Parallel(n_jobs=self.n_jobs)(
-            delayed(load_audio)(path, sample_rate=self.sample_rate) for path in files
+        return load_audio_batch(
+            paths, sample_rate=self.sample_rate, max_duration=self.max_duration,
+            n_jobs=self.n_jobs,
+            progress=lambda files: progress(files, verbose=self.verbose, desc="decoding",
+                                            unit="file"),
         )
-        if self.max_duration is not None:
-            keep = max(1, round(self.max_duration * self.sample_rate))
-            clips = [clip[:keep] for clip in clips]
-        return as_batch(clips)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

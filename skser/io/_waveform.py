@@ -31,15 +31,25 @@ Why 2-D and not a list? scikit-learn runs its estimator checks
 """
 
 import os
+import sys
 from collections.abc import Iterator
 
 import numpy as np
-import scipy.sparse as sp
 
 SAMPLE_RATE = 16000
 """The sample rate of every waveform batch in skser, in Hz."""
 
 __all__ = ["SAMPLE_RATE", "as_batch", "clip_lengths", "iter_clips", "check_finite_clips"]
+
+
+def is_sparse(X):
+    """Whether ``X`` is a scipy sparse matrix, without importing scipy.
+
+    Where ``scipy.sparse`` was never imported, nothing can be one: the deployment install
+    has no scipy at all.
+    """
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(X)
 
 
 def _pcm_to_float(samples):
@@ -198,7 +208,7 @@ def as_batch(clips, *, dtype=np.float32):
     >>> as_batch(np.array([[16384, -32768]], dtype=np.int16))
     array([[ 0.5, -1. ]], dtype=float32)
     """
-    if sp.issparse(clips):
+    if is_sparse(clips):
         raise TypeError(
             "sparse matrices are not waveforms: pass a dense 2-D array (n_clips, n_samples)"
         )

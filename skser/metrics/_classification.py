@@ -3,8 +3,9 @@
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length
 
+from ..utils import column_1d
 from ..utils._labels import check_no_missing_labels
 
 __all__ = [
@@ -27,7 +28,7 @@ def _check_1d_labels(values, name):
     if not (hasattr(values, "dtype") and values.dtype.kind == "f"):
         # Text labels with a NaN or None among them (a list would turn NaN into "nan").
         check_no_missing_labels(values, name)
-    values = column_or_1d(values, warn=True, input_name=name)
+    values = column_1d(values, name=name, warn=True)
     if values.shape[0] == 0:
         raise ValueError(f"{name} is empty: it holds 0 labels")
     if values.dtype.kind == "f" and not np.isfinite(values).all():
@@ -90,7 +91,7 @@ def check_label_targets(y_true, y_pred=None, *, labels=None):
         check_consistent_length(y_true, y_pred)
         arrays.append(("y_pred", y_pred))
     if labels is not None:
-        labels = column_or_1d(labels, input_name="labels")
+        labels = column_1d(labels, name="labels")
         if labels.shape[0] == 0:
             raise ValueError("labels is empty")
         if np.unique(labels).shape[0] != labels.shape[0]:

@@ -7,12 +7,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _num_samples, column_or_1d
 
 from ..metrics import check_label_targets
-from ..utils import progress
+from ..utils import column_1d, num_samples, progress, take_rows
 from ..utils._labels import check_no_missing_labels
 from ._adapt import check_adapt, routing, speaker_metadata
 from ._fit import accepts_validation, fit_with_validation
@@ -24,7 +22,7 @@ __all__ = ["evaluate_cross_corpus", "evaluate_sessions"]
 
 
 def _check_y(y, n_clips, name):
-    y = column_or_1d(y, input_name=name)
+    y = column_1d(y, name=name)
     if y.shape[0] != n_clips:
         raise ValueError(f"{name} has {y.shape[0]} labels for {n_clips} clips")
     return y
@@ -47,7 +45,7 @@ def _check_pair(data, name, allow_ids=False):
         )
         raise ValueError(f"{name} must be a tuple {form}, got {got}")
     X, y = data[0], data[1]
-    n_clips = _num_samples(X)
+    n_clips = num_samples(X)
     y = _check_targets(y, n_clips, f"{name}'s y")
     ids = None
     if len(data) == 3 and data[2] is not None:
@@ -170,7 +168,7 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
         "y_pred": y_pred,
         "fit_time": fit_time,
         "predict_time": time.perf_counter() - start,
-        "n_train": _num_samples(X_train),
+        "n_train": num_samples(X_train),
         "estimator": model if return_estimator else None,
     }
 
@@ -179,18 +177,18 @@ def _fit_predict_fold(
     estimator, X, y, extra, waveforms, train, val, test, where, return_estimator,
     adapt_ids=None,
 ):
-    X_train, y_train = _safe_indexing(X, train), y[train]
+    X_train, y_train = take_rows(X, train), y[train]
     if extra is not None:
         X_train = _concat_rows(X_train, extra[0], waveforms)
         y_train = np.concatenate([y_train, extra[1]])
-    X_val, y_val = (_safe_indexing(X, val), y[val]) if len(val) else (None, None)
+    X_val, y_val = (take_rows(X, val), y[val]) if len(val) else (None, None)
     return _fit_predict(
         estimator,
         X_train,
         y_train,
         X_val,
         y_val,
-        _safe_indexing(X, test),
+        take_rows(X, test),
         where,
         return_estimator,
         speaker_metadata(adapt_ids, train, val, test, extra),
@@ -219,7 +217,7 @@ def _where(fold, test_group):
 def _whole_set(source, name, ids, X, waveforms):
     """A set of :func:`_check_fold_leakage` made of all the clips of ``X``."""
     prints = audio_fingerprints(X, waveforms=waveforms)
-    return source, name, ids, prints, np.arange(_num_samples(X))
+    return source, name, ids, prints, np.arange(num_samples(X))
 
 
 def _check_fold_leakage(where, test, sources, kind):
@@ -306,7 +304,7 @@ def evaluate_sessions(
         A classifier or a pipeline ending in one; it is cloned, never fitted itself.
     X : array-like [shape=(n_clips, ...)] or list
         The clips as the estimator takes them: a waveform batch, file paths, features.
-        Rows are taken with ``sklearn.utils._safe_indexing``.
+        Rows are taken with ``skser.utils.take_rows``.
     y : array-like [shape=(n_clips,)]
         The class of each clip.
     groups : array-like [shape=(n_clips,)]
@@ -370,7 +368,7 @@ def evaluate_sessions(
     >>> int(report.confusion_matrix.sum())
     60
     """
-    n_clips = _num_samples(X)
+    n_clips = num_samples(X)
     y = _check_targets(y, n_clips, "y")
     groups = _check_y(groups, n_clips, "groups")
     if speakers is not None:
@@ -400,7 +398,7 @@ def evaluate_sessions(
                 "extra_train's X",
                 extra_ids,
                 extra_prints,
-                np.arange(_num_samples(extra[0])),
+                np.arange(num_samples(extra[0])),
             ),
         )
     for index, (test_group, _, train, val, test) in enumerate(folds):

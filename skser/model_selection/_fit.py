@@ -2,6 +2,7 @@
 
 import inspect
 
+from sklearn import config_context
 from sklearn.pipeline import Pipeline
 
 __all__ = ["accepts_validation", "fit_with_validation"]
@@ -41,15 +42,38 @@ def accepts_validation(estimator):
     return "X_val" in parameters and "y_val" in parameters
 
 
+def _request_validation(estimator, restore):
+    """Make a Pipeline hand (X_val, y_val) to its final step the scikit-learn way.
+
+    ``transform_input=["X_val"]`` makes the pipeline transform the validation clips with
+    its fitted earlier steps; the final step's fit request asks for both. Pipelines whose
+    ``transform_input`` is changed are noted in ``restore``: scikit-learn refuses to fit a
+    pipeline with ``transform_input`` while routing is off, so it is put back after.
+    """
+    if not isinstance(estimator, Pipeline):
+        request = estimator.get_metadata_routing().fit.requests
+        if request.get("X_val") is None or request.get("y_val") is None:
+            estimator.set_fit_request(X_val=True, y_val=True)
+        return
+    if "X_val" not in (estimator.transform_input or ()):
+        restore.append((estimator, estimator.transform_input))
+        estimator.set_params(transform_input=[*(estimator.transform_input or ()), "X_val"])
+    _request_validation(estimator.steps[-1][1], restore)
+
+
 def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
                         val_params=None):
     """Fit ``estimator`` on ``(X, y)``, handing it ``(X_val, y_val)`` when it takes them.
 
     - An estimator whose ``fit`` takes ``X_val`` and ``y_val`` gets them as keywords.
-    - A ``Pipeline`` whose final step takes them is fitted step by step: each earlier step
-      is fitted on the training rows (``fit_transform``) and transforms the validation
-      rows (``transform``), and the final step is fitted with the transformed validation
-      set. The result is a fitted pipeline, as ``pipeline.fit`` would leave it. Training
+    - A ``Pipeline`` whose final step takes them gets them through scikit-learn's own
+      mechanism (scikit-learn >= 1.6): ``Pipeline(..., transform_input=["X_val"])`` with
+      metadata routing. Its earlier steps are fitted on the training rows and transform
+      the validation rows; the final step is fitted with the transformed validation set.
+      Routing is enabled and ``transform_input`` set for the duration of the fit only,
+      because scikit-learn refuses to fit a pipeline with ``transform_input`` while
+      routing is off; a final step with no fit request for ``X_val`` and ``y_val``
+      (``FocalLossClassifier`` requests them by default) gets one. Training
       only behaviour stays training only: a ``WaveformAugmenter`` augments the training
       clips and passes the validation clips through.
     - Any other estimator is fitted on ``(X, y)`` alone; the validation set is unused.
@@ -57,7 +81,16 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
     ``params`` (such as ``speakers``) are routed to the steps that request them, as
     ``pipeline.fit(X, y, **params)`` routes them; ``val_params`` are routed to the
     steps' ``transform`` of the validation rows, as ``pipeline.predict`` routes them.
-    Both need ``sklearn.set_config(enable_metadata_routing=True)``.
+    Both need ``sklearn.set_config(enable_metadata_routing=True)``. scikit-learn's
+    ``transform_input`` would transform the validation rows with the *training* rows'
+    metadata, so with ``val_params`` the pipeline is fitted step by step instead, each
+    step's metadata routed by scikit-learn's ``process_routing``.
+
+    The same fit, without this helper (``FocalLossClassifier`` requests both)::
+
+        with sklearn.config_context(enable_metadata_routing=True):
+            pipe.set_params(transform_input=["X_val"])
+            pipe.fit(X, y, X_val=X_val, y_val=y_val)
 
     Parameters
     ----------
@@ -95,25 +128,31 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
         return estimator.fit(X, y, **params)
     if not isinstance(estimator, Pipeline):
         return estimator.fit(X, y, X_val=X_val, y_val=y_val, **params)
-    routed, routed_val = _route(estimator, params, val_params or {})
+    if params or val_params:
+        return _fit_step_by_step(estimator, X, y, X_val, y_val, params, val_params or {})
+    restore = []
+    try:
+        with config_context(enable_metadata_routing=True):
+            _request_validation(estimator, restore)
+            return estimator.fit(X, y, X_val=X_val, y_val=y_val)
+    finally:
+        for pipeline, transform_input in restore:
+            pipeline.set_params(transform_input=transform_input)
+
+
+def _fit_step_by_step(pipeline, X, y, X_val, y_val, params, val_params):
+    """Fit a pipeline whose training and validation rows carry their own metadata."""
+    from sklearn.utils.metadata_routing import process_routing
+
+    routed = process_routing(pipeline, "fit", **params)
+    routed_val = process_routing(pipeline, "predict", **val_params)
     Xt, X_val_t = X, X_val
-    for name, transformer in estimator.steps[:-1]:
+    for name, transformer in pipeline.steps[:-1]:
         if _is_passthrough(transformer):
             continue
         Xt = transformer.fit_transform(Xt, y, **routed[name].get("fit_transform", {}))
         X_val_t = transformer.transform(X_val_t, **routed_val[name].get("transform", {}))
-    name, final = estimator.steps[-1]
+    name, final = pipeline.steps[-1]
     fit_with_validation(final, Xt, y, X_val=X_val_t, y_val=y_val,
                         params=routed[name].get("fit", {}))
-    return estimator
-
-
-def _route(pipeline, params, val_params):
-    """Per-step metadata, as ``pipeline.fit`` and ``pipeline.predict`` would route it."""
-    if not params and not val_params:
-        empty = {name: {} for name, _ in pipeline.steps}
-        return empty, empty
-    from sklearn.utils.metadata_routing import process_routing
-
-    return (process_routing(pipeline, "fit", **params),
-            process_routing(pipeline, "predict", **val_params))
+    return pipeline

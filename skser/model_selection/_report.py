@@ -460,7 +460,7 @@ class SessionReport:
         ax : matplotlib.axes.Axes, optional
             Where to draw; a new figure by default.
         normalize : bool, default=True
-            Row-normalised (recall on the diagonal) or counts.
+            Row-normalized (recall on the diagonal) or counts.
         cmap : str, default="Blues"
             The colour map.
 
@@ -474,7 +474,7 @@ class SessionReport:
         display = ConfusionMatrixDisplay(matrix, display_labels=self.labels)
         display.plot(ax=ax, cmap=cmap, values_format=".2f" if normalize else "d", colorbar=False)
         display.ax_.set_title(
-            "Confusion matrix" + (" (row-normalised)" if normalize else " (counts)")
+            "Confusion matrix" + (" (row-normalized)" if normalize else " (counts)")
         )
         return display.ax_
 

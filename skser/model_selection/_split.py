@@ -2,16 +2,16 @@
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
-from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.utils import check_array, indexable
-from sklearn.utils.validation import _num_samples
+
+from ..utils import num_samples
 
 __all__ = ["LeaveOneSessionOut"]
 
 _VALIDATION = (None, "next")
 
 
-class LeaveOneSessionOut(GroupsConsumerMixin, BaseCrossValidator):
+class LeaveOneSessionOut(BaseCrossValidator):
     """Leave-one-session-out cross-validator, with an optional validation session.
 
     Each fold tests on one group (a session or a speaker) and trains on the others, so no
@@ -54,6 +54,10 @@ class LeaveOneSessionOut(GroupsConsumerMixin, BaseCrossValidator):
     [[0, 1], [2, 3], [4, 5]]
     """
 
+    # Under metadata routing, ``cross_validate(..., params={"groups": groups})`` routes
+    # groups to split (what sklearn's GroupsConsumerMixin declares, by the public protocol).
+    __metadata_request__split = {"groups": True}
+
     def __init__(self, *, validation=None):
         self.validation = validation
 
@@ -89,7 +93,7 @@ class LeaveOneSessionOut(GroupsConsumerMixin, BaseCrossValidator):
 
     def _iter_folds(self, X, groups):
         """Yield ``(test_group, val_group, train, val, test)`` for each fold."""
-        groups, unique = self._check_groups(groups, _num_samples(X))
+        groups, unique = self._check_groups(groups, num_samples(X))
         indices = np.arange(groups.shape[0])
         for position, test_group in enumerate(unique):
             test = groups == test_group

@@ -1,4 +1,4 @@
-"""Waveform transformers (trimming, pre-emphasis, normalisation, duration, augmentation)
+"""Waveform transformers (trimming, pre-emphasis, normalization, duration, augmentation)
 and speaker adaptation of embeddings."""
 
 from ..utils import SpeakerAdaptationWarning

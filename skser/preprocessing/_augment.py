@@ -5,10 +5,9 @@ from numbers import Integral, Real
 import numpy as np
 from audiomentations import Gain, PitchShift, PolarityInversion
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 
-from ..io._waveform import SAMPLE_RATE, clip_lengths
-from ..utils._validation import validate_waveforms
+from ..io import SAMPLE_RATE, clip_lengths
+from ..utils import Interval, check_params, validate_waveforms
 from ._base import WaveformTransformer
 from ._trim import nonsilent_interval
 
@@ -138,7 +137,7 @@ class WaveformAugmenter(WaveformTransformer):
         self.random_state = random_state
 
     def _check_params(self):
-        self._validate_params()
+        check_params(self)
         _check_range("gain_db", self.gain_db)
         _check_range("noise_amplitude", self.noise_amplitude, low=0.0)
         _check_range("pitch_semitones", self.pitch_semitones)

@@ -2,8 +2,8 @@
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ..io._waveform import clip_lengths
-from ..utils._validation import validate_waveforms
+from ..io import clip_lengths
+from ..utils import check_params, validate_waveforms
 
 
 class WaveformTransformer(TransformerMixin, BaseEstimator):
@@ -18,7 +18,7 @@ class WaveformTransformer(TransformerMixin, BaseEstimator):
 
     def _check_params(self):
         """Validate the parameters (subclasses add checks constraints cannot state)."""
-        self._validate_params()
+        check_params(self)
 
     def fit(self, X, y=None):
         """Check the parameters and the batch; nothing is learnt.

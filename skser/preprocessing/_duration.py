@@ -3,9 +3,9 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..io._waveform import SAMPLE_RATE
+from ..io import SAMPLE_RATE
+from ..utils import Interval
 from ._base import WaveformTransformer
 
 __all__ = ["FixedDuration"]

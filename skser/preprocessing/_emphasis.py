@@ -3,8 +3,8 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
+from ..utils import Interval
 from ._base import WaveformTransformer
 
 __all__ = ["PreEmphasis"]

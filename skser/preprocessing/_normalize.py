@@ -1,10 +1,10 @@
-"""Peak normalisation: scale each clip to a fixed peak amplitude."""
+"""Peak normalization: scale each clip to a fixed peak amplitude."""
 
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
+from ..utils import Interval
 from ._base import WaveformTransformer
 
 __all__ = ["PeakNormalizer", "SMALLEST_NORMAL"]

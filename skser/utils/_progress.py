@@ -1,6 +1,4 @@
-"""Progress bars for long loops."""
-
-from tqdm.auto import tqdm
+"""Progress bars for long loops (tqdm, where it is installed)."""
 
 
 def progress(iterable, *, verbose, desc, total=None, unit="it"):
@@ -22,7 +20,8 @@ def progress(iterable, *, verbose, desc, total=None, unit="it"):
     Returns
     -------
     iterable
-        ``iterable`` itself, or a tqdm bar over it.
+        ``iterable`` itself, or a tqdm bar over it. Without tqdm (the deployment
+        install, which has no training extras) there is no bar.
 
     Examples
     --------
@@ -30,5 +29,9 @@ def progress(iterable, *, verbose, desc, total=None, unit="it"):
     [0, 1, 2]
     """
     if not verbose:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
         return iterable
     return tqdm(iterable, desc=desc, total=total, unit=unit, leave=False)

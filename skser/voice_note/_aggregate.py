@@ -1,7 +1,8 @@
 """Window probabilities to one note-level distribution."""
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ..utils import StrOptions, validate_params
 
 __all__ = ["AGGREGATIONS", "aggregate_probabilities", "window_weights"]
 

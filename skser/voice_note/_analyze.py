@@ -4,11 +4,9 @@ import os
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
-from ..io._waveform import SAMPLE_RATE
-from ..utils import progress
+from ..io import SAMPLE_RATE
+from ..utils import HasMethods, Interval, StrOptions, progress, validate_params
 from ..utils._warnings import warn_at_caller
 from ._aggregate import AGGREGATIONS, aggregate_probabilities
 from ._energy import EnergyVAD
@@ -30,6 +28,8 @@ class NoSpeechWarning(UserWarning):
 def _model_classes(model):
     classes = getattr(model, "classes_", None)
     if classes is None:
+        from sklearn.exceptions import NotFittedError  # a model without classes_ is sklearn's
+
         raise NotFittedError(
             f"the model ({type(model).__name__}) has no classes_: pass a fitted classifier, "
             "or a fitted pipeline ending in one, with predict_proba and classes_"
@@ -181,7 +181,7 @@ def analyze_voice_note(
     vad : {"energy", "silero"}, EnergyVAD, SileroVAD or None, default="energy"
         The detector: :class:`EnergyVAD` (no dependency), :class:`SileroVAD` (neural,
         needs the silero-vad package and onnxruntime), a configured instance of either,
-        or None to analyse the whole note in fixed windows.
+        or None to analyze the whole note in fixed windows.
     window : float > 0, default=8.0
         The longest window, in seconds (8 s in the paper).
     hop : float > 0 or None, default=None
@@ -190,9 +190,9 @@ def analyze_voice_note(
     aggregation : {"mean", "duration", "confidence"}, default="mean"
         How window probabilities become the note's: the plain mean (the paper's), a mean
         weighted by each window's seconds of speech, or by each window's certainty
-        (``1 - normalised entropy``).
+        (``1 - normalized entropy``).
     min_speech : float >= 0, default=0.5
-        Speech segments shorter than this (seconds) are not analysed; a tail shorter
+        Speech segments shorter than this (seconds) are not analyzed; a tail shorter
         than this gets no window of its own: the segment's last window is moved back to
         end with it (``[end - window, end)``), so no window is longer than ``window``.
         With ``vad=None``, fixed chunks whose sound ends sooner (digital silence)
@@ -288,7 +288,7 @@ def analyze_voice_note(
             if detector is not None or _sounding_length(samples) >= segmenter.min_speech:
                 classifier.add((start, end, speech), samples)
 
-    blocks = progress(source, verbose=verbose, desc="analysing", total=source.n_blocks,
+    blocks = progress(source, verbose=verbose, desc="analyzing", total=source.n_blocks,
                       unit="block")
     for block in blocks:
         buffer.append(block)

@@ -3,9 +3,9 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..io._waveform import SAMPLE_RATE
+from ..io import SAMPLE_RATE
+from ..utils import Interval
 from ._vad_base import BaseVAD, VADStream
 
 __all__ = ["EnergyVAD"]
@@ -62,7 +62,7 @@ class EnergyVAD(BaseVAD):
     See Also
     --------
     SileroVAD : A neural VAD, robust to non-stationary noise.
-    speech_windows : The windows analysed in the speech found.
+    speech_windows : The windows analyzed in the speech found.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""The result of analysing one voice note."""
+"""The result of analyzing one voice note."""
 
 import json
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ class VoiceNoteResult:
     classes : np.ndarray [shape=(n_classes,)]
         The model's classes, the column order of every probability array.
     windows : np.ndarray [shape=(n_windows, 2)]
-        ``(start, end)`` of each analysed window.
+        ``(start, end)`` of each analyzed window.
     window_proba : np.ndarray [shape=(n_windows, n_classes)]
         The model's class probabilities for each window.
     window_speech : np.ndarray [shape=(n_windows,)]
@@ -38,7 +38,7 @@ class VoiceNoteResult:
     speech_regions : np.ndarray [shape=(n_regions, 2)]
         ``(start, end)`` of the speech found by the VAD (the whole note without VAD).
     segments : np.ndarray [shape=(n_segments, 2)]
-        The speech analysed: regions after merging short gaps and dropping short
+        The speech analyzed: regions after merging short gaps and dropping short
         fragments; each is cut into windows.
     duration : float
         Length of the note.
@@ -48,7 +48,7 @@ class VoiceNoteResult:
         The detector used: ``"energy"``, ``"silero"``, ``"none"`` or the repr of a
         detector object.
     source : str or None
-        The file analysed, or None for an array.
+        The file analyzed, or None for an array.
     """
 
     classes: np.ndarray
@@ -66,12 +66,12 @@ class VoiceNoteResult:
 
     @property
     def n_windows(self):
-        """int: The number of windows analysed."""
+        """int: The number of windows analyzed."""
         return int(self.windows.shape[0])
 
     @property
     def has_speech(self):
-        """bool: Whether any window was analysed."""
+        """bool: Whether any window was analyzed."""
         return self.n_windows > 0
 
     @property

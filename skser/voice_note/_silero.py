@@ -7,10 +7,9 @@ from numbers import Real
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
-from ..io._waveform import SAMPLE_RATE
-from ..utils._paths import expand_path
+from ..io import SAMPLE_RATE
+from ..utils import Interval, expand_path
 from ._source import check_note_samples
 from ._vad_base import BaseVAD, VADStream
 
@@ -146,7 +145,7 @@ class SileroVAD(BaseVAD):
         if sample_rate not in _CHUNK:
             raise ValueError(
                 f"SileroVAD runs at 8000 or 16000 Hz, got sample_rate={sample_rate}; "
-                "analyse at 16000 Hz or use EnergyVAD"
+                "analyze at 16000 Hz or use EnergyVAD"
             )
         path = silero_model_path() if self.model_path is None else expand_path(self.model_path)
         if not path.is_file():

@@ -6,8 +6,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from ..io._load import AudioReadError, _check_file
-from ..io._waveform import _pcm_to_float
+from ..io import AudioReadError, check_audio_file, pcm_to_float
 
 __all__ = ["AudioBuffer", "NoteSource", "check_note_samples"]
 
@@ -44,7 +43,7 @@ def check_note_samples(samples):
         raise ValueError(f"a voice note must hold numbers, got dtype {samples.dtype}")
     if samples.size == 0:
         raise ValueError("the voice note is empty (0 samples)")
-    samples = np.asarray(_pcm_to_float(samples), dtype=np.float32)
+    samples = np.asarray(pcm_to_float(samples), dtype=np.float32)
     _check_finite(samples, 0, None)
     return samples
 
@@ -77,7 +76,7 @@ class NoteSource:
         self.sample_rate = sample_rate
         self.block_duration = block_duration
         if isinstance(note, str | os.PathLike):
-            self.path = _check_file(note)
+            self.path = check_audio_file(note)
             self.samples = None
             try:
                 info = sf.info(self.path)

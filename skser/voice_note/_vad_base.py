@@ -3,9 +3,9 @@
 import inspect
 
 import numpy as np
-from sklearn.utils._param_validation import validate_parameter_constraints
 
-from ..io._waveform import SAMPLE_RATE
+from ..io import SAMPLE_RATE
+from ..utils import validate_parameter_constraints
 from ._source import check_note_samples
 
 __all__ = ["BaseVAD", "VADStream"]

@@ -8,9 +8,9 @@ bounded amount of state. :func:`speech_windows` runs it over a complete list of 
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
 
-from ..io._waveform import SAMPLE_RATE
+from ..io import SAMPLE_RATE
+from ..utils import Interval, validate_params
 
 __all__ = ["speech_windows"]
 

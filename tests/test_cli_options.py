@@ -1,0 +1,62 @@
+"""The command line people expect: --version, help on every option, clear int8 advice."""
+
+import argparse
+import subprocess
+import sys
+
+import joblib
+import pytest
+
+from skser import __version__
+from skser.cli import build_parser, main
+from skser.datasets import make_emotional_speech
+from skser.pipeline import make_ser_pipeline
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"skser {__version__}"
+
+
+def _options(parser, command="skser"):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, name)
+        else:
+            yield command, action
+
+
+def test_every_option_has_help():
+    missing = [(command, action.dest) for command, action in _options(build_parser())
+               if not action.help]
+    assert missing == []
+
+
+def test_static_int8_without_calibration_says_what_to_pass_before_loading(tmp_path):
+    model = tmp_path / "model.joblib"
+    model.write_bytes(b"never unpickled")
+    out = tmp_path / "x.onnx"
+    code = ("import sys\nfrom skser.cli import main\n"
+            f"status = main(['export', {str(model)!r}, '--out', {str(out)!r}, "
+            "'--quantize', 'int8'])\n"
+            "print(status, 'torch' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["2", "False"]  # refused before torch is loaded
+    assert "pass --calibration DIR" in done.stderr and "int8-dynamic" in done.stderr
+    assert not out.exists()
+
+
+def test_int8_that_quantizes_nothing_says_so(tmp_path, capsys):
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    model = tmp_path / "model.joblib"
+    joblib.dump(make_ser_pipeline(max_iter=2).fit(X, y), model)
+    out = tmp_path / "model.onnx"
+    assert main(["export", str(model), "--out", str(out), "--quantize", "int8-dynamic"]) == 2
+    error = capsys.readouterr().err
+    assert "int8-dynamic changes nothing in this pipeline" in error
+    assert "export it without quantization" in error
+    assert not out.exists()  # no float model labelled int8

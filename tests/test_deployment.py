@@ -1,0 +1,139 @@
+"""The deployment path runs with numpy, onnxruntime, soundfile and soxr only.
+
+Each check runs in a fresh interpreter where the training stack cannot be imported
+(``sys.modules[name] = None`` makes ``import name`` fail), so an eager import anywhere on
+the path fails the test. ``.ci/deploy-check`` does the same in a real venv without them.
+"""
+
+import json
+import subprocess
+import sys
+from numbers import Integral, Real
+
+import numpy as np
+import pytest
+
+from skser.datasets import make_emotional_speech
+from skser.pipeline import make_ser_pipeline
+
+from .conftest import write_audio
+
+BLOCKED = ("sklearn", "scipy", "torch", "transformers", "joblib", "tqdm", "librosa",
+           "audiomentations", "matplotlib", "pandas", "onnx", "skl2onnx")
+PRELUDE = (
+    "import sys\n"
+    f"for name in {BLOCKED!r}:\n"
+    "    sys.modules[name] = None\n"
+)
+
+
+def run_lean(code, *args):
+    """Run ``code`` where the training stack is unimportable; return its stdout."""
+    done = subprocess.run([sys.executable, "-c", PRELUDE + code, *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    from skser.export import to_onnx
+
+    folder = tmp_path_factory.mktemp("deploy")
+    X, y, groups = make_emotional_speech(n_speakers=3, n_clips_per_class=3, random_state=0)
+    pipe = make_ser_pipeline(max_iter=3).fit(X, y)
+    to_onnx(pipe, path=folder / "model.onnx")
+    clips = [write_audio(folder / f"clip{i}.wav", X[i][X[i] != 0]) for i in (0, 5)]
+    pause = np.zeros(8000, dtype=np.float32)
+    note = write_audio(folder / "note.wav",
+                       np.concatenate([c for i in range(4) for c in (X[i][X[i] != 0], pause)]))
+    return folder / "model.onnx", clips, note
+
+
+def test_predict_and_analyze_need_no_training_stack(exported, capsys):
+    from skser.cli import main
+
+    model, clips, note = exported
+    lean = json.loads(run_lean(
+        "import io, json, contextlib\n"
+        "from skser.cli import main\n"
+        "model, a, b, note = sys.argv[1:]\n"
+        "out = {}\n"
+        "for key, argv in [('predict', ['predict', model, a, b, '--json']),\n"
+        "                  ('energy', ['analyze', model, note, '--json'])]:\n"
+        "    buffer = io.StringIO()\n"
+        "    with contextlib.redirect_stdout(buffer):\n"
+        "        assert main(argv) == 0\n"
+        "    out[key] = json.loads(buffer.getvalue())\n"
+        "loaded = {m.split('.')[0] for m in sys.modules if sys.modules[m] is not None}\n"
+        "out['loaded'] = sorted(loaded & set(" + repr(BLOCKED) + "))\n"
+        "print(json.dumps(out))\n",
+        model, *clips, note,
+    ))
+    assert lean["loaded"] == []
+    assert main(["predict", str(model), *map(str, clips), "--json"]) == 0
+    assert lean["predict"] == json.loads(capsys.readouterr().out)
+    assert main(["analyze", str(model), str(note), "--json"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert lean["energy"]["label"] == full["label"]
+    assert lean["energy"]["windows"] == full["windows"]
+
+
+def test_silero_vad_needs_no_torch(exported):
+    pytest.importorskip("silero_vad", reason="silero-vad (the vad extra) is not installed")
+    model, _, note = exported
+    out = run_lean(
+        "from skser.export import OnnxPipeline\n"
+        "from skser.voice_note import analyze_voice_note\n"
+        "result = analyze_voice_note(OnnxPipeline(sys.argv[1]), sys.argv[2], vad='silero')\n"
+        "print(result.n_windows, result.label)\n",
+        model, note,
+    )
+    n_windows, label = out.split()
+    assert int(n_windows) >= 1 and label in {"ang", "hap", "neu", "sad"}
+
+
+def test_vendored_validation_speaks_like_scikit_learn():
+    """Without scikit-learn, skser.utils' own subset refuses the same values with the same
+    messages as scikit-learn's parameter validation."""
+    from skser.utils import Interval, InvalidParameterError, StrOptions
+    from skser.utils import validate_parameter_constraints as sklearn_validate
+
+    constraints = {
+        "window": [Interval(Real, 0, None, closed="neither")],
+        "n": [Interval(Integral, 1, 10, closed="both"), None],
+        "vad": [StrOptions({"energy", "silero"}), None],
+        "flag": ["boolean"],
+    }
+    cases = [{"window": -1.0}, {"window": "8"}, {"n": 0}, {"n": 2.5}, {"vad": "webrtc"},
+             {"flag": 1}]
+    expected = []
+    for params in cases:
+        with pytest.raises(InvalidParameterError) as error:
+            sklearn_validate(constraints, params, caller_name="f")
+        expected.append(str(error.value))
+    accepted = [{"window": 8.0, "n": None, "vad": "energy", "flag": True}, {"n": 10}]
+    lean = json.loads(run_lean(
+        "import json\n"
+        "from numbers import Integral, Real\n"
+        "from skser.utils import Interval, InvalidParameterError, StrOptions\n"
+        "from skser.utils import validate_parameter_constraints as validate\n"
+        "assert InvalidParameterError.__module__ == 'skser.utils._param_validation'\n"
+        "constraints = {\n"
+        "    'window': [Interval(Real, 0, None, closed='neither')],\n"
+        "    'n': [Interval(Integral, 1, 10, closed='both'), None],\n"
+        "    'vad': [StrOptions({'energy', 'silero'}), None],\n"
+        "    'flag': ['boolean'],\n"
+        "}\n"
+        "messages = []\n"
+        f"for params in {cases!r}:\n"
+        "    try:\n"
+        "        validate(constraints, params, caller_name='f')\n"
+        "    except InvalidParameterError as exc:\n"
+        "        assert isinstance(exc, ValueError)\n"
+        "        messages.append(str(exc))\n"
+        f"for params in {accepted!r}:\n"
+        "    validate(constraints, params, caller_name='f')\n"
+        "print(json.dumps(messages))\n"
+    ))
+    assert lean == expected
