@@ -4,6 +4,7 @@ from ._acoustic import AcousticEmbedder
 from ._acoustic_module import AcousticFeatures, acoustic_feature_names
 from ._base import ClipEmbedder
 from ._cache import EmbeddingCache
+from ._corpus import assemble_pipeline, embed_corpus, load_embeddings
 from ._distilhubert import DistilHuBERTEmbedder, distilhubert_config, load_hubert
 from ._hubert_module import PooledHubert
 
@@ -15,6 +16,9 @@ __all__ = [
     "DistilHuBERTEmbedder",
     "EmbeddingCache",
     "PooledHubert",
+    "assemble_pipeline",
+    "embed_corpus",
+    "load_embeddings",
     "distilhubert_config",
     "load_hubert",
 ]
