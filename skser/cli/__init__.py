@@ -1,4 +1,4 @@
-"""The ``skser`` command: train, evaluate, predict, export, analyze, demo."""
+"""The ``skser`` command: train, evaluate, predict, export, analyze, embed, demo."""
 
 import argparse
 import sys
@@ -6,6 +6,7 @@ import sys
 from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
+from ._embed import add_embed_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -55,12 +56,16 @@ def build_parser():
     command = commands.add_parser("train", help="fit the default pipeline and save it")
     _data_options(command)
     command.add_argument("--out", required=True, help="model.joblib to write")
+    command.add_argument("--features", help="train the head on a table from skser embed")
     command.set_defaults(run=train)
 
     command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
     _data_options(command)
     command.add_argument("--report", help="also write the report here (.md or .html)")
+    command.add_argument("--features", help="evaluate the head on a table from skser embed")
     command.set_defaults(run=evaluate)
+
+    add_embed_parser(commands)
 
     command = commands.add_parser("predict", help="label audio files with a saved model")
     command.add_argument("model", help="a .joblib pipeline or an .onnx export")

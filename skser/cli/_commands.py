@@ -83,6 +83,10 @@ def _evaluate(pipe, corpus, extra, n_jobs):
 
 
 def train(args):
+    if getattr(args, "features", None):
+        from ._embed import train_features
+
+        return train_features(args)
     corpus, extra = _corpora(args)
     pipe = _fit_final(_pipeline(args), corpus, extra)
     _save(pipe, args.out)
@@ -101,6 +105,10 @@ def _save(pipe, path):
 def evaluate(args):
     from ._report import write_report
 
+    if getattr(args, "features", None):
+        from ._embed import evaluate_features
+
+        return evaluate_features(args)
     corpus, extra = _corpora(args)
     report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs)
     print(report)

@@ -201,7 +201,7 @@ class _Output:
         pq.write_table(table, temporary)
         os.replace(temporary, self.folder / name)
 
-    def finish(self, planned, feature_names, columns):
+    def finish(self, planned, feature_names, columns, metadata):
         """Drop parts of earlier runs that this run did not plan; write the manifest."""
         for part in self.parts():
             if part.name not in planned:
@@ -211,6 +211,7 @@ class _Output:
             "feature_names": feature_names,
             "columns": list(columns),
             "n_parts": len(planned),
+            "metadata": metadata,
         }
         (self.folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
 
@@ -228,6 +229,7 @@ def embed_corpus(
     sample_rate=SAMPLE_RATE,
     retries=3,
     overwrite=False,
+    metadata=None,
     verbose=False,
 ):
     """Embed every audio file into a Parquet table, in bounded memory, here or on Dask.
@@ -283,6 +285,9 @@ def embed_corpus(
         Dask retries of a chunk whose task raised.
     overwrite : bool, default=False
         Replace ``out``'s parts even when another embedder wrote them.
+    metadata : dict, optional
+        JSON-serialisable notes kept with the table (``load_embeddings(out).metadata``),
+        such as how to rebuild the embedder.
     verbose : bool, default=False
         A progress bar over chunks.
 
@@ -356,7 +361,8 @@ def embed_corpus(
         results = _run_on_dask(client, front, work, options, retries)
     for name, table in progress(results, verbose=verbose, desc="embedding", unit="chunk"):
         output.write(name, table)
-    output.finish(planned, feature_names, ["path", *columns, "content_hash", "file_duration"])
+    output.finish(planned, feature_names, ["path", *columns, "content_hash", "file_duration"],
+                  metadata or {})
     return Bunch(path=output.folder, n_rows=n_rows, n_chunks=len(planned),
                  n_computed=len(todo), feature_names=feature_names, embedder=front)
 
@@ -424,8 +430,9 @@ def load_embeddings(path, *, target="label", groups="group", speakers="speaker")
     -------
     data : sklearn.utils.Bunch
         ``data`` (float32 ``(n_rows, n_features)``), ``target``, ``groups``, ``speakers``,
-        ``paths``, ``feature_names``, ``table`` (the pyarrow.Table) and ``frame`` (a
-        pandas DataFrame, where pandas is installed).
+        ``paths``, ``feature_names``, ``metadata`` (what ``embed_corpus`` was given),
+        ``table`` (the pyarrow.Table) and ``frame`` (a pandas DataFrame, where pandas is
+        installed).
     """
     _require_pyarrow()
     import pyarrow.parquet as pq
@@ -457,7 +464,8 @@ def load_embeddings(path, *, target="label", groups="group", speakers="speaker")
 
     data = Bunch(data=X, target=column(target), groups=column(groups),
                  speakers=column(speakers), paths=column("path"),
-                 feature_names=np.asarray(names, dtype=object), table=table)
+                 feature_names=np.asarray(names, dtype=object),
+                 metadata=description.get("metadata", {}), table=table)
     try:
         data.frame = table.to_pandas()
     except ImportError:
