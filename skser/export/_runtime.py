@@ -2,10 +2,12 @@
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..io._loader import AudioLoader, _as_paths
+from ..io._load import load_audio
+from ..io._loader import _as_paths
 from ..io._waveform import as_batch, clip_lengths
 from ._metadata import read_metadata
 
@@ -27,10 +29,14 @@ class OnnxPipeline:
     n_threads : int, default=None
         onnxruntime intra-op threads (None: onnxruntime's default, one per core).
     batch_size : int, default=16
-        Clips per run. Clips are sorted by length first and each batch is cropped to its
-        longest clip, so short clips cost little.
+        Clips per run at most. Clips are sorted by length and a batch only holds clips
+        within ``1 + length_tolerance`` of its shortest one, cropped to its longest: a
+        short clip is never padded to a long one's length (clips of very different
+        lengths run one by one).
     n_jobs : int, default=None
-        Parallel jobs for decoding audio files.
+        Threads decoding audio files (None: one per core, -1 likewise; 1 decodes in turn).
+    length_tolerance : float >= 0, default=0.1
+        How much longer than a batch's shortest clip its longest may be.
 
     Attributes
     ----------
@@ -56,7 +62,8 @@ class OnnxPipeline:
     True
     """
 
-    def __init__(self, model, *, n_threads=None, batch_size=16, n_jobs=None):
+    def __init__(self, model, *, n_threads=None, batch_size=16, n_jobs=None,
+                 length_tolerance=0.1):
         import onnxruntime as ort
 
         if hasattr(model, "SerializeToString"):
@@ -83,8 +90,13 @@ class OnnxPipeline:
             raise ValueError("this ONNX model was not written by skser.export.to_onnx")
         self.classes_ = np.asarray(json.loads(self.metadata_["classes"]))
         self.sample_rate = int(self.metadata_["sample_rate"])
+        if not isinstance(batch_size, int | np.integer) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if not length_tolerance >= 0:
+            raise ValueError(f"length_tolerance must be >= 0, got {length_tolerance!r}")
         self.batch_size = batch_size
         self.n_jobs = n_jobs
+        self.length_tolerance = length_tolerance
         self._input = self.session_.get_inputs()[0].name
         self._outputs = [output.name for output in self.session_.get_outputs()]
 
@@ -93,8 +105,9 @@ class OnnxPipeline:
             from sklearn.utils import check_array
 
             return check_array(X, dtype=np.float32), None
-        if _as_paths(X) is not None:
-            X = AudioLoader(sample_rate=self.sample_rate, n_jobs=self.n_jobs).transform(X)
+        paths = _as_paths(X)
+        if paths is not None:
+            X = self._decode(paths)
         X = as_batch(X)
         lengths = clip_lengths(X)
         minimum = int(self.metadata_.get("min_samples", 1))
@@ -107,13 +120,41 @@ class OnnxPipeline:
             )
         return X, lengths
 
+    def _decode(self, paths):
+        """The files' samples at the model's rate, decoded in parallel threads."""
+        if not paths:
+            raise ValueError("the batch is empty: 0 audio paths")
+        threads = (os.cpu_count() or 1) if self.n_jobs in (None, -1) else max(1, self.n_jobs)
+
+        def read(path):
+            return load_audio(path, sample_rate=self.sample_rate)
+
+        if threads == 1 or len(paths) == 1:
+            return [read(path) for path in paths]
+        with ThreadPoolExecutor(max_workers=min(threads, len(paths))) as pool:
+            return list(pool.map(read, paths))
+
+    def _batches(self, lengths, n_rows):
+        """Row indices per run: sorted by length, each batch of similar lengths."""
+        if lengths is None:
+            return [np.arange(start, min(start + self.batch_size, n_rows))
+                    for start in range(0, n_rows, self.batch_size)]
+        order = np.argsort(lengths, kind="stable")
+        batches, start = [], 0
+        while start < n_rows:
+            limit = lengths[order[start]] * (1 + self.length_tolerance)
+            stop = start + 1
+            while stop < min(n_rows, start + self.batch_size) and lengths[order[stop]] <= limit:
+                stop += 1
+            batches.append(order[start:stop])
+            start = stop
+        return batches
+
     def _run(self, X):
         X, lengths = self._prepare(X)
-        order = np.arange(len(X)) if lengths is None else np.argsort(lengths, kind="stable")
         labels = np.empty(len(X), dtype=self.classes_.dtype)
         probabilities = np.empty((len(X), len(self.classes_)), dtype=np.float32)
-        for start in range(0, len(X), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        for rows in self._batches(lengths, len(X)):
             batch = X[rows]
             if lengths is not None:
                 batch = batch[:, : max(1, int(lengths[rows].max()))]
