@@ -452,9 +452,12 @@ def load_embeddings(path, *, target="label", groups="group", speakers="speaker")
             f"{folder} holds {len(parts)} parts but its run wrote {description['n_parts']}: "
             "rerun embed_corpus (skser embed) to complete it"
         )
-    table = pq.read_table(folder) if parts else None
-    if table is None or table.num_rows == 0:
+    if not parts:
         raise ValueError(f"{folder} holds no rows")
+    import pyarrow as pa
+
+    # Part by part in name order, which is the order of the paths.
+    table = pa.concat_tables([pq.read_table(part) for part in parts])
     X = np.column_stack([table.column(name).to_numpy() for name in names]).astype(np.float32)
 
     def column(name):
