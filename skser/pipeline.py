@@ -9,7 +9,7 @@ EMBEDDERS = ("weight-free", "distilhubert")
 
 def default_cache_dir():
     """Where skser caches embeddings: ``$SKSER_CACHE``, else ``~/.cache/skser``."""
-    return os.environ.get("SKSER_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "skser"))
+    return os.path.expanduser(os.environ.get("SKSER_CACHE", os.path.join("~", ".cache", "skser")))
 
 
 def make_ser_pipeline(

@@ -16,6 +16,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..utils import progress
+from ..utils._labels import check_no_missing_labels
+from ..utils._warnings import ravel_column_vector
 from ._focal_loss import _focal_loss
 from ._module import make_mlp_head
 from ._schedule import warmup_cosine
@@ -262,7 +264,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         if (X_val is None) != (y_val is None):
             raise ValueError("pass both X_val and y_val, or neither")
         X_val = check_array(X_val, dtype=[np.float64, np.float32], input_name="X_val")
-        y_val = np.asarray(y_val)
+        y_val = np.asarray(check_no_missing_labels(y_val, "y_val"))
         if y_val.ndim != 1 or y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
                 f"y_val must be 1-D with one label per row of X_val ({X_val.shape[0]}), "
@@ -303,11 +305,14 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``X`` holds NaN or inf, ``y`` has one class, ``y_val`` has a label that ``y``
+            If ``X`` holds NaN or inf, ``y`` has a missing label (NaN or None, named with
+            its index) or one class, ``y_val`` has a label that ``y``
             lacks, ``device`` is unavailable, or the training loss becomes non-finite.
         """
         hidden = self._hidden_sizes()
         device = self._torch_device()
+        check_no_missing_labels(y, "y")
+        y = ravel_column_vector(y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_, y = np.unique(y, return_inverse=True)

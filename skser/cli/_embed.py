@@ -85,7 +85,7 @@ def _client(args, stack):
         from distributed import Client, LocalCluster
     except ImportError:
         raise ImportError("--dask-workers and --scheduler need Dask: "
-                          "pip install 'skser[dask]'") from None
+                          "pip install 'skser[dask]'", name="distributed") from None
     if args.scheduler is not None:
         return stack.enter_context(Client(args.scheduler))
     if args.dask_workers < 1:
@@ -133,7 +133,8 @@ def _features_corpus(args):
         raise ValueError(f"{args.features} has no label and group columns (embedded with "
                          "--files?): embed a corpus with skser embed --corpus NAME --root DIR")
     name = data.metadata.get("corpus", "features")
-    corpus = Corpus(name, data.data, data.target, data.groups, data.paths)
+    speakers = data.groups if data.speakers is None else data.speakers
+    corpus = Corpus(name, data.data, data.target, data.groups, speakers, data.paths)
     print(f"{corpus.describe()}, {data.data.shape[1]} features from {args.features}")
     return corpus, data.metadata
 

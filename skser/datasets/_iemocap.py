@@ -1,8 +1,8 @@
 """IEMOCAP: the Interactive Emotional Dyadic Motion Capture database."""
 
 import re
-import warnings
 
+from ..utils._warnings import warn_at_caller
 from ._base import AUDIO_SUFFIXES, check_labels, check_root, make_bunch, select_label
 
 __all__ = ["load_iemocap"]
@@ -29,9 +29,10 @@ _EMOTION4 = {"ang": "ang", "hap": "hap", "exc": "hap", "neu": "neu", "sad": "sad
 
 _DESCR = """IEMOCAP (Busso et al., 2008): five sessions of dyadic conversation, each with
 one female and one male actor. Labels from ``SessionN/dialog/EmoEvaluation/*.txt``; audio
-``SessionN/sentences/wav/<dialog>/<utterance>.wav``. Groups are sessions (1-5); speakers
-are session + gender (``Ses01F``). emotion4 merges excitement into happiness, as is
-customary. Valence, arousal and dominance are the evaluators' mean ratings (1-5)."""
+``SessionN/sentences/wav/<dialog>/<utterance>.wav``. Groups are sessions
+(``iemocap:Ses01``...); speakers are session + gender (``iemocap:Ses01F``). emotion4
+merges excitement into happiness, as is customary. Valence, arousal and dominance are the
+evaluators' mean ratings (1-5)."""
 
 
 def _audio_path(session_dir, utterance):
@@ -67,9 +68,10 @@ def load_iemocap(root, *, labels="emotion4"):
     Returns
     -------
     data : Bunch
-        ``filenames``, ``target``, ``target_names``, ``groups`` (session 1-5),
-        ``speakers`` (``Ses01F``...), ``gender``, ``corpus``, ``valence``, ``arousal``,
-        ``dominance``, ``DESCR``, and ``frame`` when pandas is installed.
+        ``filenames``, ``target``, ``target_names``, ``groups`` (session:
+        ``iemocap:Ses01`` ... ``iemocap:Ses05``), ``speakers`` (``iemocap:Ses01F``...),
+        ``gender``, ``corpus``, ``valence``, ``arousal``, ``dominance``, ``DESCR``, and
+        ``frame`` when pandas is installed.
 
     Raises
     ------
@@ -120,7 +122,7 @@ def load_iemocap(root, *, labels="emotion4"):
                 {
                     "filename": str(path),
                     "target": target,
-                    "group": session,
+                    "group": f"Ses{session:02d}",
                     "speaker": f"Ses{session:02d}{gender}",
                     "gender": gender,
                     "valence": float(match["valence"]),
@@ -135,11 +137,10 @@ def load_iemocap(root, *, labels="emotion4"):
             "<utterance>.wav"
         )
     if missing:
-        warnings.warn(
+        warn_at_caller(
             f"{len(missing)} labelled IEMOCAP utterances have no audio file and are skipped "
             f"(first: {missing[0]})",
             UserWarning,
-            stacklevel=2,
         )
     return make_bunch(
         records,

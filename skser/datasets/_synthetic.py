@@ -166,14 +166,17 @@ def make_emotional_speech(
         len(classes)``.
     y : np.ndarray [shape=(n_clips,)]
         The class of each clip.
-    groups : np.ndarray [shape=(n_clips,), dtype=int]
-        The speaker of each clip, for group-wise cross-validation.
+    groups : np.ndarray [shape=(n_clips,), dtype=str]
+        The speaker of each clip, for group-wise cross-validation, qualified like the
+        loaders' ids: ``synthetic:00``, ``synthetic:01``... The ids name the speakers of
+        one call: another call (another ``random_state``) reuses them for other voices, so
+        re-qualify them before mixing two synthetic corpora.
 
     Examples
     --------
     >>> X, y, groups = make_emotional_speech(n_speakers=2, n_clips_per_class=1, random_state=0)
     >>> X.shape[0], sorted(set(y.tolist())), sorted(set(groups.tolist()))
-    (8, ['ang', 'hap', 'neu', 'sad'], [0, 1])
+    (8, ['ang', 'hap', 'neu', 'sad'], ['synthetic:00', 'synthetic:01'])
     """
     unknown = [label for label in classes if label not in EMOTION_PROSODY]
     if unknown:
@@ -210,4 +213,6 @@ def make_emotional_speech(
                 clips.append(clip.astype(np.float32))
                 targets.append(label)
                 speakers.append(speaker_id)
-    return as_batch(clips), np.asarray(targets), np.asarray(speakers)
+    width = max(2, len(str(n_speakers - 1)))
+    ids = np.asarray([f"synthetic:{speaker:0{width}d}" for speaker in speakers])
+    return as_batch(clips), np.asarray(targets), ids

@@ -41,7 +41,8 @@ def _require_pyarrow():
         import pyarrow  # noqa: F401
     except ImportError:
         raise ImportError(
-            "embedding a corpus to Parquet needs pyarrow: pip install 'skser[corpus]'"
+            "embedding a corpus to Parquet needs pyarrow: pip install 'skser[corpus]'",
+            name="pyarrow",
         ) from None
 
 

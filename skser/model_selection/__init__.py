@@ -2,6 +2,7 @@
 
 from ._evaluate import evaluate_cross_corpus, evaluate_sessions
 from ._fit import accepts_validation, fit_with_validation
+from ._leakage import check_leakage
 from ._report import AROUSAL, ArousalView, FoldResult, SessionReport
 from ._split import LeaveOneSessionOut
 
@@ -12,6 +13,7 @@ __all__ = [
     "LeaveOneSessionOut",
     "SessionReport",
     "accepts_validation",
+    "check_leakage",
     "evaluate_cross_corpus",
     "evaluate_sessions",
     "fit_with_validation",
