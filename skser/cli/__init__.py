@@ -38,8 +38,9 @@ def _data_options(parser):
                        help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
     model.add_argument("--local-files-only", action="store_true",
                        help="never reach the network for the weights")
-    model.add_argument("--augment", action="store_true",
-                       help="the paper's training-only waveform augmentation")
+    model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",
+                       default=False, help="training-only waveform augmentation: the "
+                       "paper's (the default with no value) or noise-aware")
     model.add_argument("--cache", default=default_cache_dir(),
                        help="per-clip embedding cache folder (default: %(default)s)")
     model.add_argument("--seed", type=int, default=0)
