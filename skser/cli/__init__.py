@@ -1,4 +1,5 @@
-"""The ``skser`` command: train, evaluate, predict, export, analyze, enroll, distill, demo, cache.
+"""The ``skser`` command: train, evaluate, predict, export, analyze, enroll, distill, embed,
+demo, cache.
 
 Every failure (a skser error, a missing optional package, a model that cannot be loaded)
 is one line on stderr and exit status 2, never a traceback (``SKSER_DEBUG=1`` shows it).
@@ -14,6 +15,7 @@ from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
 from ._distill import add_distill_parser
+from ._embed import add_embed_parser
 from ._errors import run_command
 from ._speakers import add_enroll_parser
 
@@ -75,13 +77,17 @@ def build_parser():
     _data_options(command)
     command.add_argument("--out", required=True, help="model.joblib to write")
     _adapt_option(command)
+    command.add_argument("--features", help="train the head on a table from skser embed")
     command.set_defaults(run=train)
 
     command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
     _data_options(command)
     command.add_argument("--report", help="also write the report here (.md or .html)")
     _adapt_option(command)
+    command.add_argument("--features", help="evaluate the head on a table from skser embed")
     command.set_defaults(run=evaluate)
+
+    add_embed_parser(commands)
 
     command = commands.add_parser("predict", help="label audio files with a saved model")
     command.add_argument("model", help="a .joblib pipeline or an .onnx export")

@@ -104,6 +104,10 @@ def _evaluate(pipe, corpus, extra, n_jobs, adapt=None):
 
 
 def train(args):
+    if getattr(args, "features", None):
+        from ._embed import train_features
+
+        return train_features(args)
     corpus, extra = _corpora(args)
     pipe = _fit_final(_pipeline(args), corpus, extra, getattr(args, "adapt", None))
     _save(pipe, args.out)
@@ -122,6 +126,10 @@ def _save(pipe, path):
 def evaluate(args):
     from ._report import report_title, write_report
 
+    if getattr(args, "features", None):
+        from ._embed import evaluate_features
+
+        return evaluate_features(args)
     corpus, extra = _corpora(args)
     report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs, getattr(args, "adapt", None))
     print(report)

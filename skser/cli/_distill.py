@@ -32,7 +32,7 @@ def add_distill_parser(commands):
 
 
 def _audio_files(paths, option):
-    from ..datasets._base import find_audio
+    from ..datasets import find_audio
 
     files = []
     for path in (Path(os.path.expanduser(p)) for p in paths or []):

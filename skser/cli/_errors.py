@@ -12,6 +12,7 @@ EXTRAS = {
     "pandas": "frame",
     "dask": "dask",
     "distributed": "dask",
+    "pyarrow": "corpus",
     "silero_vad": "vad",
     "opensmile": "benchmark",
     "psutil": "benchmark",

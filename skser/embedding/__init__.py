@@ -3,6 +3,7 @@
 from ._acoustic import AcousticEmbedder
 from ._acoustic_module import acoustic_feature_names
 from ._cache import cache_info, clear_cache
+from ._corpus import assemble_pipeline, embed_corpus, load_embeddings
 from ._distilhubert import DistilHuBERTEmbedder, distilhubert_config, load_hubert
 
 # The torch modules and the cache are internals (skser.export splices the modules);
@@ -17,6 +18,9 @@ __all__ = [
     "AcousticEmbedder",
     "DistilHuBERTEmbedder",
     "acoustic_feature_names",
+    "assemble_pipeline",
+    "embed_corpus",
+    "load_embeddings",
     "cache_info",
     "clear_cache",
     "distilhubert_config",

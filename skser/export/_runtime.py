@@ -51,10 +51,14 @@ class OnnxPipeline:
     n_threads : int, default=None
         onnxruntime intra-op threads (None: onnxruntime's default, one per core).
     batch_size : int, default=16
-        Clips per run. Clips are sorted by length first and each batch is cropped to its
-        longest clip, so short clips cost little.
+        Clips per run at most. Clips are sorted by length and a batch only holds clips
+        within ``1 + length_tolerance`` of its shortest one, cropped to its longest: a
+        short clip is never padded to a long one's length (clips of very different
+        lengths run one by one).
     n_jobs : int, default=None
-        Parallel jobs for decoding audio files.
+        Threads decoding audio files (None: one per core, -1 likewise; 1 decodes in turn).
+    length_tolerance : float >= 0, default=0.1
+        How much longer than a batch's shortest clip its longest may be.
 
     Attributes
     ----------
@@ -80,9 +84,14 @@ class OnnxPipeline:
     True
     """
 
-    def __init__(self, model, *, n_threads=None, batch_size=16, n_jobs=None):
+    def __init__(self, model, *, n_threads=None, batch_size=16, n_jobs=None,
+                 length_tolerance=0.1):
         import onnxruntime as ort
 
+        if not isinstance(batch_size, int | np.integer) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if not length_tolerance >= 0:
+            raise ValueError(f"length_tolerance must be >= 0, got {length_tolerance!r}")
         if hasattr(model, "SerializeToString"):
             model = model.SerializeToString()
         elif not isinstance(model, bytes):
@@ -117,6 +126,7 @@ class OnnxPipeline:
         self.sample_rate = int(self.metadata_["sample_rate"])
         self.batch_size = batch_size
         self.n_jobs = n_jobs
+        self.length_tolerance = length_tolerance
         self._input = self.session_.get_inputs()[0].name
         self._outputs = ["label", "probabilities"]
         adaptation = self.metadata_.get("speaker_adaptation")
@@ -130,7 +140,8 @@ class OnnxPipeline:
             return check_array(X, dtype=np.float32), None
         paths = audio_paths(X)
         if paths is not None:
-            X = load_audio_batch(paths, sample_rate=self.sample_rate, n_jobs=self.n_jobs)
+            n_jobs = -1 if self.n_jobs is None else self.n_jobs
+            X = load_audio_batch(paths, sample_rate=self.sample_rate, n_jobs=n_jobs)
         X = as_batch(X)
         lengths = clip_lengths(X)
         minimum = int(self.metadata_.get("min_samples", 1))
@@ -143,12 +154,26 @@ class OnnxPipeline:
             )
         return X, lengths
 
-    def _batches(self, X, outputs):
+    def _batches(self, lengths, n_rows):
+        """Row indices per run: sorted by length, each batch of similar lengths."""
+        if lengths is None:
+            return [np.arange(start, min(start + self.batch_size, n_rows))
+                    for start in range(0, n_rows, self.batch_size)]
+        order = np.argsort(lengths, kind="stable")
+        batches, start = [], 0
+        while start < n_rows:
+            limit = lengths[order[start]] * (1 + self.length_tolerance)
+            stop = start + 1
+            while stop < min(n_rows, start + self.batch_size) and lengths[order[stop]] <= limit:
+                stop += 1
+            batches.append(order[start:stop])
+            start = stop
+        return batches
+
+    def _outputs_by_batch(self, X, outputs):
         """``(rows, outputs)`` for batches of clips of similar lengths."""
         X, lengths = self._prepare(X)
-        order = np.arange(len(X)) if lengths is None else np.argsort(lengths, kind="stable")
-        for start in range(0, len(X), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        for rows in self._batches(lengths, len(X)):
             batch = X[rows]
             if lengths is not None:
                 batch = batch[:, : max(1, int(lengths[rows].max()))]
@@ -165,7 +190,7 @@ class OnnxPipeline:
         n_clips = len(X)
         labels = np.empty(n_clips, dtype=self.classes_.dtype)
         probabilities = np.empty((n_clips, len(self.classes_)), dtype=np.float32)
-        for rows, (label, proba) in self._batches(X, self._outputs):
+        for rows, (label, proba) in self._outputs_by_batch(X, self._outputs):
             labels[rows], probabilities[rows] = label, proba
         _check_probabilities(probabilities, X)
         return labels, probabilities
@@ -196,7 +221,7 @@ class OnnxPipeline:
         if self.speaker_adaptation_ is None:
             raise ValueError("this model has no SpeakerNormalizer, so no embeddings output")
         embeddings = np.empty((len(X), self.speaker_adaptation_["n_features"]), np.float32)
-        for rows, (values,) in self._batches(X, ["embeddings"]):
+        for rows, (values,) in self._outputs_by_batch(X, ["embeddings"]):
             embeddings[rows] = values
         return embeddings
 

@@ -71,7 +71,7 @@ def _parallel_map(function, items, n_jobs):
         workers = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(function, items))
-    return Parallel(n_jobs=n_jobs)(delayed(function)(item) for item in items)
+    return Parallel(n_jobs=n_jobs, prefer="threads")(delayed(function)(item) for item in items)
 
 
 def load_audio_batch(paths, *, sample_rate=SAMPLE_RATE, max_duration=None, n_jobs=None,

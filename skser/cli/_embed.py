@@ -1,0 +1,184 @@
+"""``skser embed`` and ``skser train/evaluate --features``: a corpus as a Parquet table."""
+
+import os
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+
+from ._data import LOADERS, MAX_DURATION, Corpus
+
+
+def add_embed_parser(commands):
+    """The ``embed`` sub-command's options."""
+    from ..pipeline import EMBEDDERS, default_cache_dir
+
+    command = commands.add_parser(
+        "embed", help="embed a corpus or a folder of audio into a Parquet table (Dask optional)"
+    )
+    source = command.add_mutually_exclusive_group(required=True)
+    source.add_argument("--corpus", choices=tuple(LOADERS),
+                        help="a corpus in its official layout (with --root)")
+    source.add_argument("--files", help="every .wav/.flac file under this folder (no labels)")
+    command.add_argument("--root", help="the corpus folder")
+    command.add_argument("--labels", choices=("emotion4", "all"), default="emotion4",
+                         help="which of the corpus's emotions to keep")
+    command.add_argument("--out", required=True, help="the Parquet dataset folder to write")
+    where = command.add_mutually_exclusive_group()
+    where.add_argument("--dask-workers", type=int,
+                       help="run on a local Dask cluster of this many worker processes")
+    where.add_argument("--scheduler", help="run on an existing Dask cluster (its address)")
+    command.add_argument("--n-jobs", type=int, default=None,
+                         help="without Dask: chunks embedded in parallel threads")
+    command.add_argument("--batch-size", type=int, default=64, help="files per chunk (task)")
+    command.add_argument("--embedder", choices=EMBEDDERS, default="weight-free")
+    command.add_argument("--model", default="ntu-spml/distilhubert",
+                         help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
+    command.add_argument("--local-files-only", action="store_true",
+                         help="never reach the network for the weights")
+    command.add_argument("--cache", default=default_cache_dir(),
+                         help="per-clip embedding cache folder (default: %(default)s)")
+    command.add_argument("--overwrite", action="store_true",
+                         help="replace a table another embedder wrote")
+    command.add_argument("--verbose", action="store_true", help="a progress bar over chunks")
+    command.set_defaults(run=embed)
+    return command
+
+
+def _front(embedder, model, local_files_only, cache=None):
+    """The default pipeline's waveform steps and embedder (no file loader, no head)."""
+    from ..pipeline import make_ser_pipeline
+
+    pipe = make_ser_pipeline(embedder=embedder, model=model, local_files_only=local_files_only,
+                             memory=cache)
+    return pipe[1:-1]
+
+
+def _qualified(corpus, ids):
+    return np.asarray([i if ":" in str(i) else f"{corpus}:{i}" for i in ids])
+
+
+def _sources(args):
+    """The files and their label, group and speaker columns."""
+    if args.files is not None:
+        from ..datasets import find_audio
+
+        folder = Path(os.path.expanduser(args.files))
+        if not folder.is_dir():
+            raise NotADirectoryError(f"--files needs a folder, got {folder}")
+        paths = [os.fspath(path) for path in find_audio(folder)]
+        if not paths:
+            raise FileNotFoundError(f"no .wav or .flac files under {folder}")
+        return paths, {}
+    if args.root is None:
+        raise ValueError(f"--root is needed with --corpus {args.corpus} (its folder)")
+    from .. import datasets
+
+    loader = getattr(datasets, LOADERS[args.corpus])
+    data = loader(os.path.expanduser(args.root), labels=args.labels)
+    columns = {"label": data.target, "group": _qualified(args.corpus, data.groups),
+               "speaker": _qualified(args.corpus, data.speakers)}
+    return [os.fspath(path) for path in data.filenames], columns
+
+
+def _client(args, stack):
+    if args.dask_workers is None and args.scheduler is None:
+        return None
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError("--dask-workers and --scheduler need Dask: "
+                          "pip install 'skser[dask]'", name="distributed") from None
+    if args.scheduler is not None:
+        return stack.enter_context(Client(args.scheduler))
+    if args.dask_workers < 1:
+        raise ValueError(f"--dask-workers must be at least 1, got {args.dask_workers}")
+    cluster = stack.enter_context(LocalCluster(
+        n_workers=args.dask_workers, threads_per_worker=1, processes=True,
+        dashboard_address=":0",
+    ))
+    return stack.enter_context(Client(cluster))
+
+
+def embed(args):
+    from ..embedding import embed_corpus
+
+    paths, columns = _sources(args)
+    front = _front(args.embedder, args.model, args.local_files_only, args.cache)
+    metadata = {"embedder": args.embedder, "model": os.fspath(args.model),
+                "local_files_only": args.local_files_only,
+                "corpus": args.corpus or "files"}
+    with ExitStack() as stack:
+        client = _client(args, stack)
+        where = "in this process" if client is None else \
+            f"on Dask ({len(client.scheduler_info()['workers'])} workers)"
+        print(f"embedding {len(paths)} files {where}, {args.batch_size} per chunk")
+        result = embed_corpus(
+            front, paths, out=args.out, columns=columns, batch_size=args.batch_size,
+            client=client, n_jobs=args.n_jobs, max_duration=MAX_DURATION,
+            overwrite=args.overwrite, metadata=metadata, verbose=args.verbose,
+        )
+    print(f"wrote {result.n_rows} rows x {len(result.feature_names)} features to "
+          f"{result.path} ({result.n_computed} of {result.n_chunks} chunks computed, the "
+          "rest were already there)")
+    return 0
+
+
+def _features_corpus(args):
+    """The ``--features`` table as a Corpus of feature rows, and how it was embedded."""
+    from ..embedding import load_embeddings
+
+    if args.root or args.extra_train_corpus:
+        raise ValueError("--features replaces --corpus/--root and --extra-train-corpus: "
+                         "embed those with skser embed")
+    data = load_embeddings(args.features)
+    if data.target is None or data.groups is None:
+        raise ValueError(f"{args.features} has no label and group columns (embedded with "
+                         "--files?): embed a corpus with skser embed --corpus NAME --root DIR")
+    name = data.metadata.get("corpus", "features")
+    speakers = data.groups if data.speakers is None else data.speakers
+    corpus = Corpus(name, data.data, data.target, data.groups, speakers, data.paths)
+    print(f"{corpus.describe()}, {data.data.shape[1]} features from {args.features}")
+    return corpus, data.metadata
+
+
+def _head(args):
+    from ..pipeline import make_ser_pipeline
+
+    return make_ser_pipeline(random_state=args.seed, verbose=args.verbose)[-1]
+
+
+def train_features(args):
+    """``skser train --features``: the head on the table, saved with its embedder."""
+    from sklearn.pipeline import Pipeline
+
+    from ..datasets import make_emotional_speech
+    from ..embedding import assemble_pipeline
+    from ..io import AudioLoader
+    from ._commands import _fit_final, _save
+
+    corpus, metadata = _features_corpus(args)
+    head = _fit_final(_head(args), corpus, None)
+    front = _front(metadata.get("embedder", "weight-free"),
+                   metadata.get("model", "ntu-spml/distilhubert"),
+                   metadata.get("local_files_only", False))
+    # The waveform steps and the embedder learn nothing from data: fitting prepares them.
+    clip = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=0)[0][:1]
+    pipe = assemble_pipeline(front.fit(clip), head)
+    _save(Pipeline([("audioloader", AudioLoader()), *pipe.steps]), args.out)
+    return 0
+
+
+def evaluate_features(args):
+    """``skser evaluate --features``: leave-one-session-out on the table's rows."""
+    from ._commands import _evaluate
+    from ._report import write_report
+
+    corpus, _ = _features_corpus(args)
+    report = _evaluate(_head(args), corpus, None, args.n_jobs)
+    print(report)
+    if args.report:
+        path = write_report(report, args.report,
+                            title=f"skser session evaluation: {corpus.name} (features)")
+        print(f"wrote the report to {path}")
+    return 0

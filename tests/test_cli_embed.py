@@ -1,0 +1,86 @@
+"""``skser embed`` and ``skser train/evaluate --features``."""
+
+import joblib
+import numpy as np
+import pytest
+
+from skser.cli import main
+from skser.datasets import make_emotional_speech
+from skser.embedding import load_embeddings
+
+from .conftest import write_audio
+
+pytest.importorskip("pyarrow")
+
+
+@pytest.fixture(scope="module")
+def audio_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("files")
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=3, random_state=1)
+    for index, (clip, label) in enumerate(zip(X, y)):
+        write_audio(folder / label / f"{index:02d}.wav", clip[clip != 0])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ravdess_subset(ravdess_root, tmp_path_factory):
+    """Four RAVDESS actors in the official layout, linked file by file (not copied)."""
+    root = tmp_path_factory.mktemp("ravdess")
+    for actor in ("01", "02", "03", "04"):
+        folder = root / "audio" / f"Actor_{actor}"
+        folder.mkdir(parents=True)
+        for path in sorted((ravdess_root / "audio" / f"Actor_{actor}").iterdir()):
+            (folder / path.name).symlink_to(path)
+    return root
+
+
+def test_embed_files_gives_the_same_table_with_or_without_dask(audio_folder, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    serial, on_dask = tmp_path / "serial.parquet", tmp_path / "dask.parquet"
+    common = ["--files", str(audio_folder), "--batch-size", "5", "--cache", str(tmp_path / "c")]
+    assert main(["embed", *common, "--out", str(serial)]) == 0
+    assert "24 rows x 145 features" in capsys.readouterr().out
+    assert main(["embed", *common, "--out", str(on_dask), "--dask-workers", "2"]) == 0
+    assert "on Dask (2 workers)" in capsys.readouterr().out
+    first, second = load_embeddings(serial), load_embeddings(on_dask)
+    assert first.paths.tolist() == second.paths.tolist()
+    assert len(set(first.paths)) == 24
+    assert first.target is None  # --files has no labels
+    np.testing.assert_allclose(first.data, second.data, rtol=1e-6, atol=1e-6)
+    assert main(["embed", *common, "--out", str(serial)]) == 0
+    assert "(0 of 5 chunks computed" in capsys.readouterr().out
+
+
+def test_train_and_evaluate_refuse_a_table_without_labels(audio_folder, tmp_path, capsys):
+    table = tmp_path / "features.parquet"
+    assert main(["embed", "--files", str(audio_folder), "--out", str(table)]) == 0
+    assert main(["train", "--features", str(table), "--out", str(tmp_path / "m.joblib")]) == 2
+    assert "no label and group columns" in capsys.readouterr().err
+
+
+def test_embed_refuses_a_corpus_without_root(tmp_path, capsys):
+    assert main(["embed", "--corpus", "ravdess", "--out", str(tmp_path / "f.parquet")]) == 2
+    assert "--root is needed" in capsys.readouterr().err
+
+
+@pytest.mark.real_data
+def test_embed_then_train_and_evaluate_on_ravdess(ravdess_subset, tmp_path, capsys):
+    table, model = tmp_path / "features.parquet", tmp_path / "model.joblib"
+    assert main(["embed", "--corpus", "ravdess", "--root", str(ravdess_subset),
+                 "--out", str(table), "--cache", str(tmp_path / "cache")]) == 0
+    data = load_embeddings(table)
+    assert data.data.shape == (112, 145)
+    assert set(data.groups) == {"ravdess:01", "ravdess:02", "ravdess:03", "ravdess:04"}
+    assert set(data.target) == {"ang", "hap", "neu", "sad"}
+
+    assert main(["evaluate", "--features", str(table)]) == 0
+    out = capsys.readouterr().out
+    assert "ravdess: 112 clips, 4 groups" in out and "UA" in out
+
+    assert main(["train", "--features", str(table), "--out", str(model)]) == 0
+    pipe = joblib.load(model)
+    files = data.paths[:6].tolist()
+    head = pipe[-1]
+    np.testing.assert_allclose(pipe.predict_proba(files), head.predict_proba(data.data[:6]),
+                               atol=1e-4)
+    assert main(["predict", str(model), *files]) == 0
