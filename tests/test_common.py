@@ -12,6 +12,7 @@ from skser.preprocessing import (
     Trimmer,
     WaveformAugmenter,
 )
+from skser.regression import CCCLossRegressor
 
 from .conftest import shared_tiny_hubert
 
@@ -28,6 +29,7 @@ ESTIMATORS = [
     AcousticEmbedder(short_clips="pad"),
     DistilHuBERTEmbedder(model=TINY_HUBERT, short_clips="pad"),
     FocalLossClassifier(random_state=0, max_iter=10),
+    CCCLossRegressor(random_state=0, max_iter=10),
 ]
 
 # Waveform batches have any width: a 3 s and an 8 s batch go through one fitted pipeline,
