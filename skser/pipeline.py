@@ -5,6 +5,7 @@ import os
 __all__ = ["make_ser_pipeline", "default_cache_dir"]
 
 EMBEDDERS = ("weight-free", "distilhubert")
+TASKS = ("categorical", "dimensional")
 
 
 def default_cache_dir():
@@ -14,6 +15,7 @@ def default_cache_dir():
 
 def make_ser_pipeline(
     *,
+    task="categorical",
     embedder="weight-free",
     model="ntu-spml/distilhubert",
     local_files_only=False,
@@ -29,8 +31,14 @@ def make_ser_pipeline(
     ``PreEmphasis(0.97)`` -> ``PeakNormalizer(0.95)`` -> [``WaveformAugmenter``] ->
     ``FixedDuration(8 s)`` -> embedder -> ``FocalLossClassifier``.
 
+    With ``task="dimensional"`` the head is a ``CCCLossRegressor`` predicting arousal,
+    valence and dominance (``y`` of shape ``(n_clips, 3)``, in that order).
+
     Parameters
     ----------
+    task : {"categorical", "dimensional"}, default="categorical"
+        Emotion categories (``FocalLossClassifier``) or dimensions
+        (``CCCLossRegressor``).
     embedder : {"weight-free", "distilhubert"}, default="weight-free"
         ``AcousticEmbedder`` (nothing to download) or ``DistilHuBERTEmbedder`` (weights
         from the Hugging Face Hub or a local folder, see ``model``).
@@ -50,7 +58,7 @@ def make_ser_pipeline(
     verbose : bool, default=False
         Progress bars for embedding.
     **head_params
-        Parameters of the ``FocalLossClassifier``.
+        Parameters of the head (``FocalLossClassifier`` or ``CCCLossRegressor``).
 
     Returns
     -------
@@ -62,6 +70,8 @@ def make_ser_pipeline(
     >>> [name for name, _ in pipe.steps]  # doctest: +NORMALIZE_WHITESPACE
     ['audioloader', 'trimmer', 'preemphasis', 'peaknormalizer', 'fixedduration',
      'acousticembedder', 'focallossclassifier']
+    >>> make_ser_pipeline(task="dimensional").steps[-1][0]
+    'ccclossregressor'
     """
     from sklearn.pipeline import make_pipeline
 
@@ -76,6 +86,8 @@ def make_ser_pipeline(
         WaveformAugmenter,
     )
 
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     if embedder == "weight-free":
         encoder = AcousticEmbedder(memory=memory, verbose=verbose)
     elif embedder == "distilhubert":
@@ -88,5 +100,10 @@ def make_ser_pipeline(
     if augment:
         steps.append(WaveformAugmenter(random_state=random_state))
     steps += [FixedDuration(duration=8.0), encoder]
-    steps.append(FocalLossClassifier(random_state=random_state, **head_params))
+    if task == "dimensional":
+        from .regression import CCCLossRegressor
+
+        steps.append(CCCLossRegressor(random_state=random_state, **head_params))
+    else:
+        steps.append(FocalLossClassifier(random_state=random_state, **head_params))
     return make_pipeline(*steps)

@@ -11,6 +11,12 @@ from sklearn.utils.validation import _num_samples, column_or_1d
 
 from ..metrics import check_label_targets
 from ..utils import progress
+from ._dimensional_report import (
+    DimensionalFoldResult,
+    DimensionalReport,
+    check_dimensional_targets,
+    dimension_names,
+)
 from ._fit import accepts_validation, fit_with_validation
 from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
 from ._split import LeaveOneSessionOut
@@ -18,7 +24,9 @@ from ._split import LeaveOneSessionOut
 __all__ = ["evaluate_cross_corpus", "evaluate_sessions"]
 
 
-def _check_y(y, n_clips, name):
+def _check_y(y, n_clips, name, *, allow_2d=False):
+    if allow_2d and np.ndim(y) == 2:  # arousal, valence, dominance: a dimensional task
+        return check_dimensional_targets(y, n_clips, name)
     y = column_or_1d(y, input_name=name)
     if y.shape[0] != n_clips:
         raise ValueError(f"{name} has {y.shape[0]} labels for {n_clips} clips")
@@ -38,7 +46,7 @@ def _check_pair(data, name, allow_ids=False):
         raise ValueError(f"{name} must be a tuple {form}, got {got}")
     X, y = data[0], data[1]
     n_clips = _num_samples(X)
-    y = _check_y(y, n_clips, f"{name}'s y")
+    y = _check_y(y, n_clips, f"{name}'s y", allow_2d=True)
     ids = None
     if len(data) == 3 and data[2] is not None:
         ids = _check_y(data[2], n_clips, f"{name}'s speakers")
@@ -247,7 +255,7 @@ def evaluate_sessions(
     60
     """
     n_clips = _num_samples(X)
-    y = _check_y(y, n_clips, "y")
+    y = _check_y(y, n_clips, "y", allow_2d=True)
     groups = _check_y(groups, n_clips, "groups")
     if speakers is not None:
         speakers = _check_y(speakers, n_clips, "speakers")
@@ -256,7 +264,9 @@ def evaluate_sessions(
         X_extra, y_extra, extra_ids = _check_pair(extra_train, "extra_train", allow_ids=True)
         extra = (X_extra, y_extra)
     all_y = y if extra is None else np.concatenate([y, extra[1]])
-    labels = check_label_targets(all_y, labels=labels)[2]
+    dimensional = y.ndim == 2
+    if not dimensional:
+        labels = check_label_targets(all_y, labels=labels)[2]
 
     splitter = LeaveOneSessionOut(validation=validation)
     folds = list(splitter._iter_folds(X, groups))
@@ -281,6 +291,14 @@ def evaluate_sessions(
     )
     results = _run_folds(jobs, n_jobs=n_jobs, verbose=verbose, total=len(folds), desc="sessions")
     used_validation = validation is not None and accepts_validation(estimator)
+    held_out = "" if validation is None else ", validation on the next group"
+    description = (
+        f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
+    )
+    if dimensional:
+        return _dimensional_report(
+            estimator, folds, results, y, used_validation, n_clips, groups, description
+        )
     fold_results = []
     for index, ((test_group, val_group, _, val, test), result) in enumerate(zip(folds, results)):
         try:
@@ -304,15 +322,28 @@ def evaluate_sessions(
                 estimator=result["estimator"],
             )
         )
-    held_out = "" if validation is None else ", validation on the next group"
     return SessionReport(
-        fold_results,
-        labels=labels,
-        n_clips=n_clips,
-        groups=groups,
-        description=(
-            f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
-        ),
+        fold_results, labels=labels, n_clips=n_clips, groups=groups, description=description
+    )
+
+
+def _dimensional_report(estimator, folds, results, y, used_validation, n_clips, groups,
+                        description):
+    """The :class:`DimensionalReport` of :func:`evaluate_sessions` with a 2-D ``y``."""
+    names = dimension_names(results[0]["estimator"] or estimator, y.shape[1])
+    fold_results = [
+        DimensionalFoldResult(
+            fold=index, test_group=_item(test_group), val_group=_item(val_group),
+            test_index=test, y_true=y[test], y_pred=result["y_pred"],
+            n_train=result["n_train"], n_val=len(val), used_validation=used_validation,
+            fit_time=result["fit_time"], predict_time=result["predict_time"], names=names,
+            estimator=result["estimator"],
+        )
+        for index, ((test_group, val_group, _, val, test), result)
+        in enumerate(zip(folds, results))
+    ]
+    return DimensionalReport(
+        fold_results, names=names, n_clips=n_clips, groups=groups, description=description
     )
 
 
@@ -369,11 +400,25 @@ def evaluate_cross_corpus(
     if validation is not None:
         X_val, y_val, _ = _check_pair(validation, "validation")
         targets.append(y_val)
-    labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
+    dimensional = y_test.ndim == 2
+    if not dimensional:
+        labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
     where = "the cross-corpus fit (test group 'test')"
     result = _fit_predict(
         estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator
     )
+    if dimensional:
+        names = dimension_names(result["estimator"] or estimator, y_test.shape[1])
+        fold = DimensionalFoldResult(
+            fold=0, test_group="test", val_group=None if validation is None else "validation",
+            test_index=np.arange(y_test.shape[0]), y_true=y_test, y_pred=result["y_pred"],
+            n_train=result["n_train"], n_val=0 if y_val is None else y_val.shape[0],
+            used_validation=validation is not None and accepts_validation(estimator),
+            fit_time=result["fit_time"], predict_time=result["predict_time"], names=names,
+            estimator=result["estimator"],
+        )
+        return DimensionalReport([fold], names=names, n_clips=y_test.shape[0],
+                                 description=f"Cross-corpus: {type(estimator).__name__}")
     try:
         check_label_targets(y_test, result["y_pred"], labels=labels)
     except ValueError as exc:
