@@ -225,6 +225,7 @@ def register_converters():
       padding inside the graph.
     - ``FocalLossClassifier``: its head's softmax, then the label of the argmax.
     - ``WaveformAugmenter``: the identity at inference (an ``Identity`` node).
+    - ``CCCLossRegressor``: its head, giving arousal, valence and dominance.
     """
     from skl2onnx import update_registered_converter
 
@@ -254,3 +255,6 @@ def register_converters():
             estimator, f"Skser{estimator.__name__}", shape, converter, overwrite=True,
             options=options,
         )
+    from ._regression import register_regression_converters
+
+    register_regression_converters()

@@ -13,7 +13,7 @@ __all__ = ["quantize_onnx", "DEFAULT_INT8"]
 DEFAULT_INT8 = "int8-static"
 # Steps whose weights are worth 8 bits. The weight-free embedder and the trimmer are
 # signal processing (power spectra span 100 dB): they stay float.
-_QUANTIZED_STEPS = ("DistilHuBERTEmbedder_", "FocalLossClassifier_")
+_QUANTIZED_STEPS = ("DistilHuBERTEmbedder_", "FocalLossClassifier_", "CCCLossRegressor_")
 _QUANTIZED_OPS = {"MatMul", "Conv", "Gemm"}
 
 
@@ -111,8 +111,8 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     nodes = quantizable_nodes(model)
     if not nodes:
         raise ValueError(
-            "nothing to quantise: 8-bit export applies to the DistilHuBERTEmbedder and "
-            "FocalLossClassifier steps, and this pipeline has neither"
+            "nothing to quantise: 8-bit export applies to the DistilHuBERTEmbedder, "
+            "FocalLossClassifier and CCCLossRegressor steps, and this pipeline has none"
         )
     if mode == "int8-static" and calibration is None:
         raise ValueError(

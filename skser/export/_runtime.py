@@ -32,10 +32,18 @@ class OnnxPipeline:
     n_jobs : int, default=None
         Parallel jobs for decoding audio files.
 
+    A dimensional model (a pipeline ending in ``CCCLossRegressor``) has ``task ==
+    "dimensional"``: :meth:`predict` returns its arousal, valence and dominance
+    ``(n_clips, 3)``, columns named by ``target_names_``, and it has no ``classes_``.
+
     Attributes
     ----------
-    classes_ : np.ndarray
-        Class labels, the columns of :meth:`predict_proba`.
+    task : {"categorical", "dimensional"}
+        What the model predicts.
+    classes_ : np.ndarray or None
+        Class labels, the columns of :meth:`predict_proba` (None for a dimensional model).
+    target_names_ : np.ndarray or None
+        The dimensions, the columns of :meth:`predict` (None for a categorical model).
     metadata_ : dict
         The model's ``skser.*`` metadata (version, pipeline, quantization, ...).
     session_ : onnxruntime.InferenceSession
@@ -81,7 +89,11 @@ class OnnxPipeline:
         self.metadata_ = read_metadata(self.session_)
         if "classes" not in self.metadata_:
             raise ValueError("this ONNX model was not written by skser.export.to_onnx")
-        self.classes_ = np.asarray(json.loads(self.metadata_["classes"]))
+        self.task = self.metadata_.get("task", "categorical")
+        classes = json.loads(self.metadata_["classes"])
+        self.classes_ = None if classes is None else np.asarray(classes)
+        targets = self.metadata_.get("targets")
+        self.target_names_ = None if targets is None else np.asarray(json.loads(targets))
         self.sample_rate = int(self.metadata_["sample_rate"])
         self.batch_size = batch_size
         self.n_jobs = n_jobs
@@ -108,6 +120,8 @@ class OnnxPipeline:
         return X, lengths
 
     def _run(self, X):
+        if self.task == "dimensional":
+            return (self._run_dimensional(X),)
         X, lengths = self._prepare(X)
         order = np.arange(len(X)) if lengths is None else np.argsort(lengths, kind="stable")
         labels = np.empty(len(X), dtype=self.classes_.dtype)
@@ -121,6 +135,25 @@ class OnnxPipeline:
             labels[rows], probabilities[rows] = label, proba
         return labels, probabilities
 
+    def _batches(self, X):
+        """Yield ``(rows, batch)``: clips sorted by length, each batch cropped to its longest."""
+        X, lengths = self._prepare(X)
+        order = np.arange(len(X)) if lengths is None else np.argsort(lengths, kind="stable")
+        for start in range(0, len(X), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            batch = X[rows]
+            if lengths is not None:
+                batch = batch[:, : max(1, int(lengths[rows].max()))]
+            yield rows, batch
+
+    def _run_dimensional(self, X):
+        parts = list(self._batches(X))
+        n_clips = sum(len(rows) for rows, _ in parts)
+        values = np.empty((n_clips, len(self.target_names_)), dtype=np.float32)
+        for rows, batch in parts:
+            (values[rows],) = self.session_.run(self._outputs, {self._input: batch})
+        return values
+
     def predict_proba(self, X):
         """Class probabilities of each clip.
 
@@ -131,11 +164,21 @@ class OnnxPipeline:
         Returns
         -------
         probabilities : np.ndarray [shape=(n_clips, n_classes), dtype=float32]
+
+        Raises
+        ------
+        ValueError
+            For a dimensional model, which has no classes.
         """
+        if self.task == "dimensional":
+            raise ValueError(
+                "this ONNX model is dimensional (it predicts "
+                f"{', '.join(self.target_names_.tolist())}): use predict, it has no classes"
+            )
         return self._run(X)[1]
 
     def predict(self, X):
-        """The predicted class of each clip (the graph's ``label`` output).
+        """The predicted class of each clip (``label``), or its dimensions (``avd``).
 
         Parameters
         ----------
@@ -143,11 +186,18 @@ class OnnxPipeline:
 
         Returns
         -------
-        labels : np.ndarray [shape=(n_clips,)]
+        y_pred : np.ndarray [shape=(n_clips,)] or [shape=(n_clips, n_dims), dtype=float32]
+            Labels, or for a dimensional model arousal, valence and dominance (columns
+            ``target_names_``).
         """
         return self._run(X)[0]
 
     def __repr__(self):
+        if self.task == "dimensional":
+            return (
+                f"OnnxPipeline(targets={self.target_names_.tolist()}, "
+                f"quantization={self.metadata_.get('quantization')!r})"
+            )
         return (
             f"OnnxPipeline(classes={self.classes_.tolist()}, "
             f"quantization={self.metadata_.get('quantization')!r})"
