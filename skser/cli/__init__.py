@@ -39,6 +39,12 @@ def _data_options(parser):
     model.add_argument("--verbose", action="store_true", help="progress bars while embedding")
 
 
+def _task_option(parser):
+    parser.add_argument("--task", choices=("categorical", "dimensional"), default="categorical",
+                        help="emotion classes, or arousal/valence/dominance (category-derived "
+                        "proxies; IEMOCAP's own ratings)")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skser", description="Speech emotion recognition with scikit-learn estimators."
@@ -54,11 +60,13 @@ def build_parser():
 
     command = commands.add_parser("train", help="fit the default pipeline and save it")
     _data_options(command)
+    _task_option(command)
     command.add_argument("--out", required=True, help="model.joblib to write")
     command.set_defaults(run=train)
 
     command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
     _data_options(command)
+    _task_option(command)
     command.add_argument("--report", help="also write the report here (.md or .html)")
     command.set_defaults(run=evaluate)
 
