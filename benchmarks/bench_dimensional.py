@@ -28,7 +28,11 @@ Then the ONNX check: the whole pipeline (waveform to A/V/D) trained on RAVDESS a
 validated on 11, is exported and run by onnxruntime on actor 12's clips (fp32, and int8
 static calibrated on training clips).
 
-Usage: python benchmarks/bench_dimensional.py [--data ../shared/data]
+With ``--variants`` two more heads run side by side: (d) a linear CCC head
+(``hidden_layer_sizes=()``) and (e) the CCC head on batches of 64 (the CCC is a batch
+statistic; 16 clips estimate it noisily).
+
+Usage: python benchmarks/bench_dimensional.py [--data ../shared/data] [--variants]
 """
 
 import argparse
@@ -60,18 +64,22 @@ def _load(data):
     return corpora
 
 
-def _methods():
+def _methods(variants=False):
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from skser.regression import CCCLossRegressor
 
-    return {
+    methods = {
         "(a) CCC head": CCCLossRegressor(random_state=0),
         "(b) Ridge": make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13))),
         "(c) MSE head": CCCLossRegressor(loss="mse", random_state=0),
     }
+    if variants:  # other heads, reported side by side, never picked on these results
+        methods["(d) CCC linear"] = CCCLossRegressor(hidden_layer_sizes=(), random_state=0)
+        methods["(e) CCC batch 64"] = CCCLossRegressor(batch_size=64, random_state=0)
+    return methods
 
 
 def _cell(report, key):
@@ -115,6 +123,8 @@ def _onnx_check(files, y, groups):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--variants", action="store_true",
+                        help="also a linear CCC head and a CCC head on batches of 64")
     args = parser.parse_args()
     for name in ("ravdess", "emodb"):
         if not (args.data / name).is_dir():
@@ -138,19 +148,19 @@ def main():
     for corpus in ("RAVDESS", "EmoDB"):
         _, y, groups, _ = corpora[corpus]
         setting = f"{corpus} LOSO ({len(np.unique(groups))} folds)"
-        for method, estimator in _methods().items():
+        for method, estimator in _methods(args.variants).items():
             start = time.perf_counter()
             report = evaluate_sessions(estimator, features[corpus], y, groups,
                                        validation="next", n_jobs=1)
             rows.append((setting, method, report, time.perf_counter() - start))
     setting = "EmoDB -> RAVDESS (1 fold)"
-    for method, estimator in _methods().items():
+    for method, estimator in _methods(args.variants).items():
         start = time.perf_counter()
         report = evaluate_cross_corpus(estimator, (features["EmoDB"], corpora["EmoDB"][1]),
                                        (features["RAVDESS"], corpora["RAVDESS"][1]))
         rows.append((setting, method, report, time.perf_counter() - start))
 
-    header = (f"| {'setting':26s} | {'method':13s} | {'CCC arousal':>13s} | "
+    header = (f"| {'setting':26s} | {'method':16s} | {'CCC arousal':>13s} | "
               f"{'CCC valence':>13s} | {'CCC dominance':>13s} | {'mean CCC':>8s} | "
               f"{'mean r':>6s} | {'mean MAE':>8s} | {'time s':>6s} |")
     print(header)
@@ -163,7 +173,7 @@ def main():
         ccc = np.mean([mean[f"ccc_{d}"] for d in AVD])
         r = np.mean([mean[f"pearson_r_{d}"] for d in AVD])
         mae = np.mean([mean[f"mae_{d}"] for d in AVD])
-        print(f"| {shown:26s} | {method:13s} | {_cell(report, 'ccc_arousal'):>13s} | "
+        print(f"| {shown:26s} | {method:16s} | {_cell(report, 'ccc_arousal'):>13s} | "
               f"{_cell(report, 'ccc_valence'):>13s} | {_cell(report, 'ccc_dominance'):>13s} | "
               f"{ccc:8.3f} | {r:6.3f} | {mae:8.3f} | {seconds:6.0f} |")
     print("\nGoals on unseen speakers (LOSO, no adaptation, proxy targets): "
