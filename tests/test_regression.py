@@ -165,3 +165,13 @@ def test_regressor_names_nan_and_bad_parameters():
         CCCLossRegressor(max_iter=1).fit(X, y)
     with pytest.raises(InvalidParameterError, match="loss"):
         CCCLossRegressor(loss="mae").fit(X, np.nan_to_num(y))
+
+
+def test_make_ser_pipeline_dimensional_task():
+    from skser.pipeline import make_ser_pipeline
+
+    pipe = make_ser_pipeline(task="dimensional", max_iter=3, loss="mse")
+    head = pipe.steps[-1][1]
+    assert isinstance(head, CCCLossRegressor) and head.loss == "mse" and head.max_iter == 3
+    with pytest.raises(ValueError, match="task must be one of"):
+        make_ser_pipeline(task="regression")
