@@ -160,13 +160,14 @@ def write_notes(folder, data, actors, n_notes, seed):
 
     records = []
     for actor in actors:
+        number = actor.split(":")[-1]  # "ravdess:03" -> "03"
         for e, emotion in enumerate(CLASSES):
             files = data.filenames[(data.groups == actor) & (data.target == emotion)]
             pool = [load_audio(path) for path in files]
             for k in range(n_notes):
-                rng = np.random.default_rng([seed, int(actor), e, k])
+                rng = np.random.default_rng([seed, int(number), e, k])
                 samples, info = build_note(pool, rng)
-                path = Path(folder) / f"note_{actor}_{emotion}_{k}.flac"
+                path = Path(folder) / f"note_{number}_{emotion}_{k}.flac"
                 sf.write(path, samples, SR, subtype="PCM_16")
                 records.append(
                     {"path": path, "actor": actor, "truth": emotion,
@@ -376,7 +377,9 @@ def main(argv=None):
 
     start = time.perf_counter()
     data = load_ravdess(args.data / "ravdess", labels="emotion4")
-    actors = args.actors or np.unique(data.groups).tolist()
+    actors = [f"ravdess:{actor}" for actor in args.actors] if args.actors else (
+        np.unique(data.groups).tolist()
+    )
     print(
         "Voice notes from held-out RAVDESS actors: default weight-free pipeline, "
         f"leave-one-actor-out ({len(actors)} models), seed {args.seed}"

@@ -13,7 +13,7 @@ from skser.export import OnnxPipeline, read_metadata, to_onnx
 from skser.pipeline import make_ser_pipeline
 
 X, y, groups = make_emotional_speech(n_speakers=4, n_clips_per_class=6, random_state=0)
-train, calibration = groups != 3, groups == 3
+train, calibration = groups != "synthetic:03", groups == "synthetic:03"
 pipe = make_ser_pipeline().fit(X[train], y[train])
 
 folder = tempfile.mkdtemp()

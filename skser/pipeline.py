@@ -10,7 +10,7 @@ TASKS = ("categorical", "dimensional")
 
 def default_cache_dir():
     """Where skser caches embeddings: ``$SKSER_CACHE``, else ``~/.cache/skser``."""
-    return os.environ.get("SKSER_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "skser"))
+    return os.path.expanduser(os.environ.get("SKSER_CACHE", os.path.join("~", ".cache", "skser")))
 
 
 def make_ser_pipeline(

@@ -89,7 +89,9 @@ def test_analyze_a_voice_note(trained, wav_files, workdir, capsys):
     note = write_audio(workdir / "note.wav", np.concatenate(parts))
     plot = workdir / "timeline.png"
     assert main(["analyze", str(trained), str(note), "--json", "--plot", str(plot)]) == 0
-    result = json.loads(capsys.readouterr().out.split("wrote the timeline")[0])
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)  # stdout holds the JSON alone
+    assert "wrote the timeline" in captured.err
     assert result["label"] in {"ang", "hap", "neu", "sad"}
     assert plot.stat().st_size > 5000
 
@@ -212,3 +214,88 @@ def test_evaluate_dimensional_writes_ccc_per_dimension(workdir, capsys):
     assert "arousal" in out and "CCC" in out and "±" in out
     text = report.read_text()
     assert "| arousal |" in text and "data:image/png;base64," in text and "proxies" in text
+
+
+# -- the leakage guard with --extra-train-corpus -----------------------------------------
+
+
+def _speech_trees(root):
+    """A RAVDESS tree (actors 01-03) and an EmoDB tree (speakers 03, 08) of synthetic clips.
+
+    Both corpora have a speaker "03" of their own: the loaders' ids tell them apart.
+    """
+    X, y, _ = make_emotional_speech(n_speakers=5, n_clips_per_class=2, duration=(0.5, 0.8),
+                                    random_state=3)
+    clips = [clip[clip != 0] for clip in X]
+    ravdess_code = {"neu": "01", "hap": "03", "sad": "04", "ang": "05"}
+    emodb_code = {"ang": "W", "hap": "F", "neu": "N", "sad": "T"}
+    files = {}
+    for index, (clip, label) in enumerate(zip(clips, y)):
+        speaker, take = divmod(index, 8)
+        take = take % 2 + 1
+        if speaker < 3:
+            name = f"03-01-{ravdess_code[label]}-01-0{take}-01-{speaker + 1:02d}"
+            path = root / "ravdess" / f"Actor_{speaker + 1:02d}" / f"{name}.wav"
+        else:
+            name = f"{['03', '08'][speaker - 3]}a0{take}{emodb_code[label]}a"
+            path = root / "emodb" / "wav" / f"{name}.wav"
+        files[path] = clip
+        write_audio(path, clip)
+    return root / "ravdess", root / "emodb", files
+
+
+@pytest.fixture(scope="module")
+def speech_trees(tmp_path_factory):
+    return _speech_trees(tmp_path_factory.mktemp("trees"))
+
+
+def test_extra_train_corpus_of_the_same_speakers_is_refused(speech_trees, capsys):
+    ravdess, _, _ = speech_trees
+    argv = ["evaluate", "--corpus", "ravdess", "--root", str(ravdess),
+            "--extra-train-corpus", "ravdess", "--extra-root", str(ravdess)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "leakage in fold 0 (test group 'ravdess:01'): speakers ['ravdess:01']" in err
+    assert "extra training data (extra_train)" in err
+
+
+def test_extra_train_corpus_holding_a_test_clip_is_refused(speech_trees, tmp_path, capsys):
+    ravdess, emodb, files = speech_trees
+    # EmoDB speaker 08's files, and one clip of RAVDESS actor 03 filed as an EmoDB clip.
+    copied = tmp_path / "emodb"
+    for path, clip in files.items():
+        if path.is_relative_to(emodb) and path.name.startswith("08"):
+            write_audio(copied / "wav" / path.name, clip)
+    actor_03 = sorted(path for path in files if path.parent.name == "Actor_03")[0]
+    write_audio(copied / "wav" / "08b09Wa.wav", files[actor_03])
+    for command in ("evaluate", "train"):
+        out = [] if command == "evaluate" else ["--out", str(tmp_path / "m.joblib")]
+        argv = [command, "--corpus", "ravdess", "--root", str(ravdess),
+                "--extra-train-corpus", "emodb", "--extra-root", str(copied), *out]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        held_out = "test set" if command == "evaluate" else "validation set"
+        assert f"the same audio is in both the {held_out} and the extra training data" in err
+        assert "('emodb:08') has the samples of" in err and "('ravdess:03')" in err
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_ravdess_with_emodb_extra_trains(speech_trees, tmp_path, capsys):
+    ravdess, emodb, _ = speech_trees
+    model = tmp_path / "m.joblib"
+    argv = ["train", "--corpus", "ravdess", "--root", str(ravdess),
+            "--extra-train-corpus", "emodb", "--extra-root", str(emodb),
+            "--cache", str(tmp_path / "cache"), "--out", str(model)]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "fitted on 32 clips; early stopping validated on group 'ravdess:03'" in (
+        capsys.readouterr().out
+    )
+    pipe = joblib.load(model)
+    assert pipe.classes_.tolist() == ["ang", "hap", "neu", "sad"]
+
+
+def test_two_synthetic_corpora_are_other_voices(tmp_path, capsys):
+    argv = ["train", *SMALL, "--extra-train-corpus", "synthetic",
+            "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "m.joblib")]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "fitted on 84 clips" in capsys.readouterr().out

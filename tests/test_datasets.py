@@ -43,7 +43,8 @@ def _ravdess_tree(root):
 def test_load_ravdess_maps_codes_and_groups_actors(tmp_path):
     data = load_ravdess(_ravdess_tree(tmp_path))
     assert list(data.target) == ["neu", "ang", "hap", "sad"]
-    assert list(data.groups) == ["01", "01", "02", "02"]
+    assert list(data.groups) == ["ravdess:01", "ravdess:01", "ravdess:02", "ravdess:02"]
+    np.testing.assert_array_equal(data.speakers, data.groups)
     assert list(data.gender) == ["M", "M", "F", "F"]
     assert list(data.intensity) == ["normal", "strong", "normal", "normal"]
     assert set(data.corpus) == {"ravdess"}
@@ -87,7 +88,7 @@ def test_load_emodb_maps_letters_and_speakers(tmp_path):
         _touch_audio(tmp_path / "wav" / f"{name}.wav")
     data = load_emodb(tmp_path)
     assert list(data.target) == ["hap", "ang", "neu", "sad"]
-    assert list(data.groups) == ["03", "03", "08", "16"]
+    assert list(data.groups) == ["emodb:03", "emodb:03", "emodb:08", "emodb:16"]
     assert list(data.gender) == ["M", "M", "F", "F"]
     assert list(load_emodb(tmp_path, labels="all").target) == [
         "happiness", "anger", "neutral", "boredom", "sadness",
@@ -112,7 +113,7 @@ def test_load_crema_d_reads_names_and_demographics(tmp_path):
         writer.writerows([["1001", "51", "Male", "x", "y"], ["1002", "21", "Female", "x", "y"]])
     data = load_crema_d(tmp_path)
     assert list(data.target) == ["ang", "hap", "neu"]
-    assert list(data.groups) == ["1001", "1001", "1002"]
+    assert list(data.groups) == ["crema-d:1001", "crema-d:1001", "crema-d:1002"]
     assert list(data.gender) == ["M", "M", "F"]
     assert list(data.level) == ["unspecified", "high", "unspecified"]
     assert "fear" in load_crema_d(tmp_path, labels="all").target
@@ -166,8 +167,10 @@ def _iemocap_tree(root, with_missing_audio=False):
 def test_load_iemocap_merges_excited_and_groups_sessions(tmp_path):
     data = load_iemocap(_iemocap_tree(tmp_path))
     assert list(data.target) == ["neu", "hap", "ang", "sad"]
-    assert list(data.groups) == [1, 1, 2, 2]
-    assert list(data.speakers) == ["Ses01F", "Ses01M", "Ses02F", "Ses02M"]
+    assert list(data.groups) == ["iemocap:Ses01", "iemocap:Ses01", "iemocap:Ses02", "iemocap:Ses02"]
+    assert list(data.speakers) == [
+        "iemocap:Ses01F", "iemocap:Ses01M", "iemocap:Ses02F", "iemocap:Ses02M"
+    ]
     np.testing.assert_allclose(data.arousal, [2.0, 4.0, 4.5, 1.5])
     labels = load_iemocap(tmp_path, labels="all").target
     assert list(labels) == ["neutral", "excitement", "frustration", "anger", "sadness"]
@@ -208,7 +211,7 @@ def test_load_emodb_on_shared_data(emodb_root):
     assert dict(zip(labels, counts)) == {"ang": 127, "hap": 71, "neu": 79, "sad": 62}
     speakers, per_speaker = np.unique(load_emodb(emodb_root, labels="all").groups,
                                       return_counts=True)
-    assert dict(zip(speakers, per_speaker))["16"] == 71
+    assert dict(zip(speakers, per_speaker))["emodb:16"] == 71
     assert len(speakers) == 10
 
 
@@ -219,7 +222,7 @@ def test_make_emotional_speech_shapes_and_determinism():
     X, y, groups = make_emotional_speech(n_speakers=3, n_clips_per_class=2, random_state=0)
     assert X.dtype == np.float32 and X.shape[0] == 24
     assert np.abs(X).max() <= 0.99 + 1e-6
-    assert sorted(np.unique(groups)) == [0, 1, 2]
+    assert np.unique(groups).tolist() == ["synthetic:00", "synthetic:01", "synthetic:02"]
     durations = clip_lengths(X) / 16000
     assert durations.min() > 1.5 and durations.max() < 3.5
     X2, y2, _ = make_emotional_speech(n_speakers=3, n_clips_per_class=2, random_state=0)

@@ -114,7 +114,9 @@ def test_integer_labels():
         ([], [], {}, "y_true is empty"),
         (["ang", "sad"], [0, 1], {}, "y_true text, y_pred numbers"),
         ([0.5, 1.7, 2.2], [0.5, 1.7, 2.2], {}, "continuous.*concordance_correlation"),
-        ([1.0, np.nan], [1.0, 1.0], {}, "y_true contains NaN"),
+        ([1.0, np.nan], [1.0, 1.0], {}, r"y_true holds a missing label .NaN. at index 1"),
+        (["ang", np.nan, "sad"], ["ang"] * 3, {}, r"y_true holds a missing label .NaN. at index 1"),
+        (["ang", "sad"], ["ang", None], {}, r"y_pred holds a missing label \(None\) at index 1"),
         (["ang", "sad"], ["ang", "sad"], {"labels": ["ang", "ang", "sad"]}, "repeated"),
     ],
 )

@@ -46,10 +46,11 @@ def feature_pipeline():
 
 @pytest.fixture(scope="module")
 def speech():
-    """48 synthetic clips: 4 speakers x 4 classes x 3 clips."""
-    return make_emotional_speech(
+    """48 synthetic clips: 4 speakers x 4 classes x 3 clips, sessions numbered 0-3."""
+    X, y, speakers = make_emotional_speech(
         n_speakers=4, n_clips_per_class=3, duration=(0.5, 0.8), random_state=0
     )
+    return X, y, np.unique(speakers, return_inverse=True)[1]  # a user's own integer ids
 
 
 @pytest.fixture(scope="module")
@@ -289,11 +290,13 @@ def test_extra_train_reaches_training_only(features):
 
 def test_extra_waveforms_of_another_width_are_padded(speech):
     X, y, groups = speech
-    X_extra = X[:4, : X.shape[1] // 2]
+    X_extra = 0.5 * X[:4, : X.shape[1] // 2]  # other clips than X's, narrower
+    # A pipeline that starts with a skser waveform step takes waveforms: padding is right.
     report = evaluate_sessions(
-        _Recorder(), X, y, groups, extra_train=(X_extra, y[:4]), return_estimator=True
+        make_pipeline(AudioLoader(), _Recorder()), X, y, groups,
+        extra_train=(X_extra, y[:4]), return_estimator=True,
     )
-    fitted = report.folds[0].estimator.X_fit_
+    fitted = report.folds[0].estimator[-1].X_fit_
     assert fitted.shape == (24 + 4, X.shape[1])
     np.testing.assert_array_equal(fitted[-4:, : X_extra.shape[1]], X_extra)
     assert np.all(fitted[-4:, X_extra.shape[1] :] == 0)
@@ -349,6 +352,134 @@ def test_leakage_guard_checks_extra_training_speakers(features):
         ValueError, match=r"fold 2 \(test group 2\): groups \[2\] .*extra training data"
     ):
         evaluate_sessions(_Recorder(), X, y, groups, extra_train=extra)
+
+
+def test_leakage_guard_checks_two_item_extra_train_by_content(speech):
+    X, y, groups = speech
+    # Clip 5 (session 0) again, padded to another width, with no ids: its content leaks.
+    lengths = clip_lengths(X)
+    clip = X[5, : lengths[5]]
+    extra = np.zeros((2, X.shape[1] + 1000), np.float32)
+    extra[0, : lengths[5]] = clip
+    extra[1, :100] = 0.1  # another clip
+    with pytest.raises(
+        ValueError,
+        match=r"leakage in fold 0 \(test group 0\): the same audio is in both the test set "
+        r"and the extra training data \(extra_train\): extra_train's X\[0\] has the samples "
+        r"of X\[5\] \(0\) \(1 clip in all\)",
+    ):
+        evaluate_sessions(waveform_recorder(), X, y, groups, extra_train=(extra, y[:2]))
+
+
+def waveform_recorder():
+    """A pipeline that takes waveforms (AudioLoader passes batches through)."""
+    return make_pipeline(AudioLoader(), _Recorder())
+
+
+def test_leakage_guard_finds_the_same_audio_under_another_id(speech):
+    X, y, groups = speech
+    X = X.copy()
+    copy = np.flatnonzero(groups == 2)[3]
+    X[copy] = X[1]  # clip 1 of session 0 recorded again as a clip of session 2
+    speakers = np.array([f"spk{g}" for g in groups])
+    with pytest.raises(
+        ValueError,
+        match=rf"fold 0 \(test group 0\): the same audio is in both the test set and the "
+        rf"training sessions: X\[{copy}\] \('spk2'\) has the samples of X\[1\] \('spk0'\)",
+    ):
+        evaluate_sessions(waveform_recorder(), X, y, groups, speakers=speakers)
+    # A list of 1-D clips is waveforms whatever the estimator: the copy is found too.
+    clips = [clip[: n] for clip, n in zip(X, clip_lengths(X))]
+    with pytest.raises(ValueError, match=rf"X\[{copy}\] \(2\) has the samples of X\[1\] \(0\)"):
+        evaluate_sessions(_Recorder(), clips, y, groups, validation=None)
+
+
+def test_leakage_guard_hashes_files_after_loading(speech, tmp_path):
+    X, y, groups = speech
+    lengths = clip_lengths(X)
+    paths = [
+        str(write_audio(tmp_path / f"{i:02d}.wav", X[i, : lengths[i]], subtype="FLOAT"))
+        for i in range(len(X))
+    ]
+    # The same samples as clip 0, stored as FLAC under another name and another session.
+    copy = np.flatnonzero(groups == 3)[0]
+    paths[copy] = str(write_audio(tmp_path / "copy.flac", X[0, : lengths[0]], subtype="PCM_24"))
+    paths[0] = str(write_audio(tmp_path / "00.flac", X[0, : lengths[0]], subtype="PCM_24"))
+    with pytest.raises(ValueError, match=rf"X\[{copy}\] \(3\) has the samples of X\[0\] \(0\)"):
+        evaluate_sessions(
+            make_pipeline(AudioLoader(), FunctionTransformer(prosody_features), _Recorder()),
+            np.array(paths), y, groups,
+        )
+
+
+def test_leakage_guard_checks_extra_train_speakers_against_test_speakers(speech):
+    X, y, groups = speech
+    speakers = np.array([f"corpus-a:{g}" for g in groups])
+    extra = (0.5 * X[:3], y[:3], np.array(["corpus-b:1", "corpus-a:3", "corpus-b:2"]))
+    with pytest.raises(
+        ValueError,
+        match=r"fold 3 \(test group 3\): speakers \['corpus-a:3'\] are in both the test set "
+        r"and the extra training data \(extra_train\)",
+    ):
+        evaluate_sessions(waveform_recorder(), X, y, groups, speakers=speakers, extra_train=extra)
+    # Other corpora's ids never collide with these: nothing is raised.
+    fine = (extra[0], extra[1], np.array(["corpus-b:1", "corpus-b:3", "corpus-b:2"]))
+    report = evaluate_sessions(
+        waveform_recorder(), X, y, groups, speakers=speakers, extra_train=fine
+    )
+    assert report.n_folds == 4
+
+
+def test_leakage_guard_lets_distinct_clips_through(speech):
+    X, y, groups = speech
+    # Silent clips are equal but carry nothing: they are not compared.
+    X = X.copy()
+    X[[0, 20]] = 0.0
+    report = evaluate_sessions(waveform_recorder(), X, y, groups)
+    assert report.n_folds == 4
+
+
+def test_feature_matrices_of_unequal_width_name_extra_train(features):
+    X, y, groups = features
+    wider = np.hstack([X[:4], X[:4, :1]])
+    with pytest.raises(ValueError, match="extra_train's X has 5 columns and X has 4"):
+        evaluate_sessions(_Recorder(), X, y, groups, extra_train=(wider, y[:4]))
+    with pytest.raises(ValueError, match="extra_train's X has 3 columns and X has 4"):
+        evaluate_sessions(feature_pipeline(), X, y, groups, extra_train=(X[:4, :3], y[:4]))
+
+
+@pytest.mark.parametrize("where", ["y", "extra_train's y"])
+def test_a_missing_label_among_strings_names_y(features, where):
+    X, y, groups = features
+    bad = y.astype(object)
+    bad[5] = np.nan
+    if where == "y":
+        arguments = {"y": bad}
+    else:
+        arguments = {"y": y, "extra_train": (X[:8], bad[:8])}
+    with pytest.raises(ValueError, match=rf"^{where} holds a missing label \(NaN\) at index 5"):
+        evaluate_sessions(_Recorder(), X, groups=groups, **arguments)
+
+
+def test_cross_corpus_refuses_a_shared_clip_or_speaker(speech):
+    X, y, groups = speech
+    train, test = groups < 2, groups >= 2
+    X_test = X[test].copy()
+    X_test[4] = X[np.flatnonzero(train)[7]]
+    with pytest.raises(
+        ValueError,
+        match=r"leakage in the cross-corpus evaluation: the same audio is in both the test set "
+        r"and the training corpus \(train\): train's X\[7\] has the samples of test's X\[4\]",
+    ):
+        evaluate_cross_corpus(waveform_recorder(), (X[train], y[train]), (X_test, y[test]))
+    with pytest.raises(ValueError, match=r"speakers \['a:1'\] are in both the test set and "
+                       r"the validation set \(validation\)"):
+        evaluate_cross_corpus(
+            waveform_recorder(),
+            (X[groups == 0], y[groups == 0], ["a:0"] * 12),
+            (X[groups == 1], y[groups == 1], ["a:1"] * 12),
+            validation=(X[groups == 2], y[groups == 2], ["a:1"] * 12),
+        )
 
 
 def test_a_failing_fold_is_named(features):
@@ -605,7 +736,7 @@ def test_ravdess_sessions_from_paths(ravdess_root):
     from skser.datasets import load_ravdess
 
     data = load_ravdess(ravdess_root)
-    keep = np.isin(data.groups, ["01", "02", "03", "04"])
+    keep = np.isin(data.groups, ["ravdess:01", "ravdess:02", "ravdess:03", "ravdess:04"])
     with_loader = make_pipeline(AudioLoader(), *[step for _, step in feature_pipeline().steps])
     report = evaluate_sessions(
         with_loader,
@@ -615,6 +746,47 @@ def test_ravdess_sessions_from_paths(ravdess_root):
         speakers=data.speakers[keep],
     )
     assert isinstance(report, SessionReport)
-    assert [fold.test_group for fold in report.folds] == ["01", "02", "03", "04"]
+    assert [fold.test_group for fold in report.folds] == [
+        "ravdess:01", "ravdess:02", "ravdess:03", "ravdess:04"
+    ]
     assert report.confusion_matrix.sum() == keep.sum()
     assert report.pooled["ua"] > 0.3  # four classes: chance is 0.25
+
+
+@pytest.mark.real_data
+def test_ravdess_with_emodb_as_extra_training_data_is_no_leak(ravdess_root, emodb_root):
+    """Real corpora with their loaders' ids: RAVDESS actor 03 is not EmoDB speaker 03."""
+    from skser.datasets import load_emodb, load_ravdess
+
+    ravdess, emodb = load_ravdess(ravdess_root), load_emodb(emodb_root)
+    keep = np.isin(ravdess.groups, ["ravdess:01", "ravdess:02", "ravdess:03"])
+    extra = np.isin(emodb.speakers, ["emodb:03", "emodb:08"])
+    raw = {str(s).split(":")[1] for s in ravdess.speakers[keep]}
+    assert raw & {str(s).split(":")[1] for s in emodb.speakers[extra]}  # "03" in both
+    loader = AudioLoader(max_duration=3.0)
+    X, X_extra = loader.transform(ravdess.filenames[keep]), loader.transform(emodb.filenames[extra])
+    pipe = make_pipeline(AudioLoader(), *[step for _, step in feature_pipeline().steps])
+    report = evaluate_sessions(
+        pipe, X, ravdess.target[keep], ravdess.groups[keep], speakers=ravdess.speakers[keep],
+        extra_train=(X_extra, emodb.target[extra], emodb.speakers[extra]),
+    )
+    assert report.n_folds == 3
+    assert all(fold.n_train == 28 + int(extra.sum()) for fold in report.folds)  # one actor
+    cross = evaluate_cross_corpus(
+        pipe, (X_extra, emodb.target[extra], emodb.speakers[extra]),
+        (X, ravdess.target[keep], ravdess.speakers[keep]),
+    )
+    assert cross.confusion_matrix.sum() == keep.sum()
+    # The guard is live on the same data: an EmoDB clip filed under a RAVDESS id leaks.
+    n = int(keep.sum())
+    with pytest.raises(
+        ValueError,
+        match=rf"fold 3 \(test group 'ravdess:99'\): .* extra_train's X\[0\] \('emodb:03'\) "
+        rf"has the samples of X\[{n}\] \('ravdess:99'\)",
+    ):
+        evaluate_sessions(
+            pipe, [*X, X_extra[0]],
+            np.append(ravdess.target[keep], emodb.target[extra][0]),
+            np.append(ravdess.groups[keep], "ravdess:99"),
+            extra_train=(X_extra, emodb.target[extra], emodb.speakers[extra]),
+        )

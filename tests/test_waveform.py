@@ -54,7 +54,7 @@ def test_non_finite_samples_in_a_ragged_list_name_the_clip():
         (np.ones((2, 2, 5)), "got a 3-D array"),
         (np.ones((0, 5)), "the batch is empty"),
         (np.ones((3, 0)), "every clip is empty"),
-        ([], "got a 1-D array"),
+        ([], "the batch is empty"),
         ([np.ones(3), np.ones(0)], "clip 1 is empty"),
         ([np.ones(3), np.ones((2, 3))], r"clip 1 has shape \(2, 3\)"),
         (np.ones((2, 3), dtype=np.uint8), "dtype uint8"),

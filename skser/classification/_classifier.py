@@ -14,6 +14,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..utils._head_training import TorchHeadMixin, as_tensor, predict_outputs
+from ..utils._labels import check_no_missing_labels
+from ..utils._warnings import ravel_column_vector
 from ._focal_loss import _focal_loss
 
 __all__ = ["FocalLossClassifier"]
@@ -235,7 +237,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         if (X_val is None) != (y_val is None):
             raise ValueError("pass both X_val and y_val, or neither")
         X_val = check_array(X_val, dtype=[np.float64, np.float32], input_name="X_val")
-        y_val = np.asarray(y_val)
+        y_val = np.asarray(check_no_missing_labels(y_val, "y_val"))
         if y_val.ndim != 1 or y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
                 f"y_val must be 1-D with one label per row of X_val ({X_val.shape[0]}), "
@@ -276,11 +278,14 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``X`` holds NaN or inf, ``y`` has one class, ``y_val`` has a label that ``y``
+            If ``X`` holds NaN or inf, ``y`` has a missing label (NaN or None, named with
+            its index) or one class, ``y_val`` has a label that ``y``
             lacks, ``device`` is unavailable, or the training loss becomes non-finite.
         """
         hidden = self._hidden_sizes()
         device = self._torch_device()
+        check_no_missing_labels(y, "y")
+        y = ravel_column_vector(y)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_, y = np.unique(y, return_inverse=True)

@@ -1,11 +1,18 @@
-"""The ``skser`` command: train, evaluate, predict, export, analyze, demo."""
+"""The ``skser`` command: train, evaluate, predict, export, analyze, demo, cache.
+
+Every failure (a skser error, a missing optional package, a model that cannot be loaded)
+is one line on stderr and exit status 2, never a traceback (``SKSER_DEBUG=1`` shows it).
+With ``--json``, stdout holds the JSON alone; messages go to stderr.
+"""
 
 import argparse
 import sys
 
+from ._cache import add_cache_command
 from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
+from ._errors import run_command
 
 __all__ = ["build_parser", "main"]
 
@@ -94,6 +101,8 @@ def build_parser():
     command.add_argument("--plot", help="write the timeline picture here (.png)")
     command.add_argument("--json", action="store_true", help="JSON instead of a table")
     command.set_defaults(run=analyze)
+
+    add_cache_command(commands)
     return parser
 
 
@@ -104,11 +113,7 @@ def main(argv=None):
     if getattr(args, "extra_train_corpus", None) and args.extra_train_corpus != "synthetic" \
             and not args.extra_root:
         parser.error("--extra-root is needed with --extra-train-corpus")
-    try:
-        return args.run(args)
-    except (OSError, ValueError) as exc:
-        print(f"skser: error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(args.run, args)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 import json
 import os
-from pathlib import Path
+import sys
 
 import numpy as np
 
 from ..io import AudioLoader, as_batch
+from ..utils._paths import expand_path
 from ._data import load_corpus
 
 ONNX_SUFFIX = ".onnx"
@@ -17,7 +18,7 @@ def load_model(path):
 
     Only load pickles you trust: unpickling runs code.
     """
-    path = Path(path)
+    path = expand_path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     if path.suffix.lower() == ONNX_SUFFIX:
@@ -60,16 +61,28 @@ def _corpora(args):
     if args.extra_train_corpus:
         extra = load_corpus(args.extra_train_corpus, args.extra_root, labels=args.labels,
                             seed=args.seed + 1, n_jobs=args.n_jobs, **synthetic)
+        if extra.name == corpus.name == "synthetic":  # another seed: other voices, same ids
+            extra = extra.requalified("synthetic-extra")
         print(f"extra training data, never validation or test: {extra.describe()}")
     return corpus, extra
 
 
 def _fit_final(pipe, corpus, extra):
-    """Fit on every clip but one held-out group, which early stopping validates on."""
-    from ..model_selection import fit_with_validation
+    """Fit on every clip but one held-out group, which early stopping validates on.
+
+    The leakage guard checks that no training clip (the extra corpus's included) shares
+    a speaker or its audio with the validation group.
+    """
+    from ..model_selection import check_leakage, fit_with_validation
 
     held_out = np.unique(corpus.groups)[-1]
     validation = corpus.groups == held_out
+    training = {"training data": (corpus.X[~validation], corpus.speakers[~validation])}
+    if extra is not None:
+        training["extra training data (--extra-train-corpus)"] = (extra.X, extra.speakers)
+    check_leakage((corpus.X[validation], corpus.speakers[validation]), training,
+                  where=f"the final fit (validation group {str(held_out)!r})",
+                  held_out="validation set")
     X, y = corpus.X[~validation], corpus.y[~validation]
     if extra is not None:
         X, y = as_batch([*X, *extra.X]), np.concatenate([y, extra.y])
@@ -83,8 +96,8 @@ def _evaluate(pipe, corpus, extra, n_jobs):
     from ..model_selection import evaluate_sessions
 
     return evaluate_sessions(
-        pipe, corpus.X, corpus.y, corpus.groups,
-        extra_train=None if extra is None else (extra.X, extra.y),
+        pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
+        extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),
         validation="next", n_jobs=n_jobs, verbose=True,
     )
 
@@ -99,7 +112,7 @@ def train(args):
 def _save(pipe, path):
     import joblib
 
-    path = Path(path)
+    path = expand_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipe, path)
     print(f"saved the fitted pipeline to {path} ({path.stat().st_size / 1e6:.1f} MB)")
@@ -154,7 +167,7 @@ def _calibration_clips(paths):
     from ..datasets._base import find_audio
 
     files = []
-    for path in map(Path, paths or []):
+    for path in map(expand_path, paths or []):
         files.extend(find_audio(path) if path.is_dir() else [path])
     if not files:
         return None
@@ -170,18 +183,19 @@ def export(args):
         raise ValueError("export takes a fitted .joblib pipeline, not an .onnx model")
     pipe = load_model(args.model)
     calibration = _calibration_clips(args.calibration)
-    to_onnx(pipe, quantize=args.quantize, calibration=calibration, path=args.out)
-    size = Path(args.out).stat().st_size / 1e6
-    print(f"wrote {args.out} ({size:.1f} MB, quantization: {args.quantize or 'none'})")
+    out = expand_path(args.out)
+    to_onnx(pipe, quantize=args.quantize, calibration=calibration, path=out)
+    size = out.stat().st_size / 1e6
+    print(f"wrote {out} ({size:.1f} MB, quantization: {args.quantize or 'none'})")
     check = calibration if calibration is not None else make_emotional_speech(
         n_speakers=2, n_clips_per_class=2, random_state=0
     )[0]
     from ._dimensional import export_check, is_dimensional
 
     if is_dimensional(pipe):
-        print(export_check(pipe, OnnxPipeline(args.out).predict, check))
+        print(export_check(pipe, OnnxPipeline(out).predict, check))
         return 0
-    expected, exported = pipe.predict_proba(check), OnnxPipeline(args.out).predict_proba(check)
+    expected, exported = pipe.predict_proba(check), OnnxPipeline(out).predict_proba(check)
     agreement = float((expected.argmax(1) == exported.argmax(1)).mean())
     print(f"check on {len(check)} clips: max |probability difference| "
           f"{np.abs(expected - exported).max():.2e}, top-1 agreement {100 * agreement:.0f}%")
@@ -203,7 +217,9 @@ def analyze(args):
     else:
         print(result.to_json(indent=2) if args.json else result.format_table())
     if args.plot:
-        _save_timeline(result, args.plot)
+        path = _save_timeline(result, args.plot)
+        # With --json, stdout holds the JSON alone.
+        print(f"wrote the timeline to {path}", file=sys.stderr if args.json else sys.stdout)
     return 0 if result.has_speech else 1
 
 
@@ -213,7 +229,8 @@ def _save_timeline(result, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    path = expand_path(path)
     axes = result.plot_timeline()
     axes.figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(axes.figure)
-    print(f"wrote the timeline to {path}")
+    return path

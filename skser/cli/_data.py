@@ -17,10 +17,23 @@ MAX_DURATION = 8.0
 
 
 class Corpus:
-    """Clips of one corpus as a waveform batch, with labels and session groups."""
+    """Clips of one corpus as a waveform batch, with labels, session groups and speakers.
 
-    def __init__(self, name, X, y, groups, filenames=None):
-        self.name, self.X, self.y, self.groups, self.filenames = name, X, y, groups, filenames
+    Groups and speakers are qualified by the corpus (``ravdess:03``), so the leakage guard
+    never confuses the speakers of two corpora.
+    """
+
+    def __init__(self, name, X, y, groups, speakers, filenames=None):
+        self.name, self.X, self.y, self.filenames = name, X, y, filenames
+        self.groups, self.speakers = groups, speakers
+
+    def requalified(self, qualifier):
+        """The same clips with ids ``qualifier:NN``: a second synthetic corpus's voices."""
+        def rename(ids):
+            return np.asarray([f"{qualifier}:{i.split(':', 1)[-1]}" for i in ids.tolist()])
+
+        return Corpus(self.name, self.X, self.y, rename(self.groups), rename(self.speakers),
+                      self.filenames)
 
     def __len__(self):
         return len(self.y)
@@ -48,7 +61,7 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
         X, y, groups = make_emotional_speech(n_speakers=speakers,
                                              n_clips_per_class=clips_per_class,
                                              random_state=seed, targets=targets)
-        return Corpus("synthetic", X, y, groups.astype(str))
+        return Corpus("synthetic", X, y, groups, groups)
     if name not in LOADERS:
         raise ValueError(f"unknown corpus {name!r}: choose one of {', '.join(CORPORA)}")
     if root is None:
@@ -57,4 +70,5 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
     X = AudioLoader(max_duration=MAX_DURATION, n_jobs=n_jobs, verbose=verbose).transform(
         data.filenames
     )
-    return Corpus(name, X, data.target, np.asarray(data.groups).astype(str), data.filenames)
+    return Corpus(name, X, data.target, np.asarray(data.groups).astype(str),
+                  np.asarray(data.speakers).astype(str), data.filenames)

@@ -1,11 +1,11 @@
 """skser demo: the whole product on data that needs no download."""
 
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 from ..io import SAMPLE_RATE, clip_lengths
+from ..utils._paths import expand_path
 from ._commands import _corpora, _evaluate, _fit_final, _pipeline, _save, _save_timeline
 from ._report import write_report
 
@@ -28,7 +28,7 @@ def demo(args):
     from ..export import OnnxPipeline, to_onnx
     from ..voice_note import analyze_voice_note
 
-    out = Path(args.out)
+    out = expand_path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     corpus, extra = _corpora(args)
 

@@ -3,7 +3,8 @@
 import base64
 import html
 import io
-from pathlib import Path
+
+from ..utils._paths import expand_path
 
 
 def _confusion_png(report):
@@ -23,7 +24,7 @@ def _confusion_png(report):
 
 def write_report(report, path, *, title):
     """Write ``report`` to ``path`` (.md or .html) with the confusion matrix inline."""
-    path = Path(path)
+    path = expand_path(path)
     image = f"data:image/png;base64,{_confusion_png(report)}"
     body = report.to_markdown()
     if path.suffix.lower() in (".html", ".htm"):

@@ -1,10 +1,10 @@
 """What every corpus loader shares: label sets, file discovery, the returned Bunch."""
 
-import os
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from ..utils._paths import expand_path
 
 EMOTION4 = ("ang", "hap", "neu", "sad")
 """The four classes of the paper: anger, happiness, neutral, sadness."""
@@ -15,7 +15,7 @@ AUDIO_SUFFIXES = (".wav", ".flac")
 
 def check_root(root, corpus):
     """Return ``root`` as a Path, or raise naming the corpus when it is not a folder."""
-    root = Path(os.fspath(root))
+    root = expand_path(root)
     if not root.exists():
         raise FileNotFoundError(f"{corpus} folder not found: {root}")
     if not root.is_dir():
@@ -74,16 +74,41 @@ def named_files(root, *, corpus, example, pattern, expected):
         yield path, match
 
 
+def qualify(corpus, ids):
+    """Ids tagged by their corpus, so that two corpora never share one: ``ravdess:03``.
+
+    Parameters
+    ----------
+    corpus : str
+        The corpus name, lower case (``"ravdess"``, ``"emodb"``).
+    ids : array-like [shape=(n_clips,)]
+        The corpus's own speaker or session ids.
+
+    Returns
+    -------
+    ids : np.ndarray [shape=(n_clips,), dtype=str]
+
+    Examples
+    --------
+    >>> qualify("emodb", ["03", "16"]).tolist()
+    ['emodb:03', 'emodb:16']
+    """
+    return np.asarray([f"{corpus}:{value}" for value in np.asarray(ids).tolist()])
+
+
 def make_bunch(records, *, corpus, description, extra_columns=()):
     """Build the loaders' Bunch from a list of per-file dicts.
 
     Each record has ``filename``, ``target``, ``group``, ``speaker``, ``gender`` and the
-    keys named in ``extra_columns``.
+    keys named in ``extra_columns``. Groups and speakers are the corpus's own ids; the
+    Bunch holds them qualified by ``corpus`` (see :func:`qualify`).
     """
     if not records:
         raise ValueError(f"no {corpus} clips are left after selecting the labels")
     columns = ("filename", "target", "group", "speaker", "gender", *extra_columns)
     arrays = {name: np.asarray([record[name] for record in records]) for name in columns}
+    arrays["group"] = qualify(corpus, arrays["group"])
+    arrays["speaker"] = qualify(corpus, arrays["speaker"])
     bunch = Bunch(
         filenames=arrays["filename"],
         target=arrays["target"],

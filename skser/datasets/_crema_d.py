@@ -21,7 +21,8 @@ _EMOTION4 = {"ANG": "ang", "HAP": "hap", "NEU": "neu", "SAD": "sad"}
 _LEVELS = {"LO": "low", "MD": "medium", "HI": "high", "XX": "unspecified", "X": "unspecified"}
 
 _DESCR = """CREMA-D (Cao et al., 2014): 91 actors, 12 sentences, six emotions. Names
-``1001_DFA_ANG_XX`` (actor, sentence, emotion, level). Groups are actors. Gender comes from
+``1001_DFA_ANG_XX`` (actor, sentence, emotion, level). Groups are actors
+(``crema-d:1001``). Gender comes from
 ``VideoDemographics.csv`` when it is found below the root, else it is ``"unknown"``.
 License: Open Database License."""
 
@@ -56,7 +57,8 @@ def load_crema_d(root, *, labels="emotion4", targets="emotion"):
     Returns
     -------
     data : Bunch
-        ``filenames``, ``target``, ``target_names``, ``groups`` (actor), ``speakers``,
+        ``filenames``, ``target``, ``target_names``, ``groups`` (actor, qualified by the
+        corpus: ``crema-d:1001``), ``speakers`` (the same),
         ``gender`` (``"F"``, ``"M"`` or ``"unknown"``), ``corpus``, ``level``,
         ``sentence``, ``DESCR``, and ``frame`` when pandas is installed.
 

@@ -21,7 +21,8 @@ _EMOTION4 = {"W": "ang", "F": "hap", "N": "neu", "T": "sad"}
 _MALE_SPEAKERS = {"03", "10", "11", "12", "15"}
 
 _DESCR = """EmoDB (Burkhardt et al., 2005): ten German actors, ten sentences, seven
-emotions. Names ``03a01Fa`` (speaker, text, emotion letter, version). Groups are speakers.
+emotions. Names ``03a01Fa`` (speaker, text, emotion letter, version). Groups are speakers
+(``emodb:03``).
 Free for research use."""
 
 
@@ -46,7 +47,8 @@ def load_emodb(root, *, labels="emotion4", targets="emotion"):
     Returns
     -------
     data : Bunch
-        ``filenames``, ``target``, ``target_names``, ``groups`` (speaker), ``speakers``,
+        ``filenames``, ``target``, ``target_names``, ``groups`` (speaker, qualified by the
+        corpus: ``emodb:03``), ``speakers`` (the same),
         ``gender``, ``corpus``, ``text``, ``DESCR``, and ``frame`` when pandas is installed.
 
     Raises

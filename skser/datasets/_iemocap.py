@@ -1,10 +1,10 @@
 """IEMOCAP: the Interactive Emotional Dyadic Motion Capture database."""
 
 import re
-import warnings
 
 import numpy as np
 
+from ..utils._warnings import warn_at_caller
 from ._avd import check_targets, with_targets
 from ._base import AUDIO_SUFFIXES, check_labels, check_root, make_bunch, select_label
 
@@ -32,9 +32,10 @@ _EMOTION4 = {"ang": "ang", "hap": "hap", "exc": "hap", "neu": "neu", "sad": "sad
 
 _DESCR = """IEMOCAP (Busso et al., 2008): five sessions of dyadic conversation, each with
 one female and one male actor. Labels from ``SessionN/dialog/EmoEvaluation/*.txt``; audio
-``SessionN/sentences/wav/<dialog>/<utterance>.wav``. Groups are sessions (1-5); speakers
-are session + gender (``Ses01F``). emotion4 merges excitement into happiness, as is
-customary. Valence, arousal and dominance are the evaluators' mean ratings (1-5)."""
+``SessionN/sentences/wav/<dialog>/<utterance>.wav``. Groups are sessions
+(``iemocap:Ses01``...); speakers are session + gender (``iemocap:Ses01F``). emotion4
+merges excitement into happiness, as is customary. Valence, arousal and dominance are the
+evaluators' mean ratings (1-5)."""
 
 
 def _audio_path(session_dir, utterance):
@@ -76,9 +77,10 @@ def load_iemocap(root, *, labels="emotion4", targets="emotion"):
     Returns
     -------
     data : Bunch
-        ``filenames``, ``target``, ``target_names``, ``groups`` (session 1-5),
-        ``speakers`` (``Ses01F``...), ``gender``, ``corpus``, ``valence``, ``arousal``,
-        ``dominance``, ``DESCR``, and ``frame`` when pandas is installed.
+        ``filenames``, ``target``, ``target_names``, ``groups`` (session:
+        ``iemocap:Ses01`` ... ``iemocap:Ses05``), ``speakers`` (``iemocap:Ses01F``...),
+        ``gender``, ``corpus``, ``valence``, ``arousal``, ``dominance``, ``DESCR``, and
+        ``frame`` when pandas is installed.
 
     Raises
     ------
@@ -130,7 +132,7 @@ def load_iemocap(root, *, labels="emotion4", targets="emotion"):
                 {
                     "filename": str(path),
                     "target": target,
-                    "group": session,
+                    "group": f"Ses{session:02d}",
                     "speaker": f"Ses{session:02d}{gender}",
                     "gender": gender,
                     "valence": float(match["valence"]),
@@ -145,11 +147,10 @@ def load_iemocap(root, *, labels="emotion4", targets="emotion"):
             "<utterance>.wav"
         )
     if missing:
-        warnings.warn(
+        warn_at_caller(
             f"{len(missing)} labelled IEMOCAP utterances have no audio file and are skipped "
             f"(first: {missing[0]})",
             UserWarning,
-            stacklevel=2,
         )
     bunch = make_bunch(
         records,

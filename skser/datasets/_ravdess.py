@@ -24,8 +24,8 @@ _INTENSITY = {"01": "normal", "02": "strong"}
 _DESCR = """RAVDESS speech (Livingstone & Russo, 2018), audio-only speech files.
 
 Names ``03-01-EE-II-SS-RR-AA`` (modality, vocal channel, emotion, intensity, statement,
-repetition, actor). Groups are actors; odd actors are male, even female. Song files
-(vocal channel 02) and video files are not loaded. License: CC BY-NC-SA 4.0."""
+repetition, actor). Groups are actors (``ravdess:01``); odd actors are male, even female.
+Song files (vocal channel 02) and video files are not loaded. License: CC BY-NC-SA 4.0."""
 
 
 def load_ravdess(root, *, labels="emotion4", targets="emotion"):
@@ -49,9 +49,10 @@ def load_ravdess(root, *, labels="emotion4", targets="emotion"):
     Returns
     -------
     data : Bunch
-        ``filenames``, ``target``, ``target_names``, ``groups`` (actor), ``speakers``
-        (actor), ``gender`` (``"F"``/``"M"``), ``corpus``, ``intensity``, ``statement``,
-        ``DESCR``, and ``frame`` (a DataFrame) when pandas is installed.
+        ``filenames``, ``target``, ``target_names``, ``groups`` (actor, qualified by the
+        corpus: ``ravdess:01``), ``speakers`` (the same), ``gender`` (``"F"``/``"M"``),
+        ``corpus``, ``intensity``, ``statement``, ``DESCR``, and ``frame`` (a DataFrame)
+        when pandas is installed.
 
     Raises
     ------
@@ -70,6 +71,8 @@ def load_ravdess(root, *, labels="emotion4", targets="emotion"):
     >>> data = load_ravdess(root)
     >>> len(data.filenames), data.target_names.tolist()
     (336, ['ang', 'hap', 'neu', 'sad'])
+    >>> str(data.speakers[0]), len(set(data.speakers))
+    ('ravdess:01', 12)
     """
     check_labels(labels)
     check_targets(targets)

@@ -194,14 +194,17 @@ def make_emotional_speech(
         len(classes)``.
     y : np.ndarray [shape=(n_clips,) or (n_clips, 3)]
         The class of each clip, or its arousal, valence, dominance (``targets="avd"``).
-    groups : np.ndarray [shape=(n_clips,), dtype=int]
-        The speaker of each clip, for group-wise cross-validation.
+    groups : np.ndarray [shape=(n_clips,), dtype=str]
+        The speaker of each clip, for group-wise cross-validation, qualified like the
+        loaders' ids: ``synthetic:00``, ``synthetic:01``... The ids name the speakers of
+        one call: another call (another ``random_state``) reuses them for other voices, so
+        re-qualify them before mixing two synthetic corpora.
 
     Examples
     --------
     >>> X, y, groups = make_emotional_speech(n_speakers=2, n_clips_per_class=1, random_state=0)
     >>> X.shape[0], sorted(set(y.tolist())), sorted(set(groups.tolist()))
-    (8, ['ang', 'hap', 'neu', 'sad'], [0, 1])
+    (8, ['ang', 'hap', 'neu', 'sad'], ['synthetic:00', 'synthetic:01'])
     >>> X, y, groups = make_emotional_speech(n_speakers=2, n_clips_per_class=1,
     ...                                      targets="avd", random_state=0)
     >>> y.shape, bool(((0 <= y) & (y <= 1)).all())
@@ -249,4 +252,6 @@ def make_emotional_speech(
                 labels.append(label)
                 speakers.append(speaker_id)
     y = np.asarray(labels, dtype=np.float64 if targets_are_avd else None)
-    return as_batch(clips), y, np.asarray(speakers)
+    width = max(2, len(str(n_speakers - 1)))
+    ids = np.asarray([f"synthetic:{speaker:0{width}d}" for speaker in speakers])
+    return as_batch(clips), y, ids

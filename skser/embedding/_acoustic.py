@@ -52,7 +52,8 @@ class AcousticEmbedder(ClipEmbedder):
     feature_names_out_ : np.ndarray of str
         The 145 feature names.
     fingerprint_ : str
-        A hash of the options (the cache namespace).
+        A hash of the options, ``FEATURE_VERSION`` and skser's version (the cache
+        namespace).
     n_features_in_ : int
         Width of the batch seen in ``fit`` (informative, not enforced).
 
@@ -69,6 +70,7 @@ class AcousticEmbedder(ClipEmbedder):
     """
 
     min_samples = AcousticFeatures.min_samples
+    FEATURE_VERSION = 1
 
     _parameter_constraints: dict = {
         "n_mels": [Interval(Integral, 8, 128, closed="both")],
@@ -109,6 +111,6 @@ class AcousticEmbedder(ClipEmbedder):
                 f"f0_max={self.f0_max}"
             )
         module = AcousticFeatures(n_mels=self.n_mels, f0_min=self.f0_min, f0_max=self.f0_max)
-        options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max), 1)
+        options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max))
         fingerprint = hashlib.blake2b(repr(options).encode(), digest_size=16).hexdigest()
         return module, acoustic_feature_names(n_mels=self.n_mels), fingerprint

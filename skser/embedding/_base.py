@@ -13,7 +13,7 @@ from ..io._waveform import SAMPLE_RATE, clip_lengths
 from ..utils import progress
 from ..utils._memory import release_freed_memory
 from ..utils._validation import validate_waveforms
-from ._cache import EmbeddingCache, clip_key
+from ._cache import EmbeddingCache, cache_namespace, clip_key
 
 __all__ = ["ClipEmbedder"]
 
@@ -23,9 +23,12 @@ logger = logging.getLogger("skser.embedding")
 class ClipEmbedder(TransformerMixin, BaseEstimator):
     """Base of embedders that map each clip, at its true length, to a fixed vector.
 
-    Subclasses set ``min_samples`` and implement ``_build(self)``, which returns the
-    frozen torch module ``module(waveforms, lengths) -> (n_clips, n_features)``, the
-    feature names and a fingerprint of everything the embeddings depend on. This class
+    Subclasses set ``min_samples`` and ``FEATURE_VERSION`` and implement
+    ``_build(self)``, which returns the frozen torch module
+    ``module(waveforms, lengths) -> (n_clips, n_features)``, the feature names and a
+    fingerprint of every option the embeddings depend on. ``FEATURE_VERSION`` is an
+    integer bumped whenever the embedder's numbers change (a test pins them): with
+    skser's version it keys the cache, so a cache never serves stale embeddings. This class
     validates input, applies the short-clip policy, batches clips of similar lengths (each
     batch cropped to its longest clip), caches embeddings per clip when ``memory`` is set,
     and shows progress.
@@ -59,7 +62,7 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
         module, feature_names, fingerprint = self._build()
         self.module_ = module.to(torch.device(self.device)).eval().requires_grad_(False)
         self.feature_names_out_ = np.asarray(feature_names, dtype=object)
-        self.fingerprint_ = fingerprint
+        self.fingerprint_ = cache_namespace(self, fingerprint)
         return self
 
     def _model_lengths(self, lengths):
@@ -118,7 +121,12 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
                 cache.save(keys[index], out[index])
         if not np.isfinite(out).all():
             bad = int(np.flatnonzero(~np.isfinite(out).all(axis=1))[0])
-            raise FloatingPointError(f"the encoder gave NaN or inf for clip {bad}")
+            peak = float(np.abs(X[bad]).max())
+            raise ValueError(
+                f"{type(self).__name__} gave NaN or inf features for clip {bad} (its peak "
+                f"amplitude is {peak:.3g}); waveforms are expected in about [-1, 1]: scale "
+                "the clips (PeakNormalizer does) or pass integer PCM as an integer array"
+            )
         return out
 
     def _embed_rows(self, X, lengths, rows, out):

@@ -2,13 +2,18 @@
 
 import hashlib
 import os
+import shutil
 import tempfile
-from pathlib import Path
 
 import numpy as np
 from joblib import Memory
 
-__all__ = ["EmbeddingCache", "clip_key"]
+from ..utils._paths import expand_path
+
+__all__ = ["EmbeddingCache", "cache_info", "clear_cache", "cache_namespace", "clip_key"]
+
+CACHE_FOLDER = "skser-embeddings"
+"""The sub-folder of a ``memory`` location that holds skser's embeddings."""
 
 
 def clip_key(samples):
@@ -16,27 +21,48 @@ def clip_key(samples):
     return hashlib.blake2b(np.ascontiguousarray(samples).tobytes(), digest_size=16).hexdigest()
 
 
+def cache_namespace(embedder, fingerprint):
+    """The cache folder name of an embedder: everything its numbers depend on, hashed.
+
+    The embedder's class and ``FEATURE_VERSION`` (bumped whenever its computation
+    changes), skser's and torch's versions and the embedder's own ``fingerprint`` (its
+    options, and for DistilHuBERT the weights, layers and pooling). A cache written by
+    other code is therefore never read back.
+    """
+    import torch
+
+    from .. import __version__
+
+    parts = (type(embedder).__name__, embedder.FEATURE_VERSION, __version__,
+             torch.__version__, fingerprint)
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _location(location):
+    if isinstance(location, Memory):
+        location = location.location
+    return expand_path(location)
+
+
 class EmbeddingCache:
     """Embeddings of single clips stored as ``.npy`` files under ``location``.
 
     The encoder is frozen, so a clip's embedding is a pure function of its samples and of
-    the embedder's configuration (``namespace``). Cross-validation folds, grid-search
-    candidates and repeated transforms therefore share one store: each clip is embedded
-    once. Files are written atomically, so parallel workers (joblib, Dask on one machine)
-    may share a location.
+    the embedder's configuration (``namespace``, see :func:`cache_namespace`).
+    Cross-validation folds, grid-search candidates and repeated transforms therefore share
+    one store: each clip is embedded once. Files are written atomically, so parallel
+    workers (joblib, Dask on one machine) may share a location.
 
     Parameters
     ----------
     location : str, os.PathLike or joblib.Memory
-        The cache folder (a Memory's ``location``).
+        The cache folder (a Memory's ``location``); ``~`` is expanded.
     namespace : str
         A fingerprint of everything besides the clip that the embedding depends on.
     """
 
     def __init__(self, location, namespace):
-        if isinstance(location, Memory):
-            location = location.location
-        self.directory = Path(os.fspath(location)) / "skser-embeddings" / namespace
+        self.directory = _location(location) / CACHE_FOLDER / namespace
 
     def _path(self, key):
         return self.directory / key[:2] / f"{key}.npy"
@@ -54,3 +80,59 @@ class EmbeddingCache:
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
             np.save(handle, np.asarray(embedding, dtype=np.float32))
         os.replace(handle.name, path)
+
+
+def cache_info(location):
+    """What the embedding cache under ``location`` holds.
+
+    Parameters
+    ----------
+    location : str, os.PathLike or joblib.Memory
+        The ``memory`` folder given to the embedders.
+
+    Returns
+    -------
+    info : dict
+        ``folder`` (str), ``namespaces`` (one per embedder configuration and code
+        version), ``entries`` (stored clip embeddings) and ``bytes`` (their size on disk).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cache_info(tempfile.mkdtemp())["entries"]
+    0
+    """
+    folder = _location(location) / CACHE_FOLDER
+    namespaces = entries = size = 0
+    if folder.is_dir():
+        for namespace in folder.iterdir():
+            if namespace.is_dir():
+                namespaces += 1
+                for path in namespace.rglob("*.npy"):
+                    entries += 1
+                    size += path.stat().st_size
+    return {"folder": str(folder), "namespaces": namespaces, "entries": entries, "bytes": size}
+
+
+def clear_cache(location):
+    """Delete every embedding skser stored under ``location``; nothing else is touched.
+
+    Parameters
+    ----------
+    location : str, os.PathLike or joblib.Memory
+        The ``memory`` folder given to the embedders.
+
+    Returns
+    -------
+    info : dict
+        :func:`cache_info` as it was before clearing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> clear_cache(tempfile.mkdtemp())["entries"]
+    0
+    """
+    info = cache_info(location)
+    shutil.rmtree(info["folder"], ignore_errors=True)
+    return info

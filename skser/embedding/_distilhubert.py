@@ -9,18 +9,19 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import ClipEmbedder, memory_constraint
+from ._hub import (
+    CACHE_HELP,
+    OFFLINE_HELP,
+    ModelLoadError,
+    check_local_folder,
+    hub_offline_reason,
+    is_unsafe_pickle,
+    model_source,
+    unsafe_pickle_error,
+)
 from ._hubert_module import PooledHubert
 
 __all__ = ["DistilHuBERTEmbedder", "distilhubert_config", "load_hubert"]
-
-_OFFLINE_HELP = (
-    "Pretrained weights come from the Hugging Face Hub and nothing is downloaded without "
-    "network access. Either download them once where there is network "
-    "(`huggingface-cli download ntu-spml/distilhubert`, or `HubertModel.from_pretrained(...)"
-    ".save_pretrained(folder)`) and pass model='/path/to/folder', or fill the hub cache "
-    "(HF_HOME) and set local_files_only=True."
-)
-
 
 def distilhubert_config(**overrides):
     """The exact DistilHuBERT architecture as a ``transformers.HubertConfig``.
@@ -100,15 +101,36 @@ def load_hubert(model, *, revision=None, local_files_only=False, verbose=False):
 
     Raises
     ------
+    FileNotFoundError
+        If ``model`` names a local folder that does not exist.
     OSError
-        If the weights cannot be found or fetched; the message says how to get them.
+        If the weights cannot be found or fetched: the message says how to get them.
+        Without network (``HF_HUB_OFFLINE``, or the hub unreachable within 2 s) this is
+        raised at once, not after transformers' retries.
+    ModelLoadError
+        (a ``ValueError``) If the folder's ``config.json`` is inconsistent or does not
+        match the weights, or its only weights are a pickle that
+        ``torch.load(weights_only=True)`` refuses (the message says how to convert it).
     ValueError
         If the model is not a HuBERT model or not 16 kHz.
     """
-    source = os.fspath(model)
+    source, local = model_source(model)
+    if local:
+        check_local_folder(source)
+    elif not local_files_only:
+        reason = hub_offline_reason()
+        if reason is not None:
+            try:  # a filled hub cache still works offline
+                return load_hubert(source, revision=revision, local_files_only=True,
+                                   verbose=verbose)
+            except OSError:
+                raise OSError(
+                    f"cannot download the encoder {source!r}: {reason}, and it is not in the "
+                    f"local Hugging Face cache. {OFFLINE_HELP}"
+                ) from None
     options = dict(revision=revision, local_files_only=local_files_only)
     with _progress_bars(verbose):
-        return _load(source, options)
+        return _load(source, options, local=local)
 
 
 @contextmanager
@@ -124,19 +146,41 @@ def _progress_bars(enabled):
         (hf_logging.enable_progress_bar if was_enabled else hf_logging.disable_progress_bar)()
 
 
-def _load(source, options):
+def _not_found(source, exc, options, local):
+    """The OSError for weights that cannot be read, with the advice that fits."""
+    if local:
+        return OSError(f"cannot load the encoder from the folder {source}: {exc}")
+    help_text = CACHE_HELP if options["local_files_only"] else OFFLINE_HELP
+    return OSError(f"cannot load the encoder {source!r}: {exc} {help_text}")
+
+
+def _load(source, options, *, local):
     from transformers import AutoConfig, AutoFeatureExtractor, HubertModel
 
     try:
         config = AutoConfig.from_pretrained(source, **options)
-        if config.model_type != "hubert":
-            raise ValueError(
-                f"{source!r} is a {config.model_type!r} model; DistilHuBERTEmbedder "
-                "takes HuBERT-family models (model_type 'hubert')"
-            )
+    except OSError as exc:
+        raise _not_found(source, exc, options, local) from exc
+    except Exception as exc:  # json errors, huggingface_hub's strict dataclass errors, ...
+        raise ModelLoadError(
+            f"the config.json of {source!r} is inconsistent or unreadable: {exc}"
+        ) from exc
+    if config.model_type != "hubert":
+        raise ValueError(
+            f"{source!r} is a {config.model_type!r} model; DistilHuBERTEmbedder "
+            "takes HuBERT-family models (model_type 'hubert')"
+        )
+    try:
         encoder = HubertModel.from_pretrained(source, config=config, **options)
     except OSError as exc:
-        raise OSError(f"cannot load the encoder {source!r}: {exc}\n{_OFFLINE_HELP}") from exc
+        raise _not_found(source, exc, options, local) from exc
+    except Exception as exc:
+        if is_unsafe_pickle(exc):
+            raise unsafe_pickle_error(source, exc) from exc
+        raise ModelLoadError(
+            f"the weights of {source!r} do not fit its config.json (or the config is "
+            f"inconsistent): {exc}"
+        ) from exc
     try:
         extractor = AutoFeatureExtractor.from_pretrained(source, **options)
     except (OSError, ValueError):
@@ -196,8 +240,8 @@ class DistilHuBERTEmbedder(ClipEmbedder):
         Statistics over each clip's true frames.
     batch_size : int >= 1, default=1
         Clips per forward pass; a batch holds clips of similar lengths, run at the longest
-        one's. On a CPU one clip at a time is fastest and smallest (measured with 2
-        threads on 3-4 s clips: 215 ms per clip at 1, 277 ms at 8); raise it on a GPU.
+        one's. One clip at a time computes no padding at all and holds the least memory;
+        raise it on a GPU.
     device : str, default="cpu"
         Torch device of the encoder.
     local_files_only : bool, default=False
@@ -221,7 +265,8 @@ class DistilHuBERTEmbedder(ClipEmbedder):
     feature_names_out_ : np.ndarray of str
         ``layer{i}_mean{j}`` and ``layer{i}_std{j}``.
     fingerprint_ : str
-        A hash of the weights and options (the cache namespace).
+        A hash of the weights, the layers, the pooling, ``FEATURE_VERSION`` and skser's
+        version (the cache namespace).
     n_features_in_ : int
         Width of the batch seen in ``fit`` (informative, not enforced).
 
@@ -242,6 +287,8 @@ class DistilHuBERTEmbedder(ClipEmbedder):
     >>> embedder.transform(X).shape
     (3, 64)
     """
+
+    FEATURE_VERSION = 1
 
     _parameter_constraints: dict = {
         "model": [str, os.PathLike],

@@ -54,7 +54,22 @@ def _exportable_pipeline(pipeline):
         kept.append((name, step))
     if not kept:
         raise ExportError("the pipeline has no step to export")
+    _check_final_step(*kept[-1])
     return Pipeline(kept), kept
+
+
+def _check_final_step(name, step):
+    """Refuse a classifier whose graph would call its decision scores probabilities."""
+    from sklearn.base import is_classifier
+
+    if is_classifier(step) and not hasattr(step, "predict_proba"):
+        raise ExportError(
+            f"the final step {name!r} ({type(step).__name__}) has no predict_proba, so the "
+            "graph's 'probabilities' output would hold decision scores that are not "
+            "probabilities; wrap it in sklearn.calibration.CalibratedClassifierCV (e.g. "
+            "CalibratedClassifierCV(SVC(), ensemble=False)) or end with a classifier that "
+            "has predict_proba"
+        )
 
 
 def _input_kind(first):
@@ -129,6 +144,7 @@ def _set_metadata(model, pipeline, steps, kind, quantization):
         "min_samples": str(min_samples),
         "short_clips": short_clips,
         "quantization": quantization or "none",
+        "output": "probabilities" if classes is not None else "features",
         "pipeline": repr(pipeline),
     }
     if is_regressor(final):
@@ -155,9 +171,10 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     (``skser.task`` is ``"dimensional"``, ``skser.targets`` the column names). Every
     skser step has a converter (see :func:`register_converters`) and scikit-learn steps
     use skl2onnx's (StandardScaler, PCA, LogisticRegression, SVC with
-    ``probability=True``, ...). A leading ``AudioLoader`` and any ``WaveformAugmenter``
-    are left out (logged): the runtime reads files itself and augmentation is the
-    identity at inference. A step that cannot be
+    ``probability=True``, ...). A classifier without ``predict_proba`` (``SVC()``) is
+    refused: its scores are not probabilities. A leading ``AudioLoader`` and any
+    ``WaveformAugmenter`` are left out (logged): the runtime reads files itself and
+    augmentation is the identity at inference. A step that cannot be
     expressed raises :class:`ExportError` naming it.
 
     Parameters
@@ -211,5 +228,7 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
         model, mode = quantize_onnx(model, quantize, calibration=calibration, input_name=kind)
     _set_metadata(model, pipeline, steps, kind, mode)
     if path is not None:
-        onnx.save(model, os.fspath(path))
+        from ..utils._paths import expand_path
+
+        onnx.save(model, os.fspath(expand_path(path)))
     return model

@@ -98,10 +98,13 @@ def _convert_peak_normalizer(scope, operator, container):
     X = operator.inputs[0]
     peak = ops.OnnxReduceMax(ops.OnnxAbs(X, op_version=opv), axes=[1], keepdims=1,
                              op_version=opv)
+    from ..preprocessing._normalize import SMALLEST_NORMAL
+
     target = np.array([operator.raw_operator.peak], dtype=np.float32)
-    safe = ops.OnnxMax(peak, np.array([1e-30], dtype=np.float32), op_version=opv)
+    smallest = np.array([SMALLEST_NORMAL], dtype=np.float32)
+    safe = ops.OnnxMax(peak, smallest, op_version=opv)
     gain = ops.OnnxWhere(
-        ops.OnnxGreater(peak, np.array([0], dtype=np.float32), op_version=opv),
+        ops.OnnxNot(ops.OnnxLess(peak, smallest, op_version=opv), op_version=opv),
         ops.OnnxDiv(target, safe, op_version=opv),
         np.array([0], dtype=np.float32),
         op_version=opv,

@@ -7,9 +7,34 @@ import numpy as np
 
 from ..io._loader import AudioLoader, _as_paths
 from ..io._waveform import as_batch, clip_lengths
+from ..utils._paths import expand_path
 from ._metadata import read_metadata
 
 __all__ = ["OnnxPipeline"]
+
+
+_SUM_TOLERANCE = 1e-3
+
+
+def _check_probabilities(probabilities, X):
+    """Raise unless every row is a probability distribution (finite, >= 0, sums to 1)."""
+    finite = np.isfinite(probabilities).all(axis=1)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        peak = float(np.abs(X[bad]).max())
+        raise ValueError(
+            f"the model gave NaN or inf for clip {bad} (its peak amplitude is {peak:.3g}); "
+            "waveforms are expected in about [-1, 1]"
+        )
+    sums = probabilities.sum(axis=1)
+    wrong = (np.abs(sums - 1) > _SUM_TOLERANCE) | (probabilities < -_SUM_TOLERANCE).any(axis=1)
+    if wrong.any():
+        bad = int(np.flatnonzero(wrong)[0])
+        raise ValueError(
+            f"the model's 'probabilities' output is not probabilities: row {bad} sums to "
+            f"{sums[bad]:.3g}. It was not written by this version of skser.export.to_onnx, "
+            "which refuses classifiers without predict_proba"
+        )
 
 
 class OnnxPipeline:
@@ -70,7 +95,7 @@ class OnnxPipeline:
         if hasattr(model, "SerializeToString"):
             model = model.SerializeToString()
         elif not isinstance(model, bytes):
-            path = os.fspath(model)
+            path = os.fspath(expand_path(model))
             if not os.path.isfile(path):
                 raise FileNotFoundError(f"ONNX model not found: {path}")
             model = path
@@ -90,6 +115,14 @@ class OnnxPipeline:
         if "classes" not in self.metadata_:
             raise ValueError("this ONNX model was not written by skser.export.to_onnx")
         self.task = self.metadata_.get("task", "categorical")
+        if self.task != "dimensional" and self.metadata_.get(
+            "output", "probabilities"
+        ) != "probabilities":
+            raise ValueError(
+                f"this ONNX model's output is {self.metadata_['output']!r}, not class "
+                "probabilities; OnnxPipeline runs classifiers and dimensional models "
+                "exported by to_onnx"
+            )
         classes = json.loads(self.metadata_["classes"])
         self.classes_ = None if classes is None else np.asarray(classes)
         targets = self.metadata_.get("targets")
@@ -133,6 +166,7 @@ class OnnxPipeline:
                 batch = batch[:, : max(1, int(lengths[rows].max()))]
             label, proba = self.session_.run(self._outputs, {self._input: batch})
             labels[rows], probabilities[rows] = label, proba
+        _check_probabilities(probabilities, X)
         return labels, probabilities
 
     def _batches(self, X):
@@ -152,6 +186,12 @@ class OnnxPipeline:
         values = np.empty((n_clips, len(self.target_names_)), dtype=np.float32)
         for rows, batch in parts:
             (values[rows],) = self.session_.run(self._outputs, {self._input: batch})
+        finite = np.isfinite(values).all(axis=1)
+        if not finite.all():
+            raise ValueError(
+                f"the model gave NaN or inf for clip {int(np.flatnonzero(~finite)[0])}; "
+                "waveforms are expected in about [-1, 1]"
+            )
         return values
 
     def predict_proba(self, X):

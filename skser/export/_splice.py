@@ -25,7 +25,7 @@ def splice_graph(scope, container, model, inputs, prefix, tag):
         Start of every copied node's name.
     tag : str
         Start of every copied tensor's name, kept short (``tag_12``): names are stored
-        wherever a tensor is used, and long ones added 0.2 MB to an int8 model.
+        wherever a tensor is used, and long ones make the file larger.
 
     Returns
     -------

@@ -1,12 +1,10 @@
 """Reading audio files into 16 kHz mono float32 clips."""
 
-import os
-from pathlib import Path
-
 import numpy as np
 import soundfile as sf
 import soxr
 
+from ..utils._paths import expand_path
 from ._waveform import SAMPLE_RATE
 
 __all__ = ["AudioReadError", "load_audio"]
@@ -17,7 +15,7 @@ class AudioReadError(ValueError):
 
 
 def _check_file(path):
-    path = Path(os.fspath(path))
+    path = expand_path(path)
     if not path.exists():
         raise FileNotFoundError(f"audio file not found: {path}")
     if path.is_dir():

@@ -20,13 +20,17 @@ A **batch of clips** is a 2-D ``float32`` array of shape ``(n_clips, n_samples)`
   for every signed integer type), as a WAV reader would. Unsigned, boolean, complex and
   object arrays are refused.
 - **Bad input** raises ``ValueError`` naming the clip: NaN or inf, a clip that is not 1-D,
-  an empty clip in a list, an empty batch, 1-D or 3-D arrays.
+  an empty clip in a list, a ``None`` or a path among the clips, an empty batch, 1-D or
+  3-D arrays, and the shape of a transposed multichannel clip (thousands of rows of at
+  most 8 samples: ``(n_samples, channels)`` instead of ``(n_clips, n_samples)``), which is
+  refused before anything is padded.
 
 Why 2-D and not a list? scikit-learn runs its estimator checks
 (``parametrize_with_checks``) only for estimators whose input is a 2-D array, and Pipelines,
 ``cross_validate`` and joblib caching all slice and hash 2-D arrays natively.
 """
 
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -51,20 +55,43 @@ def _pcm_to_float(samples):
     return samples
 
 
-def _ragged_to_batch(clips, dtype):
-    rows = []
-    for index, clip in enumerate(clips):
+def _check_clip(index, clip):
+    """Clip ``index`` of a list as a 1-D numeric array, or a ValueError naming it."""
+    if clip is None:
+        raise ValueError(f"clip {index} is None; every clip must be a 1-D array of samples")
+    if isinstance(clip, str | bytes | os.PathLike):
+        raise ValueError(
+            f"clip {index} is a path ({clip!r}) among waveforms: pass either audio paths "
+            "(read by AudioLoader) or waveforms, not both"
+        )
+    try:
         clip = np.asarray(clip)
-        if clip.ndim != 1:
-            raise ValueError(
-                f"clip {index} has shape {clip.shape}; each clip must be a 1-D array of "
-                "mono samples (average the channels of a multichannel clip first)"
-            )
-        if clip.size == 0:
-            raise ValueError(f"clip {index} is empty (0 samples)")
-        if clip.dtype.kind not in "iufb":
-            raise ValueError(f"clip {index} has dtype {clip.dtype}; expected numbers")
-        rows.append(_pcm_to_float(clip))
+    except ValueError as exc:  # a nested list of unequal lengths
+        raise ValueError(f"clip {index} is not an array of samples ({exc})") from exc
+    if clip.ndim != 1:
+        raise ValueError(
+            f"clip {index} has shape {clip.shape}; each clip must be a 1-D array of "
+            "mono samples (average the channels of a multichannel clip first)"
+        )
+    if clip.size == 0:
+        raise ValueError(f"clip {index} is empty (0 samples)")
+    if clip.dtype.kind == "O":
+        try:
+            clip = clip.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"clip {index} holds something other than numbers ({exc})") from exc
+    if clip.dtype.kind not in "iufb":
+        raise ValueError(f"clip {index} has dtype {clip.dtype}; expected real numbers")
+    if clip.dtype.kind in "ub":
+        raise ValueError(
+            f"clip {index} has dtype {clip.dtype}, which is not supported: pass float audio "
+            "in [-1, 1] or signed integer PCM (int16, int32)"
+        )
+    return _pcm_to_float(clip)
+
+
+def _ragged_to_batch(clips, dtype):
+    rows = [_check_clip(index, clip) for index, clip in enumerate(clips)]
     if not rows:
         raise ValueError("the batch is empty: it holds 0 clips")
     width = max(row.shape[0] for row in rows)
@@ -75,12 +102,33 @@ def _ragged_to_batch(clips, dtype):
 
 
 def _is_ragged(clips):
+    """Whether ``clips`` is a sequence of clips (not a 2-D array or a list of numbers)."""
     if isinstance(clips, np.ndarray):
         return clips.dtype == object and clips.ndim == 1
     if not isinstance(clips, list | tuple) or not clips:
         return False
-    first = clips[0]
-    return isinstance(first, np.ndarray | list | tuple) and np.ndim(first) >= 1
+    return any(
+        clip is None
+        or isinstance(clip, str | bytes | os.PathLike | np.ndarray | list | tuple)
+        for clip in clips
+    )
+
+
+# A batch this tall and this narrow is a multichannel clip given as (n_samples, channels):
+# 1000 rows are 62 ms of 16 kHz audio, and no clip of 8 samples or fewer holds speech.
+_MAX_CHANNELS = 8
+_MIN_TRANSPOSED_ROWS = 1000
+
+
+def _check_orientation(X):
+    """Refuse the shape of a transposed multichannel clip before anything is padded."""
+    n_clips, width = X.shape
+    if width <= _MAX_CHANNELS and n_clips >= _MIN_TRANSPOSED_ROWS:
+        raise ValueError(
+            f"got {n_clips} clips of {width} sample(s) each (shape {X.shape}): did you pass "
+            f"(n_samples, channels)? A waveform batch is (n_clips, n_samples): for one "
+            "multichannel clip pass [clip.mean(axis=1)], for a batch transpose it."
+        )
 
 
 def check_finite_clips(X):
@@ -133,8 +181,9 @@ def as_batch(clips, *, dtype=np.float32):
     Raises
     ------
     ValueError
-        For a 1-D or 3-D array, an empty batch, an empty or multichannel clip in a list,
-        NaN or inf (naming the clip), or a non-numeric dtype.
+        For a 1-D or 3-D array, an empty batch, an empty, ``None`` or multichannel clip in
+        a list, a transposed ``(n_samples, channels)`` array, NaN or inf (naming the clip),
+        or a non-numeric dtype.
     TypeError
         For a sparse matrix, or an object array holding something other than numbers.
 
@@ -153,10 +202,19 @@ def as_batch(clips, *, dtype=np.float32):
         raise TypeError(
             "sparse matrices are not waveforms: pass a dense 2-D array (n_clips, n_samples)"
         )
+    if isinstance(clips, list | tuple) and not clips:
+        raise ValueError("the batch is empty: it holds 0 clips (got an empty list)")
     if _is_ragged(clips):
         X = _ragged_to_batch(clips, dtype)
     else:
+        if isinstance(clips, str | bytes | os.PathLike):
+            raise ValueError(
+                f"expected a waveform batch, got a path {clips!r}: read files with "
+                "skser.io.AudioLoader or load_audio"
+            )
         X = np.asarray(clips)
+        if X.ndim == 1 and X.size == 0:
+            raise ValueError("the batch is empty: it holds 0 clips")
         if X.ndim != 2:
             hint = {
                 0: "got a scalar",
@@ -176,6 +234,7 @@ def as_batch(clips, *, dtype=np.float32):
                 raise TypeError(f"waveforms must be numbers ({exc})") from exc
             except ValueError as exc:
                 raise ValueError(f"waveforms must be numbers ({exc})") from exc
+        _check_orientation(X)
         X = _pcm_to_float(X)
         if X.shape[0] == 0:
             raise ValueError(f"the batch is empty: it holds 0 clips (shape {X.shape})")

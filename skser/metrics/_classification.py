@@ -5,6 +5,8 @@ from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 
+from ..utils._labels import check_no_missing_labels
+
 __all__ = [
     "check_label_targets",
     "macro_f1",
@@ -22,6 +24,9 @@ def _is_text(values):
 
 
 def _check_1d_labels(values, name):
+    if not (hasattr(values, "dtype") and values.dtype.kind == "f"):
+        # Text labels with a NaN or None among them (a list would turn NaN into "nan").
+        check_no_missing_labels(values, name)
     values = column_or_1d(values, warn=True, input_name=name)
     if values.shape[0] == 0:
         raise ValueError(f"{name} is empty: it holds 0 labels")

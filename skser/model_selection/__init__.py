@@ -3,6 +3,7 @@
 from ._dimensional_report import DimensionalFoldResult, DimensionalReport
 from ._evaluate import evaluate_cross_corpus, evaluate_sessions
 from ._fit import accepts_validation, fit_with_validation
+from ._leakage import check_leakage
 from ._report import AROUSAL, ArousalView, FoldResult, SessionReport
 from ._split import LeaveOneSessionOut
 
@@ -15,6 +16,7 @@ __all__ = [
     "LeaveOneSessionOut",
     "SessionReport",
     "accepts_validation",
+    "check_leakage",
     "evaluate_cross_corpus",
     "evaluate_sessions",
     "fit_with_validation",

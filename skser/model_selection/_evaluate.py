@@ -1,16 +1,19 @@
 """Session-wise and cross-corpus evaluation of SER estimators, fold by fold on joblib."""
 
+import sys
 import time
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _num_samples, column_or_1d
 
 from ..metrics import check_label_targets
 from ..utils import progress
+from ..utils._labels import check_no_missing_labels
 from ._dimensional_report import (
     DimensionalFoldResult,
     DimensionalReport,
@@ -18,23 +21,32 @@ from ._dimensional_report import (
     dimension_names,
 )
 from ._fit import accepts_validation, fit_with_validation
+from ._leakage import audio_fingerprints, check_content_leakage, check_id_leakage
 from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
 from ._split import LeaveOneSessionOut
 
 __all__ = ["evaluate_cross_corpus", "evaluate_sessions"]
 
 
-def _check_y(y, n_clips, name, *, allow_2d=False):
-    if allow_2d and np.ndim(y) == 2:  # arousal, valence, dominance: a dimensional task
-        return check_dimensional_targets(y, n_clips, name)
+def _check_y(y, n_clips, name):
     y = column_or_1d(y, input_name=name)
     if y.shape[0] != n_clips:
         raise ValueError(f"{name} has {y.shape[0]} labels for {n_clips} clips")
     return y
 
 
+def _check_targets(y, n_clips, name):
+    """``_check_y`` for class labels: a NaN or None among them is named with its index.
+
+    A 2-D ``y`` is a dimensional task (arousal, valence, dominance): finite numbers.
+    """
+    if np.ndim(y) == 2:
+        return check_dimensional_targets(y, n_clips, name)
+    return _check_y(check_no_missing_labels(y, name), n_clips, name)
+
+
 def _check_pair(data, name, allow_ids=False):
-    """Unpack ``(X, y)`` (or ``(X, y, ids)``) and check the lengths agree."""
+    """Unpack ``(X, y)`` (or ``(X, y, speakers)``) and check the lengths agree."""
     sizes = (2, 3) if allow_ids else (2,)
     if not isinstance(data, tuple | list) or len(data) not in sizes:
         form = "(X, y) or (X, y, speakers)" if allow_ids else "(X, y)"
@@ -46,15 +58,74 @@ def _check_pair(data, name, allow_ids=False):
         raise ValueError(f"{name} must be a tuple {form}, got {got}")
     X, y = data[0], data[1]
     n_clips = _num_samples(X)
-    y = _check_y(y, n_clips, f"{name}'s y", allow_2d=True)
+    y = _check_targets(y, n_clips, f"{name}'s y")
     ids = None
     if len(data) == 3 and data[2] is not None:
         ids = _check_y(data[2], n_clips, f"{name}'s speakers")
     return X, y, ids
 
 
-def _concat_rows(a, b):
-    """Stack the rows of two inputs of one kind: arrays, lists, sparse or pandas."""
+def _first_step(estimator):
+    """The step that receives the input: a pipeline's first step that is not passthrough."""
+    while isinstance(estimator, Pipeline):
+        steps = [step for _, step in estimator.steps if step not in (None, "passthrough")]
+        if not steps:
+            return None
+        estimator = steps[0]
+    return estimator
+
+
+def _waveform_classes():
+    """skser's steps that take waveforms, among the modules already imported."""
+    for module, name in (
+        ("skser.io._loader", "AudioLoader"),
+        ("skser.preprocessing._base", "WaveformTransformer"),
+        ("skser.embedding._base", "ClipEmbedder"),
+    ):
+        if module in sys.modules:
+            yield getattr(sys.modules[module], name)
+
+
+def takes_waveforms(estimator, *inputs):
+    """Tell whether ``inputs`` are waveforms, so that batches of unequal width may be padded.
+
+    They are when ``estimator`` (or a pipeline's first step) is a skser waveform step
+    (``AudioLoader``, a ``skser.preprocessing`` step, an embedder), or when an input is a
+    list of 1-D clips. Anything else is a feature matrix, whose width is fixed.
+    """
+    if isinstance(_first_step(estimator), tuple(_waveform_classes())):
+        return True
+    return any(
+        isinstance(X, list | tuple) and len(X) and all(np.ndim(clip) == 1 for clip in X)
+        for X in inputs
+    )
+
+
+def _check_extra_width(X, X_extra, waveforms):
+    """Feature matrices of unequal width are an error naming ``extra_train``."""
+    if waveforms or isinstance(X, list | tuple) or isinstance(X_extra, list | tuple):
+        return
+    shape, extra_shape = np.shape(X), np.shape(X_extra)
+    if len(shape) == len(extra_shape) == 2 and shape[1] != extra_shape[1]:
+        raise ValueError(
+            f"extra_train's X has {extra_shape[1]} columns and X has {shape[1]}: feature "
+            "matrices must have the same width (zero padding is for waveform batches only: "
+            "an estimator that starts with a skser waveform step or AudioLoader, or lists "
+            "of 1-D clips)"
+        )
+    if hasattr(X, "columns") and hasattr(X_extra, "columns"):
+        if list(X.columns) != list(X_extra.columns):
+            raise ValueError(
+                "extra_train's X has other columns than X: "
+                f"{list(X_extra.columns)} and {list(X.columns)}"
+            )
+
+
+def _concat_rows(a, b, waveforms):
+    """Stack the rows of two inputs of one kind: arrays, lists, sparse or pandas.
+
+    Two waveform batches of different widths are padded with zeros to the wider.
+    """
     if hasattr(a, "iloc"):
         import pandas as pd
 
@@ -68,8 +139,8 @@ def _concat_rows(a, b):
         raise ValueError(
             f"extra_train's X is {b.ndim}-D and X is {a.ndim}-D: pass the same kind of input"
         )
-    if a.ndim == 2 and a.shape[1] != b.shape[1]:
-        # Waveform batches of different widths: pad with zeros, the waveform convention.
+    if waveforms and a.ndim == 2 and a.shape[1] != b.shape[1]:
+        # The waveform convention: clips are padded at the end with zeros.
         width = max(a.shape[1], b.shape[1])
         a = np.pad(a, ((0, 0), (0, width - a.shape[1])))
         b = np.pad(b, ((0, 0), (0, width - b.shape[1])))
@@ -109,10 +180,12 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
     }
 
 
-def _fit_predict_fold(estimator, X, y, extra, train, val, test, where, return_estimator):
+def _fit_predict_fold(
+    estimator, X, y, extra, waveforms, train, val, test, where, return_estimator
+):
     X_train, y_train = _safe_indexing(X, train), y[train]
     if extra is not None:
-        X_train = _concat_rows(X_train, extra[0])
+        X_train = _concat_rows(X_train, extra[0], waveforms)
         y_train = np.concatenate([y_train, extra[1]])
     X_val, y_val = (_safe_indexing(X, val), y[val]) if len(val) else (None, None)
     return _fit_predict(
@@ -146,18 +219,32 @@ def _where(fold, test_group):
     return f"fold {fold} (test group {_item(test_group)!r})"
 
 
-def _check_leakage(where, test_ids, sources, kind):
-    """Raise when an id of the test set is also in one of the training ``sources``."""
-    for source, ids in sources:
-        if ids is None or len(ids) == 0:
-            continue
-        shared = np.intersect1d(test_ids, ids)
-        if shared.size:
-            raise ValueError(
-                f"leakage in {where}: {kind} {shared.tolist()} are in both the test set and "
-                f"the {source}; each {kind.rstrip('s')} must be in training or test data, "
-                "never both (choose groups that keep each speaker in one group)"
-            )
+def _whole_set(source, name, ids, X, waveforms):
+    """A set of :func:`_check_fold_leakage` made of all the clips of ``X``."""
+    prints = audio_fingerprints(X, waveforms=waveforms)
+    return source, name, ids, prints, np.arange(_num_samples(X))
+
+
+def _check_fold_leakage(where, test, sources, kind):
+    """Both checks of one fold: ids, then content (see :mod:`._leakage`).
+
+    ``test`` and each of ``sources`` is ``(source, name, ids, fingerprints, index)``:
+    ``ids`` and ``fingerprints`` cover the whole input that ``name`` names, ``index``
+    selects the set's clips in it; ``ids`` may be None.
+    """
+    _, test_name, test_ids, test_prints, test_index = test
+    if test_ids is not None:
+        check_id_leakage(
+            where,
+            test_ids[test_index],
+            [(source, None if ids is None else ids[index]) for source, _, ids, _, index in sources],
+            kind,
+        )
+    check_content_leakage(
+        where,
+        (test_name, test_prints, test_index, test_ids),
+        [(source, name, prints, index, ids) for source, name, ids, prints, index in sources],
+    )
 
 
 def evaluate_sessions(
@@ -187,9 +274,22 @@ def evaluate_sessions(
     trained on the training sessions only and the validation session is unused, so every
     estimator compared under one setting sees the same training data.
 
-    **Leakage guard.** Before anything is fitted, each fold is checked: a group, or with
-    ``speakers`` a speaker, in both the test set and a training source (training
-    sessions, validation session, ``extra_train``) raises ``ValueError`` naming the ids.
+    **Leakage guard.** Before anything is fitted, each fold's test set is checked against
+    its training sessions, its validation session and ``extra_train``; a ``ValueError``
+    names what they share:
+
+    - *ids*: a speaker (``speakers``; without them, a group) of the test set in the
+      training or validation sessions, or in ``extra_train``'s speakers when it is a
+      3-tuple. Groups alone never share ids across a fold's sets, so with ``groups`` alone
+      the id check guards ``extra_train`` only: pass ``speakers`` when a session may hold
+      a speaker of another one. Ids are compared as given; skser's loaders qualify theirs
+      by corpus (``ravdess:03``), so corpora never collide by accident.
+    - *content*: a clip whose samples equal a test clip's, in the training or validation
+      sessions or ``extra_train``, whatever the ids. Each clip is hashed once: waveforms
+      up to their true length, file paths after loading; silent clips are skipped. The
+      message names the clips by index. Audio only: file paths, and waveforms by the rule
+      under ``extra_train``; feature matrices are not compared (distinct clips may share
+      discrete feature values).
 
     **Parallelism.** The folds run through joblib (``n_jobs``); inside
     ``with joblib.parallel_backend("dask"):`` they run on a Dask cluster.
@@ -209,10 +309,14 @@ def evaluate_sessions(
         The speaker of each clip, checked for leakage across the folds' sets.
     extra_train : tuple (X_extra, y_extra) or (X_extra, y_extra, speakers_extra), optional
         Clips added to every fold's training set, never to validation or test (the
-        paper's cross-corpus training). ``X_extra`` is the same kind of input as ``X``; two
-        waveform batches of different widths are padded with zeros to the wider.
-        ``speakers_extra`` are checked against each fold's test speakers (or test groups
-        when ``speakers`` is None).
+        paper's cross-corpus training). ``X_extra`` is the same kind of input as ``X``.
+        Two waveform batches of different widths are padded with zeros to the wider;
+        inputs are waveforms when the estimator (or a pipeline's first step) is a skser
+        waveform step (``AudioLoader``, a ``skser.preprocessing`` step, an embedder) or
+        when ``X`` or ``X_extra`` is a list of 1-D clips. Feature matrices of different
+        widths raise ``ValueError``. ``speakers_extra`` are checked against each fold's
+        test speakers (or test groups when ``speakers`` is None); the clips' content is
+        checked always.
     validation : {"next", None}, default="next"
         Hold out the next group of each fold as a validation set, or not.
     n_jobs : int, optional
@@ -234,9 +338,11 @@ def evaluate_sessions(
     Raises
     ------
     ValueError
-        For too few groups (2, or 3 with validation), inputs of different lengths, unknown
-        labels, leakage (naming the ids), or an estimator that fails in a fold (the
-        message names the fold and its test group; the error keeps its type).
+        For too few groups (2, or 3 with validation), inputs of different lengths, a
+        missing label (NaN or None, named by index), unknown labels, feature matrices of
+        different widths, leakage (naming the ids or the clips), or an estimator that
+        fails in a fold (the message names the fold and its test group; the error keeps
+        its type).
 
     Examples
     --------
@@ -255,7 +361,7 @@ def evaluate_sessions(
     60
     """
     n_clips = _num_samples(X)
-    y = _check_y(y, n_clips, "y", allow_2d=True)
+    y = _check_targets(y, n_clips, "y")
     groups = _check_y(groups, n_clips, "groups")
     if speakers is not None:
         speakers = _check_y(speakers, n_clips, "speakers")
@@ -263,6 +369,9 @@ def evaluate_sessions(
     if extra_train is not None:
         X_extra, y_extra, extra_ids = _check_pair(extra_train, "extra_train", allow_ids=True)
         extra = (X_extra, y_extra)
+    waveforms = takes_waveforms(estimator, X, *([] if extra is None else [extra[0]]))
+    if extra is not None:
+        _check_extra_width(X, extra[0], waveforms)
     all_y = y if extra is None else np.concatenate([y, extra[1]])
     dimensional = y.ndim == 2
     if not dimensional:
@@ -271,21 +380,45 @@ def evaluate_sessions(
     splitter = LeaveOneSessionOut(validation=validation)
     folds = list(splitter._iter_folds(X, groups))
     ids, kind = (groups, "groups") if speakers is None else (speakers, "speakers")
+    prints = audio_fingerprints(X, waveforms=waveforms, n_jobs=n_jobs, verbose=verbose)
+    extra_source = ()
+    if extra is not None:
+        extra_prints = audio_fingerprints(
+            extra[0], waveforms=waveforms, n_jobs=n_jobs, verbose=verbose
+        )
+        extra_source = (
+            (
+                "extra training data (extra_train)",
+                "extra_train's X",
+                extra_ids,
+                extra_prints,
+                np.arange(_num_samples(extra[0])),
+            ),
+        )
     for index, (test_group, _, train, val, test) in enumerate(folds):
-        _check_leakage(
+        _check_fold_leakage(
             _where(index, test_group),
-            np.unique(ids[test]),
+            ("test set", "X", ids, prints, test),
             [
-                ("training sessions", ids[train]),
-                ("validation session", ids[val]),
-                ("extra training data (extra_train)", extra_ids),
+                ("training sessions", "X", ids, prints, train),
+                ("validation session", "X", ids, prints, val),
+                *extra_source,
             ],
             kind,
         )
 
     jobs = (
         delayed(_fit_predict_fold)(
-            estimator, X, y, extra, train, val, test, _where(index, test_group), return_estimator
+            estimator,
+            X,
+            y,
+            extra,
+            waveforms,
+            train,
+            val,
+            test,
+            _where(index, test_group),
+            return_estimator,
         )
         for index, (test_group, _, train, val, test) in enumerate(folds)
     )
@@ -355,15 +488,19 @@ def evaluate_cross_corpus(
     A clone of ``estimator`` is fitted on ``train`` (handed ``validation`` when it takes
     a validation set, as in :func:`evaluate_sessions`) and predicts ``test``.
 
+    The leakage guard of :func:`evaluate_sessions` runs first: a clip of ``test`` whose
+    samples equal one of ``train`` or ``validation``, or (when the tuples carry speakers)
+    a test speaker among theirs, raises ``ValueError`` naming the clips or ids.
+
     Parameters
     ----------
     estimator : estimator
         A classifier or a pipeline ending in one; it is cloned.
-    train : tuple (X, y)
+    train : tuple (X, y) or (X, y, speakers)
         The training corpus.
-    test : tuple (X, y)
+    test : tuple (X, y) or (X, y, speakers)
         The test corpus.
-    validation : tuple (X_val, y_val), optional
+    validation : tuple (X_val, y_val) or (X_val, y_val, speakers), optional
         A validation set for estimators whose ``fit`` takes ``X_val``/``y_val``; unused by
         the others.
     labels : array-like [shape=(n_labels,)], optional
@@ -382,6 +519,12 @@ def evaluate_cross_corpus(
         or None) holds the 2x2 high/low arousal confusion matrix and the per-class
         recall.
 
+    Raises
+    ------
+    ValueError
+        For inputs of different lengths, missing or unknown labels, or leakage between
+        ``test`` and ``train`` or ``validation`` (naming the clips or the speakers).
+
     Examples
     --------
     >>> import numpy as np
@@ -393,16 +536,29 @@ def evaluate_cross_corpus(
     >>> report.arousal.levels, report.arousal.confusion_matrix.sum(axis=1).tolist()
     (('high', 'low'), [20, 20])
     """
-    X_train, y_train, _ = _check_pair(train, "train")
-    X_test, y_test, _ = _check_pair(test, "test")
-    X_val = y_val = None
+    X_train, y_train, train_ids = _check_pair(train, "train", allow_ids=True)
+    X_test, y_test, test_ids = _check_pair(test, "test", allow_ids=True)
+    X_val = y_val = val_ids = None
     targets = [y_train, y_test]
     if validation is not None:
-        X_val, y_val, _ = _check_pair(validation, "validation")
+        X_val, y_val, val_ids = _check_pair(validation, "validation", allow_ids=True)
         targets.append(y_val)
     dimensional = y_test.ndim == 2
     if not dimensional:
         labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
+    inputs = [X_train, X_test] + ([] if X_val is None else [X_val])
+    waveforms = takes_waveforms(estimator, *inputs)
+    training = [_whole_set("training corpus (train)", "train's X", train_ids, X_train, waveforms)]
+    if validation is not None:
+        training.append(
+            _whole_set("validation set (validation)", "validation's X", val_ids, X_val, waveforms)
+        )
+    _check_fold_leakage(
+        "the cross-corpus evaluation",
+        _whole_set("test set", "test's X", test_ids, X_test, waveforms),
+        training,
+        "speakers",
+    )
     where = "the cross-corpus fit (test group 'test')"
     result = _fit_predict(
         estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator

@@ -7,7 +7,10 @@ from sklearn.utils._param_validation import Interval
 
 from ._base import WaveformTransformer
 
-__all__ = ["PeakNormalizer"]
+__all__ = ["PeakNormalizer", "SMALLEST_NORMAL"]
+
+SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
+"""Clips whose peak is below this (subnormal samples only) are treated as silent."""
 
 
 class PeakNormalizer(WaveformTransformer):
@@ -25,7 +28,10 @@ class PeakNormalizer(WaveformTransformer):
 
     Notes
     -----
-    A silent (all-zero) clip has no peak to scale: it stays zero, never NaN.
+    A silent (all-zero) clip has no peak to scale: it stays zero, never NaN. So does a
+    near-silent one whose peak is below the smallest normal float32 (``1.2e-38``): its
+    samples are subnormal numbers, rounding noise rather than sound, and scaling them up
+    would overflow. It becomes all zeros, a silent clip.
 
     Examples
     --------
@@ -42,5 +48,7 @@ class PeakNormalizer(WaveformTransformer):
 
     def _transform_batch(self, X, lengths):
         peaks = np.abs(X).max(axis=1, keepdims=True)
-        gain = np.divide(self.peak, peaks, out=np.zeros_like(peaks), where=peaks > 0)
+        gain = np.divide(
+            self.peak, peaks, out=np.zeros_like(peaks), where=peaks >= SMALLEST_NORMAL
+        )
         return (X * gain).astype(np.float32, copy=False)

@@ -1,5 +1,6 @@
 """Small helpers shared by skser's modules."""
 
+from ._paths import expand_path
 from ._progress import progress
 
-__all__ = ["progress"]
+__all__ = ["expand_path", "progress"]

@@ -31,3 +31,4 @@ def validate_waveforms(estimator, X, *, reset):
     if reset:
         validate_data(estimator, X, reset=True, skip_check_array=True)
     return X
+

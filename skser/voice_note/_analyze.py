@@ -1,7 +1,6 @@
 """analyze_voice_note: VAD, windows, one classifier call per batch, one verdict."""
 
 import os
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,6 +9,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 
 from ..io._waveform import SAMPLE_RATE
 from ..utils import progress
+from ..utils._warnings import warn_at_caller
 from ._aggregate import AGGREGATIONS, aggregate_probabilities
 from ._dimensional import DimensionalVoiceNoteResult, aggregate_dimensions, model_dimensions
 from ._energy import EnergyVAD
@@ -337,11 +337,10 @@ def analyze_voice_note(
     else:
         window_proba = np.zeros((0, classes.size))
         proba = label = None
-        warnings.warn(
+        warn_at_caller(
             f"no speech found in {note} ({n_samples / sample_rate:.2f} s, vad={vad_name}): "
             "no window was classified and the result has no label",
             NoSpeechWarning,
-            stacklevel=2,
         )
     return VoiceNoteResult(
         classes=classes,
@@ -368,11 +367,10 @@ def _dimensional_result(classifier, windows, dimensions, regions, segmenter, n_s
                                       durations=windows[:, 2])
     else:
         window_values, values = np.zeros((0, dimensions.size)), None
-        warnings.warn(
+        warn_at_caller(
             f"no speech found in {note} ({n_samples / sample_rate:.2f} s, vad={vad_name}): "
             "no window was analysed and the result has no values",
             NoSpeechWarning,
-            stacklevel=3,
         )
     return DimensionalVoiceNoteResult(
         dimensions=dimensions,

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ..io._waveform import SAMPLE_RATE
+from ..utils._paths import expand_path
 from ._source import check_note_samples
 from ._vad_base import BaseVAD, VADStream
 
@@ -105,10 +106,6 @@ class SileroVAD(BaseVAD):
     --------
     EnergyVAD : A dependency-free detector for stationary noise.
 
-    Notes
-    -----
-    It costs about 0.2 ms per 32 ms chunk on one CPU core: about 20 s per hour of audio.
-
     Examples
     --------
     >>> import numpy as np
@@ -151,7 +148,7 @@ class SileroVAD(BaseVAD):
                 f"SileroVAD runs at 8000 or 16000 Hz, got sample_rate={sample_rate}; "
                 "analyse at 16000 Hz or use EnergyVAD"
             )
-        path = silero_model_path() if self.model_path is None else Path(self.model_path)
+        path = silero_model_path() if self.model_path is None else expand_path(self.model_path)
         if not path.is_file():
             raise FileNotFoundError(f"Silero VAD model file not found: {path}")
         return _SileroStream(self, _session(os.fspath(path)), sample_rate)

@@ -1,0 +1,158 @@
+"""One class of awkward input, from arrays to a fitted pipeline and its ONNX export.
+
+Near-silent (subnormal), all-zero, one-sample and unscaled clips give finite numbers or a
+clear error; shape mistakes are named before anything is padded.
+"""
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+
+from skser.classification import FocalLossClassifier
+from skser.datasets import make_emotional_speech
+from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder
+from skser.export import OnnxPipeline, to_onnx
+from skser.io import AudioLoader, as_batch
+from skser.preprocessing import FixedDuration, PeakNormalizer, PreEmphasis, Trimmer
+
+SUBNORMAL = np.float32(1e-40)
+
+
+def awkward_clips():
+    """Rows: silent, subnormal, the smallest subnormal, tiny, one sample, DC, clipped."""
+    noise = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+    one = np.zeros(8000, np.float32)
+    one[0] = 0.5
+    return np.stack([
+        np.zeros(8000, np.float32),
+        SUBNORMAL * np.sign(noise),
+        np.full(8000, np.float32(1.4e-45)),
+        np.float32(1e-30) * noise,
+        one,
+        np.full(8000, 0.5, np.float32),
+        np.sign(noise),
+    ]).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def runtime_and_pipeline():
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    pipe = make_pipeline(AudioLoader(), PeakNormalizer(), AcousticEmbedder(short_clips="pad"),
+                         FocalLossClassifier(max_iter=3, random_state=0)).fit(X, y)
+    return OnnxPipeline(to_onnx(pipe)), pipe
+
+
+def test_peak_normalizer_treats_a_subnormal_clip_as_silent():
+    X = np.stack([np.full(100, SUBNORMAL), np.full(100, np.float32(0.25))])
+    out = PeakNormalizer().transform(X)
+    np.testing.assert_array_equal(out[0], 0)
+    np.testing.assert_allclose(out[1], 0.95)
+
+
+def test_peak_normalizer_onnx_treats_a_subnormal_clip_as_silent():
+    import onnxruntime as ort
+
+    X = awkward_clips()
+    step = PeakNormalizer().fit(X)
+    session = ort.InferenceSession(to_onnx(make_pipeline(step)).SerializeToString())
+    (out,) = session.run(None, {"waveforms": X})
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, step.transform(X), atol=1e-6)
+    np.testing.assert_array_equal(out[1:3], 0)
+
+
+@pytest.mark.parametrize(
+    "step", [Trimmer(), PreEmphasis(), PeakNormalizer(), FixedDuration(duration=1.0)],
+    ids=lambda step: type(step).__name__,
+)
+def test_waveform_steps_keep_awkward_clips_finite(step):
+    assert np.isfinite(step.fit_transform(awkward_clips())).all()
+
+
+@pytest.mark.parametrize("name", ["acoustic", "distilhubert"])
+def test_embedders_keep_awkward_clips_finite(name, tiny_hubert):
+    import onnxruntime as ort
+
+    embedder = (AcousticEmbedder(short_clips="pad") if name == "acoustic"
+                else DistilHuBERTEmbedder(model=tiny_hubert, short_clips="pad"))
+    X = awkward_clips()
+    features = embedder.fit(X).transform(X)
+    assert np.isfinite(features).all()
+    session = ort.InferenceSession(to_onnx(make_pipeline(embedder)).SerializeToString())
+    assert np.isfinite(session.run(None, {"waveforms": X})[0]).all()
+
+
+def test_unscaled_audio_that_overflows_names_the_clip():
+    X = np.stack([np.full(8000, 0.1, np.float32),
+                  np.float32(1e18) * np.sign(np.random.default_rng(0).standard_normal(8000))])
+    embedder = AcousticEmbedder().fit(X.astype(np.float32))
+    with pytest.raises(ValueError, match=r"NaN or inf features for clip 1 .*peak amplitude"):
+        embedder.transform(X.astype(np.float32))
+
+
+def test_the_pipeline_and_its_export_agree_on_awkward_clips(runtime_and_pipeline):
+    runtime, pipe = runtime_and_pipeline
+    X = awkward_clips()
+    expected = pipe.predict_proba(X)
+    assert np.isfinite(expected).all()
+    np.testing.assert_allclose(runtime.predict_proba(X), expected, atol=1e-4)
+
+
+TRANSPOSED = np.zeros((16000, 2), np.float32)
+TRANSPOSED[:, 0] = 0.1
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (TRANSPOSED, r"did you pass \(n_samples, channels\)"),
+        ([], "the batch is empty"),
+        (np.zeros(0, np.float32), "the batch is empty"),
+        ([None, np.ones(4000)], "clip 0 is None"),
+        ([np.ones(4000), None], "clip 1 is None"),
+        ([np.ones(4000), "a.wav"], "mixes audio paths"),
+        (np.zeros((2, 3, 4000), np.float32), "3-D array"),
+        (np.ones((2, 4000), bool), "dtype bool"),
+        (np.ones((2, 4000), complex), "Complex data"),
+        ([np.ones(4000), np.ones(4000, complex)], "clip 1 has dtype complex128"),
+        ([np.ones(4000), np.ones(4000, np.uint8)], "clip 1 has dtype uint8"),
+        (np.array([np.ones(4000), None], dtype=object), "clip 1 is None"),
+    ],
+    ids=["transposed", "empty-list", "empty-array", "none-first", "none-second", "path-mix",
+         "3d", "bool", "complex", "complex-clip", "uint8-clip", "object-none"],
+)
+def test_bad_batches_name_the_mistake_in_pipeline_and_runtime(runtime_and_pipeline, X, message):
+    runtime, pipe = runtime_and_pipeline
+    with pytest.raises(ValueError, match=message):
+        pipe.predict(X)
+    with pytest.raises(ValueError, match=message):
+        runtime.predict(X)
+
+
+def test_a_transposed_clip_is_refused_before_any_padding():
+    import tracemalloc
+
+    X = np.zeros((160000, 2), np.float32)  # 10 s of stereo, transposed
+    X[:, 0] = 0.1
+    pipe = make_pipeline(FixedDuration(duration=8.0), AcousticEmbedder())
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="did you pass"):
+        pipe.fit_transform(X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50e6  # padding 160,000 clips to 8 s would allocate 82 GB
+
+
+def test_as_batch_names_strings_and_none():
+    with pytest.raises(ValueError, match="clip 1 is a path"):
+        as_batch([np.ones(3), "a.wav"])
+    with pytest.raises(ValueError, match="got a path 'a.wav'"):
+        as_batch("a.wav")
+    with pytest.raises(ValueError, match="clip 0 is None"):
+        as_batch([None])
+
+
+def test_int_pcm_and_narrow_batches_still_pass():
+    pcm = (np.random.default_rng(0).integers(-2000, 2000, (3, 8000))).astype(np.int16)
+    assert as_batch(pcm).dtype == np.float32
+    assert as_batch(np.ones((999, 8), np.float32)).shape == (999, 8)  # sklearn-sized arrays

@@ -1,0 +1,137 @@
+"""The command never shows a traceback, and ``--json`` means JSON alone on stdout."""
+
+import json
+import subprocess
+import sys
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+
+from skser.classification import FocalLossClassifier
+from skser.cli import main
+from skser.cli._errors import run_command
+from skser.datasets import make_emotional_speech
+from skser.embedding import AcousticEmbedder
+from skser.io import AudioLoader
+
+from .conftest import write_audio
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli-errors")
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    pipe = make_pipeline(AudioLoader(), AcousticEmbedder(),
+                         FocalLossClassifier(max_iter=3, random_state=0)).fit(X, y)
+    joblib.dump(pipe, folder / "model.joblib")
+    wavs = [str(write_audio(folder / f"{i}.wav", clip[clip != 0])) for i, clip in
+            enumerate(X[:2])]
+    note = write_audio(folder / "note.wav", np.concatenate([X[0], np.zeros(8000), X[1]]))
+    return folder, wavs, str(note)
+
+
+def _one_line(err):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("skser: error: ") and "Traceback" not in err
+    return lines[0]
+
+
+def test_a_missing_optional_package_names_the_extra(files, monkeypatch, capsys):
+    folder, wavs, _ = files
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if the onnx extra were absent
+    code = main(["export", str(folder / "model.joblib"), "--out", str(folder / "m.onnx")])
+    assert code == 2
+    assert 'pip install "skser[onnx]"' in _one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    "model, message",
+    [("/no/such/hubert", "does not exist"), ("{folder}", "no config.json")],
+    ids=["missing-folder", "not-a-model-folder"],
+)
+def test_model_loading_errors_are_one_line(model, message, files, capsys):
+    folder, _, _ = files
+    argv = ["train", "--speakers", "2", "--clips-per-class", "1", "--embedder",
+            "distilhubert", "--model", model.format(folder=folder), "--cache",
+            str(folder / "cache"), "--out", str(folder / "never.joblib")]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in _one_line(captured.err)
+
+
+def test_an_inconsistent_config_is_one_line(files, tmp_path, capsys):
+    from .conftest import save_tiny_hubert
+
+    folder = save_tiny_hubert(tmp_path / "hubert")
+    config = json.loads((folder / "config.json").read_text())
+    config["num_attention_heads"] = 5
+    (folder / "config.json").write_text(json.dumps(config))
+    capsys.readouterr()  # transformers' bar while saving
+    argv = ["train", "--speakers", "2", "--clips-per-class", "1", "--embedder",
+            "distilhubert", "--model", str(folder), "--cache", str(tmp_path / "cache"),
+            "--out", str(tmp_path / "never.joblib")]
+    assert main(argv) == 2
+    assert "config.json" in _one_line(capsys.readouterr().err)
+
+
+def test_an_unexpected_error_is_one_line_too(capsys, monkeypatch):
+    def broken(args):
+        raise RuntimeError("something deep\nin torch")
+
+    monkeypatch.delenv("SKSER_DEBUG", raising=False)
+    assert run_command(broken, None) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "RuntimeError: something deep in torch" in line and "SKSER_DEBUG=1" in line
+    monkeypatch.setenv("SKSER_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        run_command(broken, None)
+
+
+def test_the_installed_command_prints_no_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "skser", "predict", str(tmp_path / "missing.joblib"), "a.wav"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "model file not found" in _one_line(result.stderr)
+
+
+def test_predict_json_is_json_alone(files, capsys):
+    folder, wavs, _ = files
+    assert main(["predict", str(folder / "model.joblib"), *wavs, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["file"] for row in rows] == wavs
+
+
+def test_analyze_json_with_a_plot_is_json_alone(files, capsys):
+    folder, _, note = files
+    plot = folder / "timeline.png"
+    argv = ["analyze", str(folder / "model.joblib"), note, "--vad", "none", "--json",
+            "--plot", str(plot)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["label"] in {"ang", "hap", "neu", "sad"}
+    assert f"wrote the timeline to {plot}" in captured.err
+    assert plot.is_file()
+
+
+def test_warnings_name_the_callers_line():
+    from skser.voice_note import analyze_voice_note
+
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=1, random_state=0)
+    features = AcousticEmbedder().fit_transform(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe = make_pipeline(AcousticEmbedder(), FocalLossClassifier(max_iter=2))
+        pipe.fit(X, y.reshape(-1, 1))
+        FocalLossClassifier(max_iter=2).fit(features, y.reshape(-1, 1))
+        analyze_voice_note(pipe, np.zeros(3 * 16000, np.float32))
+    names = {w.category.__name__: w for w in caught}
+    assert {"DataConversionWarning", "NoSpeechWarning"} <= set(names)
+    for warning in caught:
+        if warning.category.__name__ in ("DataConversionWarning", "NoSpeechWarning"):
+            assert warning.filename == __file__, (warning.category, warning.filename)

@@ -1,0 +1,85 @@
+"""The embedding cache never serves stale embeddings, and can be inspected and cleared."""
+
+import numpy as np
+import pytest
+
+import skser
+from skser.cli import main
+from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder, cache_info, clear_cache
+
+X = (0.3 * np.random.default_rng(0).standard_normal((3, 8000))).astype(np.float32)
+
+
+def _namespace(embedder):
+    return embedder.fit(X).fingerprint_
+
+
+def test_the_namespace_changes_with_the_feature_version(monkeypatch):
+    before = _namespace(AcousticEmbedder())
+    monkeypatch.setattr(AcousticEmbedder, "FEATURE_VERSION", AcousticEmbedder.FEATURE_VERSION + 1)
+    assert _namespace(AcousticEmbedder()) != before
+
+
+def test_the_namespace_changes_with_skser_version(monkeypatch):
+    before = _namespace(AcousticEmbedder())
+    monkeypatch.setattr(skser, "__version__", skser.__version__ + ".post1")
+    assert _namespace(AcousticEmbedder()) != before
+
+
+def test_the_namespace_changes_with_every_option_that_changes_numbers(tiny_hubert):
+    assert _namespace(AcousticEmbedder(n_mels=32)) != _namespace(AcousticEmbedder())
+    base = _namespace(DistilHuBERTEmbedder(model=tiny_hubert))
+    assert _namespace(DistilHuBERTEmbedder(model=tiny_hubert, pooling="mean+std")) != base
+    assert _namespace(DistilHuBERTEmbedder(model=tiny_hubert, layer=0)) != base
+    assert _namespace(DistilHuBERTEmbedder(model=tiny_hubert, batch_size=4)) == base
+
+
+def test_the_namespace_changes_with_the_weights(tmp_path):
+    from .conftest import save_tiny_hubert
+
+    first = save_tiny_hubert(tmp_path / "a", seed=0)
+    second = save_tiny_hubert(tmp_path / "b", seed=1)
+    assert _namespace(DistilHuBERTEmbedder(model=first)) != _namespace(
+        DistilHuBERTEmbedder(model=second))
+
+
+def test_a_bumped_version_recomputes_instead_of_reading_the_old_cache(tmp_path, monkeypatch):
+    AcousticEmbedder(memory=tmp_path).fit(X).transform(X)
+    assert cache_info(tmp_path)["entries"] == 3
+    monkeypatch.setattr(AcousticEmbedder, "FEATURE_VERSION", AcousticEmbedder.FEATURE_VERSION + 1)
+    AcousticEmbedder(memory=tmp_path).fit(X).transform(X)
+    info = cache_info(tmp_path)
+    assert info["entries"] == 6 and info["namespaces"] == 2
+
+
+def test_cache_info_and_clear(tmp_path):
+    (tmp_path / "mine.txt").write_text("not skser's")
+    AcousticEmbedder(memory=str(tmp_path)).fit(X).transform(X)
+    info = cache_info(tmp_path)
+    assert info["entries"] == 3 and info["bytes"] > 3 * 145 * 4
+    assert clear_cache(tmp_path)["entries"] == 3
+    assert cache_info(tmp_path)["entries"] == 0
+    assert (tmp_path / "mine.txt").read_text() == "not skser's"
+
+
+def test_skser_cache_command(tmp_path, capsys):
+    AcousticEmbedder(memory=tmp_path).fit(X).transform(X)
+    assert main(["cache", "info", "--cache", str(tmp_path)]) == 0
+    assert "3 cached embeddings" in capsys.readouterr().out
+    assert main(["cache", "clear", "--cache", str(tmp_path)]) == 0
+    assert "removed 3 cached embeddings" in capsys.readouterr().out
+    assert main(["cache", "info", "--cache", str(tmp_path)]) == 0
+    assert "0 cached embeddings" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("variable", [None, "SKSER_CACHE"])
+def test_the_cache_command_defaults_to_the_pipeline_cache(variable, tmp_path, monkeypatch,
+                                                          capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if variable:
+        monkeypatch.setenv(variable, "~/elsewhere")
+    else:
+        monkeypatch.delenv("SKSER_CACHE", raising=False)
+    assert main(["cache", "info"]) == 0
+    folder = tmp_path / ("elsewhere" if variable else ".cache/skser") / "skser-embeddings"
+    assert str(folder) in capsys.readouterr().out
