@@ -96,7 +96,7 @@ def _onnx_check(files, y, groups):
     from skser.pipeline import make_ser_pipeline
 
     X = AudioLoader(n_jobs=2).transform(list(files))
-    test, val = groups == "12", groups == "11"
+    test, val = groups == "ravdess:12", groups == "ravdess:11"
     train = ~(test | val)
     pipe = make_ser_pipeline(task="dimensional")
     fit_with_validation(pipe, X[train], y[train], X_val=X[val], y_val=y[val])
