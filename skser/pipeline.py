@@ -2,15 +2,36 @@
 
 import os
 
-__all__ = ["make_ser_pipeline", "default_cache_dir"]
+__all__ = ["make_ser_pipeline", "default_cache_dir", "noise_augmenter"]
 
 EMBEDDERS = ("weight-free", "distilhubert")
 TASKS = ("categorical", "dimensional")
+AUGMENTATIONS = ("paper", "noise")
 
 
 def default_cache_dir():
     """Where skser caches embeddings: ``$SKSER_CACHE``, else ``~/.cache/skser``."""
     return os.path.expanduser(os.environ.get("SKSER_CACHE", os.path.join("~", ".cache", "skser")))
+
+
+def noise_augmenter(random_state=None):
+    """The noise-aware ``WaveformAugmenter`` of ``make_ser_pipeline(augment="noise")``.
+
+    Noise on every other clip: white (half the time) or babble of 4 other training clips,
+    at 5-40 dB SNR against the clip's speech; pitch shifts of up to 2 semitones and
+    polarity inversion as in the paper; no gain (the ``PeakNormalizer`` undoes it).
+
+    Examples
+    --------
+    >>> noise_augmenter(random_state=0).snr_db
+    (5.0, 40.0)
+    """
+    from .preprocessing import WaveformAugmenter
+
+    return WaveformAugmenter(
+        gain_p=0.0, noise_p=0.5, snr_db=(5.0, 40.0), babble_p=0.5, babble_talkers=4,
+        random_state=random_state,
+    )
 
 
 def make_ser_pipeline(
@@ -29,7 +50,8 @@ def make_ser_pipeline(
 
     ``AudioLoader`` (file paths or waveforms) -> ``Trimmer(top_db=20)`` ->
     ``PreEmphasis(0.97)`` -> ``PeakNormalizer(0.95)`` -> [``WaveformAugmenter``] ->
-    ``FixedDuration(8 s)`` -> embedder -> ``FocalLossClassifier``.
+    ``FixedDuration(8 s)`` -> embedder -> ``FocalLossClassifier``, with a training-only
+    ``WaveformAugmenter`` where ``augment`` says.
 
     With ``task="dimensional"`` the head is a ``CCCLossRegressor`` predicting arousal,
     valence and dominance (``y`` of shape ``(n_clips, 3)``, in that order).
@@ -49,10 +71,14 @@ def make_ser_pipeline(
     memory : None, str or os.PathLike, default=None
         The embedder's per-clip cache folder (see ``default_cache_dir``): cross-validation
         then runs the encoder once per clip.
-    augment : bool, default=False
-        Add the paper's training-only ``WaveformAugmenter``. Off by default: augmented
-        clips are new clips, so the encoder must run on them at every fit and the
-        embedding cache cannot help.
+    augment : bool or {"paper", "noise"}, default=False
+        Add a training-only ``WaveformAugmenter``: ``"paper"`` (or True) is the paper's,
+        after the ``PeakNormalizer`` (gain, Gaussian noise of a fixed amplitude, pitch
+        shift, polarity); ``"noise"`` is noise-aware and comes first, where real noise
+        enters: white noise or babble of other training clips at 5-40 dB SNR against each
+        clip's speech, before trimming and pre-emphasis, plus the pitch shift and
+        polarity. Augmented clips are new clips, so the encoder runs on them at every fit
+        and the embedding cache cannot help.
     random_state : int, default=0
         Seeds the augmenter and the head.
     verbose : bool, default=False
@@ -96,8 +122,13 @@ def make_ser_pipeline(
         )
     else:
         raise ValueError(f"embedder must be one of {EMBEDDERS}, got {embedder!r}")
-    steps = [AudioLoader(), Trimmer(top_db=20), PreEmphasis(coef=0.97), PeakNormalizer(peak=0.95)]
-    if augment:
+    if augment not in (False, True, *AUGMENTATIONS):
+        raise ValueError(f"augment must be a bool or one of {AUGMENTATIONS}, got {augment!r}")
+    steps = [AudioLoader()]
+    if augment == "noise":
+        steps.append(noise_augmenter(random_state=random_state))
+    steps += [Trimmer(top_db=20), PreEmphasis(coef=0.97), PeakNormalizer(peak=0.95)]
+    if augment is True or augment == "paper":
         steps.append(WaveformAugmenter(random_state=random_state))
     steps += [FixedDuration(duration=8.0), encoder]
     if task == "dimensional":

@@ -258,6 +258,21 @@ def test_pitch_of_harmonic_tones(acoustic, f0):
     assert abs(27.5 * 2 ** (semitones / 12) - f0) < 0.01 * f0
 
 
+def _glide(f0, semitones_per_second, seconds=1.0, amplitude=0.3):
+    """A harmonic tone whose pitch rises steadily, ``semitones_per_second``."""
+    t = np.arange(int(seconds * SR)) / SR
+    rate = semitones_per_second * np.log(2) / 12
+    phase = 2 * np.pi * f0 * np.expm1(rate * t) / rate
+    return (amplitude * sum(np.sin(h * phase) / h for h in range(1, 8))).astype(np.float32)
+
+
+def test_f0_frame_change_is_the_glide_per_frame(acoustic):
+    # A glide of 6 semitones per second changes by 0.06 semitones per 10 ms frame; a
+    # steady tone by none. (A frame measure: not cycle-to-cycle jitter, hence the name.)
+    change = _feature(acoustic, [_glide(150.0, 6.0), _harmonic(150.0)], "pitch_f0_frame_change")
+    assert abs(change[0] - 0.06) < 0.01 and change[1] < 0.005
+
+
 def test_voicing_separates_tones_from_noise(acoustic):
     noise = (0.3 * np.random.default_rng(0).standard_normal(SR)).astype(np.float32)
     voiced = _feature(acoustic, [_harmonic(150.0), noise], "pitch_voiced_fraction")

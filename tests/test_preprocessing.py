@@ -297,8 +297,49 @@ def test_augmenter_pitch_shift_moves_the_tone():
         ({"gain_db": (6, -18)}, "gain_db"),
         ({"noise_amplitude": (-0.1, 0.1)}, "noise_amplitude"),
         ({"pitch_semitones": (1.0,)}, "pitch_semitones"),
+        ({"snr_db": (30.0, 5.0)}, "snr_db"),
     ],
 )
 def test_augmenter_bad_ranges_are_named(params, message, clips):
     with pytest.raises(ValueError, match=message):
         WaveformAugmenter(**params).fit_transform(clips)
+
+
+def _speech_to_noise_db(clean, noisy):
+    """SNR of ``noisy`` against the span Trimmer(top_db=20) keeps of ``clean``."""
+    from skser.preprocessing import nonsilent_interval
+
+    start, end = nonsilent_interval(clean, top_db=20.0)
+    noise = noisy.astype(np.float64) - clean
+    return 10 * np.log10(np.mean(clean[start:end].astype(np.float64) ** 2) / np.mean(noise**2))
+
+
+@pytest.mark.parametrize("babble_p", [0.0, 1.0], ids=["white", "babble"])
+def test_augmenter_snr_is_measured_against_each_clips_speech(babble_p):
+    # Two clips 30 dB apart in level get the same SNR, inside the range.
+    quiet, loud = tone(1.0, 300.0, amplitude=0.01), chirp(1.0) * 0.3
+    X = as_batch([quiet, loud, chirp(0.8) * 0.2, tone(0.9, 500.0, amplitude=0.1)])
+    out = WaveformAugmenter(
+        gain_p=0, noise_p=1.0, snr_db=(14.0, 16.0), babble_p=babble_p, pitch_p=0,
+        polarity_p=0, random_state=0,
+    ).fit_transform(X)
+    for index, length in enumerate(clip_lengths(X)):
+        snr = _speech_to_noise_db(X[index, :length], out[index, :length])
+        assert 14.0 - 0.1 < snr < 16.0 + 0.1
+
+
+def test_augmenter_babble_is_made_of_the_other_clips():
+    # Babble for clip 0 comes from the other clips: pure tones of 500 Hz here, so the added
+    # noise has its energy at 500 Hz, not spread like white noise.
+    X = as_batch([tone(1.0, 300.0)] + [tone(1.0, 500.0)] * 3)
+    out = WaveformAugmenter(
+        gain_p=0, noise_p=1.0, snr_db=(10.0, 10.0), babble_p=1.0, babble_talkers=2,
+        pitch_p=0, polarity_p=0, random_state=0,
+    ).fit_transform(X)
+    spectrum = np.abs(np.fft.rfft(out[0] - X[0]))
+    assert abs(np.argmax(spectrum) * 16000 / X.shape[1] - 500) < 5
+
+
+def test_augmenter_babble_needs_an_snr(clips):
+    with pytest.raises(ValueError, match="babble_p > 0 needs snr_db"):
+        WaveformAugmenter(babble_p=0.5).fit_transform(clips)

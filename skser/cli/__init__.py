@@ -1,4 +1,4 @@
-"""The ``skser`` command: train, evaluate, predict, export, analyze, demo, cache.
+"""The ``skser`` command: train, evaluate, predict, export, analyze, enroll, distill, demo, cache.
 
 Every failure (a skser error, a missing optional package, a model that cannot be loaded)
 is one line on stderr and exit status 2, never a traceback (``SKSER_DEBUG=1`` shows it).
@@ -12,7 +12,9 @@ from ._cache import add_cache_command
 from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
+from ._distill import add_distill_parser
 from ._errors import run_command
+from ._speakers import add_enroll_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -37,8 +39,9 @@ def _data_options(parser):
                        help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
     model.add_argument("--local-files-only", action="store_true",
                        help="never reach the network for the weights")
-    model.add_argument("--augment", action="store_true",
-                       help="the paper's training-only waveform augmentation")
+    model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",
+                       default=False, help="training-only waveform augmentation: the "
+                       "paper's (the default with no value) or noise-aware")
     model.add_argument("--cache", default=default_cache_dir(),
                        help="per-clip embedding cache folder (default: %(default)s)")
     model.add_argument("--seed", type=int, default=0)
@@ -69,18 +72,23 @@ def build_parser():
     _data_options(command)
     _task_option(command)
     command.add_argument("--out", required=True, help="model.joblib to write")
+    _adapt_option(command)
     command.set_defaults(run=train)
 
     command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
     _data_options(command)
     _task_option(command)
     command.add_argument("--report", help="also write the report here (.md or .html)")
+    _adapt_option(command)
     command.set_defaults(run=evaluate)
 
     command = commands.add_parser("predict", help="label audio files with a saved model")
     command.add_argument("model", help="a .joblib pipeline or an .onnx export")
     command.add_argument("files", nargs="+", help="audio files")
     command.add_argument("--json", action="store_true", help="JSON instead of lines")
+    command.add_argument("--speakers", help="CSV with columns path,speaker (speaker-adapted "
+                         "model): each speaker standardised by their enrolled or own clips")
+    command.add_argument("--speaker-stats", help="enrolled speakers' statistics (.json)")
     command.set_defaults(run=predict)
 
     command = commands.add_parser("export", help="write a saved pipeline as one ONNX graph")
@@ -100,10 +108,23 @@ def build_parser():
                          default="mean")
     command.add_argument("--plot", help="write the timeline picture here (.png)")
     command.add_argument("--json", action="store_true", help="JSON instead of a table")
+    command.add_argument("--speaker-stats", help="the speaker's enrolled statistics (.json; "
+                         "speaker-adapted model)")
+    command.add_argument("--speaker", help="which speaker of --speaker-stats")
     command.set_defaults(run=analyze)
 
+    add_enroll_parser(commands)
+    add_distill_parser(commands)
     add_cache_command(commands)
     return parser
+
+
+def _adapt_option(command):
+    command.add_argument(
+        "--adapt", choices=("speaker",),
+        help="speaker adaptation: a SpeakerNormalizer before the head (evaluate: reported "
+        "next to the plain protocol, transductive on each test speaker's unlabeled clips)",
+    )
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
 """What each ``skser`` sub-command does."""
 
+import contextlib
 import json
 import os
 import sys
@@ -67,7 +68,7 @@ def _corpora(args):
     return corpus, extra
 
 
-def _fit_final(pipe, corpus, extra):
+def _fit_final(pipe, corpus, extra, adapt=None):
     """Fit on every clip but one held-out group, which early stopping validates on.
 
     The leakage guard checks that no training clip (the extra corpus's included) shares
@@ -86,25 +87,32 @@ def _fit_final(pipe, corpus, extra):
     X, y = corpus.X[~validation], corpus.y[~validation]
     if extra is not None:
         X, y = as_batch([*X, *extra.X]), np.concatenate([y, extra.y])
-    fit_with_validation(pipe, X, y, X_val=corpus.X[validation], y_val=corpus.y[validation])
+    fit = dict(X_val=corpus.X[validation], y_val=corpus.y[validation])
+    context = contextlib.nullcontext()
+    if adapt:
+        from ._speakers import adapt_for_fit
+
+        pipe, fit, context = adapt_for_fit(pipe, fit, corpus, validation, extra)
+    with context:
+        fit_with_validation(pipe, X, y, **fit)
     print(f"fitted on {len(y)} clips; early stopping validated on group {str(held_out)!r} "
           f"({int(validation.sum())} clips)")
     return pipe
 
 
-def _evaluate(pipe, corpus, extra, n_jobs):
+def _evaluate(pipe, corpus, extra, n_jobs, adapt=None):
     from ..model_selection import evaluate_sessions
 
     return evaluate_sessions(
         pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
         extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),
-        validation="next", n_jobs=n_jobs, verbose=True,
+        validation="next", n_jobs=n_jobs, verbose=True, adapt=adapt,
     )
 
 
 def train(args):
     corpus, extra = _corpora(args)
-    pipe = _fit_final(_pipeline(args), corpus, extra)
+    pipe = _fit_final(_pipeline(args), corpus, extra, getattr(args, "adapt", None))
     _save(pipe, args.out)
     return 0
 
@@ -122,7 +130,7 @@ def evaluate(args):
     from ._report import write_report
 
     corpus, extra = _corpora(args)
-    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs)
+    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs, getattr(args, "adapt", None))
     print(report)
     if args.report:
         if args.task == "dimensional":
@@ -132,9 +140,13 @@ def evaluate(args):
     return 0
 
 
-def _probabilities(model, files):
+def _probabilities(model, files, args=None):
     rate = getattr(model, "sample_rate", 16000)
     X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in files])
+    if getattr(args, "speakers", None) or getattr(args, "speaker_stats", None):
+        from ._speakers import adapted_probabilities
+
+        return adapted_probabilities(model, X, files, args)
     return model.predict_proba(X)
 
 
@@ -144,7 +156,7 @@ def predict(args):
     model = load_model(args.model)
     if _dimensional.is_dimensional(model):
         return _dimensional.predict(args, model)
-    probabilities = _probabilities(model, args.files)
+    probabilities = _probabilities(model, args.files, args)
     classes = np.asarray(model.classes_)
     rows = [
         {
@@ -191,11 +203,12 @@ def export(args):
         n_speakers=2, n_clips_per_class=2, random_state=0
     )[0]
     from ._dimensional import export_check, is_dimensional
+    from ._speakers import check_probabilities
 
     if is_dimensional(pipe):
         print(export_check(pipe, OnnxPipeline(out).predict, check))
         return 0
-    expected, exported = pipe.predict_proba(check), OnnxPipeline(out).predict_proba(check)
+    expected, exported = check_probabilities(pipe, OnnxPipeline(out), check)
     agreement = float((expected.argmax(1) == exported.argmax(1)).mean())
     print(f"check on {len(check)} clips: max |probability difference| "
           f"{np.abs(expected - exported).max():.2e}, top-1 agreement {100 * agreement:.0f}%")
@@ -206,6 +219,10 @@ def analyze(args):
     from ..voice_note import analyze_voice_note
 
     model = load_model(args.model)
+    if getattr(args, "speaker_stats", None):
+        from ._speakers import with_speaker_stats
+
+        model = with_speaker_stats(model, args.speaker_stats, args.speaker)
     result = analyze_voice_note(
         model, args.file, vad=None if args.vad == "none" else args.vad, window=args.window,
         aggregation=args.aggregation, verbose=not args.json,

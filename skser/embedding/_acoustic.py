@@ -18,7 +18,8 @@ class AcousticEmbedder(ClipEmbedder):
     The weight-free embedder skser uses by default until it is pointed at DistilHuBERT
     weights. It computes, over each clip's true length, statistics of loudness (level,
     spread, percentiles, slope, flux, pauses), pitch (f0 level, spread and slope in
-    semitones, jitter, voiced fraction, harmonics-to-noise ratio, shimmer), MFCCs 1-12 with
+    semitones, their frame-to-frame change, voiced fraction, harmonics-to-noise ratio,
+    level change between voiced frames), MFCCs 1-12 with
     deltas, 40 log-mel bands, spectral slope, alpha ratio, Hammarberg index, centroid and
     flux, and the duration: 145 named features (see ``get_feature_names_out``), in the
     spirit of eGeMAPS. The computation is one torch module (:class:`AcousticFeatures`) of

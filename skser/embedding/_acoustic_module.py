@@ -23,8 +23,8 @@ LOG_FLOOR = 1e-10
 
 _LOUDNESS = ["mean", "std", "p10", "p50", "p90", "range", "slope", "flux", "pause_fraction"]
 _PITCH = [
-    "f0_mean", "f0_std", "f0_slope", "f0_jitter", "voiced_fraction", "hnr_mean",
-    "voicing_mean", "voicing_std", "shimmer",
+    "f0_mean", "f0_std", "f0_slope", "f0_frame_change", "voiced_fraction", "hnr_mean",
+    "voicing_mean", "voicing_std", "level_frame_change",
 ]
 _SPECTRAL = ["slope", "alpha_ratio", "hammarberg", "centroid", "flux"]
 
@@ -137,10 +137,12 @@ class AcousticFeatures(nn.Module):
     Statistics: mean and standard deviation of each; for loudness also 10/50/90th
     percentiles, their range, the slope over time, the mean frame-to-frame change and the
     share of frames 30 dB or more below the loudest ("pause fraction"); for pitch the
-    voiced-weighted mean, spread and slope of f0, jitter (mean absolute f0 change between
-    voiced frames, semitones), voiced fraction, mean harmonics-to-noise ratio, voicing
-    strength, and shimmer (mean absolute level change between voiced frames, dB); and the
-    speech duration in seconds. See :func:`acoustic_feature_names`.
+    voiced-weighted mean, spread and slope of f0, the f0 frame change (mean absolute f0
+    change between consecutive voiced 10 ms frames, semitones), voiced fraction, mean
+    harmonics-to-noise ratio (Boersma's autocorrelation HNR, ``10 log10(r / (1 - r))``),
+    voicing strength, and the level frame change (mean absolute level change between
+    consecutive voiced frames, dB); and the speech duration in seconds. See
+    :func:`acoustic_feature_names`.
 
     Everything is Fourier transforms, matrix products and elementwise work; for ONNX
     export the transforms are written as convolutions with the DFT basis
@@ -264,16 +266,18 @@ class AcousticFeatures(nn.Module):
 
         f0_mean, f0_std = masked_mean_std(semitones, voiced, dim=1)
         f0_slope = _weighted_slope(semitones, voiced, _frame_times(semitones))
-        jitter = _pairwise_change(semitones, voiced)
+        # Frame-to-frame changes, not jitter and shimmer: those are cycle-to-cycle
+        # (period by period) measures, which 10 ms frames cannot resolve.
+        f0_change = _pairwise_change(semitones, voiced)
         voiced_fraction = voiced.sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
         clipped = strength.clamp(0.01, 0.99)
         hnr = 10 * torch.log10(clipped / (1 - clipped))
         hnr_mean, _ = masked_mean_std(hnr, voiced, dim=1)
         voicing_mean, voicing_std = masked_mean_std(strength, mask, dim=1)
-        shimmer = _pairwise_change(level, voiced)
+        level_change = _pairwise_change(level, voiced)
         return [
-            f0_mean, f0_std, f0_slope, jitter, voiced_fraction, hnr_mean,
-            voicing_mean, voicing_std, shimmer,
+            f0_mean, f0_std, f0_slope, f0_change, voiced_fraction, hnr_mean,
+            voicing_mean, voicing_std, level_change,
         ]
 
     def _spectral_features(self, power, mask):

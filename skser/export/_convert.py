@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import is_regressor
 
 from ._metadata import METADATA_PREFIX
+from ._speaker import expose_speaker_inputs, speaker_metadata
 
 __all__ = ["to_onnx", "ExportError"]
 
@@ -73,18 +74,23 @@ def _check_final_step(name, step):
 
 
 def _input_kind(first):
+    from ..distillation import Wav2SmallStudent
     from ..embedding import ClipEmbedder
     from ..preprocessing import WaveformTransformer
 
-    return "waveforms" if isinstance(first, WaveformTransformer | ClipEmbedder) else "features"
+    waveform_steps = WaveformTransformer | ClipEmbedder | Wav2SmallStudent
+    return "waveforms" if isinstance(first, waveform_steps) else "features"
 
 
 def _min_samples(steps):
+    from ..distillation import Wav2SmallStudent
     from ..embedding import ClipEmbedder
 
     for _, step in steps:
         if isinstance(step, ClipEmbedder):
             return step.min_samples, step.short_clips
+        if isinstance(step, Wav2SmallStudent):
+            return step.min_samples, "pad"
     return 1, "pad"
 
 
@@ -160,6 +166,13 @@ def _set_metadata(model, pipeline, steps, kind, quantization):
     model.doc_string = f"skser pipeline: {' -> '.join(type(s).__name__ for _, s in steps)}"
 
 
+def _add_speaker_metadata(model, steps):
+    value = speaker_metadata(steps)
+    if value is not None:
+        entry = model.metadata_props.add()
+        entry.key, entry.value = METADATA_PREFIX + "speaker_adaptation", value
+
+
 def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     """Write a fitted pipeline as one ONNX graph, optionally quantised to 8 bits.
 
@@ -176,6 +189,11 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     ``WaveformAugmenter`` are left out (logged): the runtime reads files itself and
     augmentation is the identity at inference. A step that cannot be
     expressed raises :class:`ExportError` naming it.
+
+    A ``SpeakerNormalizer`` adds two optional inputs, ``speaker_mean`` and
+    ``speaker_scale`` (float32 ``[N or 1, n_features]``, default: the global training
+    statistics), and an ``embeddings`` output (the embedding before it): see
+    :meth:`OnnxPipeline.predict_proba`'s ``speakers`` and ``speaker_stats``.
 
     Parameters
     ----------
@@ -219,7 +237,7 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
         )
     exportable, steps = _exportable_pipeline(pipeline)
     kind = _input_kind(steps[0][1])
-    model = _convert(exportable, steps, kind, opset)
+    model = expose_speaker_inputs(_convert(exportable, steps, kind, opset))
     onnx.checker.check_model(model)
     mode = None
     if quantize is not None:
@@ -227,6 +245,7 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
 
         model, mode = quantize_onnx(model, quantize, calibration=calibration, input_name=kind)
     _set_metadata(model, pipeline, steps, kind, mode)
+    _add_speaker_metadata(model, steps)
     if path is not None:
         from ..utils._paths import expand_path
 

@@ -228,6 +228,10 @@ def register_converters():
       padding inside the graph.
     - ``FocalLossClassifier``: its head's softmax, then the label of the argmax.
     - ``WaveformAugmenter``: the identity at inference (an ``Identity`` node).
+    - ``SpeakerNormalizer``: ``Sub`` and ``Div`` by the optional inputs ``speaker_mean``
+      and ``speaker_scale`` (see :mod:`skser.export._speaker`).
+    - ``Wav2SmallClassifier``, ``Wav2SmallRegressor``: front end and network, spliced
+      (see :func:`skser.export._distillation.register_student_converters`).
     - ``CCCLossRegressor``: its head, giving arousal, valence and dominance.
     """
     from skl2onnx import update_registered_converter
@@ -238,9 +242,11 @@ def register_converters():
         FixedDuration,
         PeakNormalizer,
         PreEmphasis,
+        SpeakerNormalizer,
         Trimmer,
         WaveformAugmenter,
     )
+    from ._speaker import convert_speaker_normalizer, speaker_normalizer_shape
 
     table = [
         (PreEmphasis, _waveform_shape, _convert_preemphasis, None),
@@ -252,12 +258,16 @@ def register_converters():
         (DistilHuBERTEmbedder, _embedding_shape, _convert_embedder, None),
         (FocalLossClassifier, _classifier_shape, _convert_focal_loss_classifier,
          _CLASSIFIER_OPTIONS),
+        (SpeakerNormalizer, speaker_normalizer_shape, convert_speaker_normalizer, None),
     ]
     for estimator, shape, converter, options in table:
         update_registered_converter(
             estimator, f"Skser{estimator.__name__}", shape, converter, overwrite=True,
             options=options,
         )
+    from ._distillation import register_student_converters
+
+    register_student_converters(_CLASSIFIER_OPTIONS)
     from ._regression import register_regression_converters
 
     register_regression_converters()

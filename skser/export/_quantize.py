@@ -13,18 +13,26 @@ __all__ = ["quantize_onnx", "DEFAULT_INT8"]
 DEFAULT_INT8 = "int8-static"
 # Steps whose weights are worth 8 bits. The weight-free embedder and the trimmer are
 # signal processing (power spectra span 100 dB): they stay float.
-_QUANTIZED_STEPS = ("DistilHuBERTEmbedder_", "FocalLossClassifier_", "CCCLossRegressor_")
+_QUANTIZED_STEPS = (
+    "DistilHuBERTEmbedder_", "FocalLossClassifier_", "Wav2SmallClassifier_", "Wav2SmallRegressor_",
+    "CCCLossRegressor_",
+)
 _QUANTIZED_OPS = {"MatMul", "Conv", "Gemm"}
 
 
 def _single_channel_convs(model):
-    """Convolutions over one input channel: the encoder's first layer, on the waveform."""
+    """Convolutions over one input channel: the first layer, on the waveform or log-mel.
+
+    The encoder's first 1-D convolution reads the waveform; a Wav2Small student's first
+    2-D convolution reads the log-mel, whose 8-bit rounding cost 15 times the error of
+    all its other layers together (tests/test_distillation.py).
+    """
     shapes = {tensor.name: list(tensor.dims) for tensor in model.graph.initializer}
     return {
         node.name
         for node in model.graph.node
         if node.op_type == "Conv" and len(node.input) > 1
-        and len(shapes.get(node.input[1], [])) == 3 and shapes[node.input[1]][1] == 1
+        and len(shapes.get(node.input[1], [])) in (3, 4) and shapes[node.input[1]][1] == 1
     }
 
 
@@ -112,7 +120,8 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     if not nodes:
         raise ValueError(
             "nothing to quantise: 8-bit export applies to the DistilHuBERTEmbedder, "
-            "FocalLossClassifier and CCCLossRegressor steps, and this pipeline has none"
+            "FocalLossClassifier, CCCLossRegressor and Wav2Small student steps, and this "
+            "pipeline has none"
         )
     if mode == "int8-static" and calibration is None:
         raise ValueError(

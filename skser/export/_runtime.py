@@ -104,6 +104,9 @@ class OnnxPipeline:
         if n_threads is not None:
             options.intra_op_num_threads = int(n_threads)
         options.inter_op_num_threads = 1
+        # A speaker-adapted model's statistics are overridable initializers; onnxruntime
+        # warns about each at load, which is noise to a user.
+        options.log_severity_level = 3
         try:
             self.session_ = ort.InferenceSession(
                 model, options, providers=["CPUExecutionProvider"]
@@ -131,7 +134,10 @@ class OnnxPipeline:
         self.batch_size = batch_size
         self.n_jobs = n_jobs
         self._input = self.session_.get_inputs()[0].name
-        self._outputs = [output.name for output in self.session_.get_outputs()]
+        self._outputs = ["label", "probabilities"]
+        adaptation = self.metadata_.get("speaker_adaptation")
+        self.speaker_adaptation_ = None if adaptation is None else json.loads(adaptation)
+        self._model, self._options, self._head = model, options, None
 
     def _prepare(self, X):
         if self._input == "features":
@@ -152,25 +158,8 @@ class OnnxPipeline:
             )
         return X, lengths
 
-    def _run(self, X):
-        if self.task == "dimensional":
-            return (self._run_dimensional(X),)
-        X, lengths = self._prepare(X)
-        order = np.arange(len(X)) if lengths is None else np.argsort(lengths, kind="stable")
-        labels = np.empty(len(X), dtype=self.classes_.dtype)
-        probabilities = np.empty((len(X), len(self.classes_)), dtype=np.float32)
-        for start in range(0, len(X), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            batch = X[rows]
-            if lengths is not None:
-                batch = batch[:, : max(1, int(lengths[rows].max()))]
-            label, proba = self.session_.run(self._outputs, {self._input: batch})
-            labels[rows], probabilities[rows] = label, proba
-        _check_probabilities(probabilities, X)
-        return labels, probabilities
-
-    def _batches(self, X):
-        """Yield ``(rows, batch)``: clips sorted by length, each batch cropped to its longest."""
+    def _batches(self, X, outputs):
+        """``(rows, outputs)`` for batches of clips of similar lengths."""
         X, lengths = self._prepare(X)
         order = np.arange(len(X)) if lengths is None else np.argsort(lengths, kind="stable")
         for start in range(0, len(X), self.batch_size):
@@ -178,14 +167,12 @@ class OnnxPipeline:
             batch = X[rows]
             if lengths is not None:
                 batch = batch[:, : max(1, int(lengths[rows].max()))]
-            yield rows, batch
+            yield rows, self.session_.run(outputs, {self._input: batch})
 
     def _run_dimensional(self, X):
-        parts = list(self._batches(X))
-        n_clips = sum(len(rows) for rows, _ in parts)
-        values = np.empty((n_clips, len(self.target_names_)), dtype=np.float32)
-        for rows, batch in parts:
-            (values[rows],) = self.session_.run(self._outputs, {self._input: batch})
+        values = np.empty((len(X), len(self.target_names_)), dtype=np.float32)
+        for rows, (batch_values,) in self._batches(X, self._outputs):
+            values[rows] = batch_values
         finite = np.isfinite(values).all(axis=1)
         if not finite.all():
             raise ValueError(
@@ -194,12 +181,68 @@ class OnnxPipeline:
             )
         return values
 
-    def predict_proba(self, X):
+    def _run(self, X, speakers=None, speaker_stats=None):
+        if self.task == "dimensional" and self.speaker_adaptation_ is None:
+            return (self._run_dimensional(X),)
+        if self.speaker_adaptation_ is not None:
+            return self._run_adapted(X, speakers, speaker_stats)
+        if speakers is not None or speaker_stats is not None:
+            raise ValueError(
+                "this model has no SpeakerNormalizer: speakers and speaker_stats need a "
+                "speaker-adapted model (skser.preprocessing.make_speaker_adapted)"
+            )
+        n_clips = len(X)
+        labels = np.empty(n_clips, dtype=self.classes_.dtype)
+        probabilities = np.empty((n_clips, len(self.classes_)), dtype=np.float32)
+        for rows, (label, proba) in self._batches(X, self._outputs):
+            labels[rows], probabilities[rows] = label, proba
+        _check_probabilities(probabilities, X)
+        return labels, probabilities
+
+    def _run_adapted(self, X, speakers, speaker_stats):
+        from ._speaker_runtime import SpeakerHead
+
+        if self._head is None:
+            self._head = SpeakerHead(self._model, self._options, self.speaker_adaptation_)
+        labels, probabilities = self._head.run(
+            self.embed(X), speakers, speaker_stats, self.batch_size
+        )
+        return labels.astype(self.classes_.dtype), probabilities
+
+    def embed(self, X):
+        """The embedding of each clip, before speaker normalisation.
+
+        Only for a speaker-adapted model (one exported with a ``SpeakerNormalizer``).
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_clips, n_samples)], list of 1-D arrays, or list of paths
+
+        Returns
+        -------
+        embeddings : np.ndarray [shape=(n_clips, n_features), dtype=float32]
+        """
+        if self.speaker_adaptation_ is None:
+            raise ValueError("this model has no SpeakerNormalizer, so no embeddings output")
+        embeddings = np.empty((len(X), self.speaker_adaptation_["n_features"]), np.float32)
+        for rows, (values,) in self._batches(X, ["embeddings"]):
+            embeddings[rows] = values
+        return embeddings
+
+    def predict_proba(self, X, *, speakers=None, speaker_stats=None):
         """Class probabilities of each clip.
 
         Parameters
         ----------
         X : array-like [shape=(n_clips, n_samples)], list of 1-D arrays, or list of paths
+        speakers : array-like [shape=(n_clips,)], optional
+            The speaker of each clip, for a speaker-adapted model: each speaker is
+            standardised by ``speaker_stats[speaker]`` when enrolled, else by the
+            statistics of their clips in ``X`` (at least ``min_clips``), else globally
+            (with a warning), as :class:`skser.preprocessing.SpeakerNormalizer` does.
+        speaker_stats : dict or SpeakerStats, optional
+            Enrolled speakers (:func:`skser.preprocessing.load_speaker_stats`), or one
+            speaker's statistics for every clip.
 
         Returns
         -------
@@ -215,14 +258,16 @@ class OnnxPipeline:
                 "this ONNX model is dimensional (it predicts "
                 f"{', '.join(self.target_names_.tolist())}): use predict, it has no classes"
             )
-        return self._run(X)[1]
+        return self._run(X, speakers, speaker_stats)[1]
 
-    def predict(self, X):
+    def predict(self, X, *, speakers=None, speaker_stats=None):
         """The predicted class of each clip (``label``), or its dimensions (``avd``).
 
         Parameters
         ----------
         X : array-like [shape=(n_clips, n_samples)], list of 1-D arrays, or list of paths
+        speakers, speaker_stats : optional
+            As in :meth:`predict_proba`.
 
         Returns
         -------
@@ -230,7 +275,7 @@ class OnnxPipeline:
             Labels, or for a dimensional model arousal, valence and dominance (columns
             ``target_names_``).
         """
-        return self._run(X)[0]
+        return self._run(X, speakers, speaker_stats)[0]
 
     def __repr__(self):
         if self.task == "dimensional":

@@ -14,6 +14,7 @@ from sklearn.utils.validation import _num_samples, column_or_1d
 from ..metrics import check_label_targets
 from ..utils import progress
 from ..utils._labels import check_no_missing_labels
+from ._adapt import check_adapt, routing, speaker_metadata
 from ._dimensional_report import (
     DimensionalFoldResult,
     DimensionalReport,
@@ -158,17 +159,22 @@ def _annotate(exc, context):
         return RuntimeError(message)
 
 
-def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator):
+def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator,
+                 routed=None):
     model = clone(estimator)
+    routed = routed or {}
     start = time.perf_counter()
     try:
-        fit_with_validation(model, X_train, y_train, X_val=X_val, y_val=y_val)
+        with routing(routed):
+            fit_with_validation(model, X_train, y_train, X_val=X_val, y_val=y_val,
+                                params=routed.get("fit"), val_params=routed.get("val"))
     except Exception as exc:
         raise _annotate(exc, f"fitting failed in {where}") from exc
     fit_time = time.perf_counter() - start
     start = time.perf_counter()
     try:
-        y_pred = np.asarray(model.predict(X_test))
+        with routing(routed):
+            y_pred = np.asarray(model.predict(X_test, **routed.get("predict", {})))
     except Exception as exc:
         raise _annotate(exc, f"predicting failed in {where}") from exc
     return {
@@ -181,7 +187,8 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
 
 
 def _fit_predict_fold(
-    estimator, X, y, extra, waveforms, train, val, test, where, return_estimator
+    estimator, X, y, extra, waveforms, train, val, test, where, return_estimator,
+    adapt_ids=None,
 ):
     X_train, y_train = _safe_indexing(X, train), y[train]
     if extra is not None:
@@ -197,6 +204,7 @@ def _fit_predict_fold(
         _safe_indexing(X, test),
         where,
         return_estimator,
+        speaker_metadata(adapt_ids, train, val, test, extra),
     )
 
 
@@ -260,6 +268,7 @@ def evaluate_sessions(
     verbose=False,
     labels=None,
     return_estimator=False,
+    adapt=None,
 ):
     """Evaluate a classifier session by session: leave one session out, every fold.
 
@@ -290,6 +299,14 @@ def evaluate_sessions(
       message names the clips by index. Audio only: file paths, and waveforms by the rule
       under ``extra_train``; feature matrices are not compared (distinct clips may share
       discrete feature values).
+
+    **Speaker adaptation.** ``adapt="speaker"`` also evaluates the estimator with a
+    :class:`~skser.preprocessing.SpeakerNormalizer` before its final step (see
+    :func:`~skser.preprocessing.make_speaker_adapted`), on the same folds: training and
+    validation speakers are standardised by their own statistics, and each test speaker
+    by the statistics of its own test clips, unlabeled (transductive). Speakers are
+    ``speakers``, else ``groups``. The returned report is the plain protocol's, with the
+    adapted one in ``report.adapted``; each says which protocol made its numbers.
 
     **Parallelism.** The folds run through joblib (``n_jobs``); inside
     ``with joblib.parallel_backend("dask"):`` they run on a Dask cluster.
@@ -328,12 +345,16 @@ def evaluate_sessions(
         ``y_extra``). A class outside ``labels`` raises ``ValueError``.
     return_estimator : bool, default=False
         Keep each fold's fitted estimator in ``report.folds[i].estimator``.
+    adapt : {None, "speaker"}, default=None
+        Also run the speaker-adapted protocol (transductive), into ``report.adapted``.
+        With ``extra_train``, its speakers are needed: ``(X_extra, y_extra, speakers)``.
 
     Returns
     -------
     report : SessionReport
         Per-fold WA, UA, macro-F1 and per-class F1, their mean and std, the summed
-        confusion matrix, and the out-of-fold prediction of every clip.
+        confusion matrix, and the out-of-fold prediction of every clip
+        (``report.protocol == "plain"``; ``report.adapted`` with ``adapt``).
 
     Raises
     ------
@@ -407,6 +428,23 @@ def evaluate_sessions(
             kind,
         )
 
+    adapt_ids = check_adapt(adapt, groups if speakers is None else speakers, extra, extra_ids)
+    common = dict(folds=folds, X=X, y=y, groups=groups, extra=extra, waveforms=waveforms,
+                  labels=labels, validation=validation, n_jobs=n_jobs, verbose=verbose,
+                  return_estimator=return_estimator)
+    report = _session_report(estimator, **common)
+    if adapt is not None:
+        from ..preprocessing import make_speaker_adapted
+
+        report.adapted = _session_report(
+            make_speaker_adapted(estimator), adapt_ids=adapt_ids, protocol=adapt, **common
+        )
+    return report
+
+
+def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels, validation,
+                    n_jobs, verbose, return_estimator, adapt_ids=None, protocol="plain"):
+    """Run the folds of :func:`evaluate_sessions` for one protocol; its SessionReport."""
     jobs = (
         delayed(_fit_predict_fold)(
             estimator,
@@ -419,18 +457,21 @@ def evaluate_sessions(
             test,
             _where(index, test_group),
             return_estimator,
+            adapt_ids,
         )
         for index, (test_group, _, train, val, test) in enumerate(folds)
     )
-    results = _run_folds(jobs, n_jobs=n_jobs, verbose=verbose, total=len(folds), desc="sessions")
+    results = _run_folds(
+        jobs, n_jobs=n_jobs, verbose=verbose, total=len(folds), desc=f"sessions, {protocol}"
+    )
     used_validation = validation is not None and accepts_validation(estimator)
     held_out = "" if validation is None else ", validation on the next group"
     description = (
         f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
     )
-    if dimensional:
+    if y.ndim == 2:  # arousal, valence, dominance
         return _dimensional_report(
-            estimator, folds, results, y, used_validation, n_clips, groups, description
+            estimator, folds, results, y, used_validation, len(y), groups, description
         )
     fold_results = []
     for index, ((test_group, val_group, _, val, test), result) in enumerate(zip(folds, results)):
@@ -456,7 +497,14 @@ def evaluate_sessions(
             )
         )
     return SessionReport(
-        fold_results, labels=labels, n_clips=n_clips, groups=groups, description=description
+        fold_results,
+        labels=labels,
+        n_clips=len(y),
+        groups=groups,
+        protocol=protocol,
+        description=(
+            f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
+        ),
     )
 
 

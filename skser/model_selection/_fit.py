@@ -41,7 +41,8 @@ def accepts_validation(estimator):
     return "X_val" in parameters and "y_val" in parameters
 
 
-def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None):
+def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
+                        val_params=None):
     """Fit ``estimator`` on ``(X, y)``, handing it ``(X_val, y_val)`` when it takes them.
 
     - An estimator whose ``fit`` takes ``X_val`` and ``y_val`` gets them as keywords.
@@ -52,6 +53,11 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None):
       only behaviour stays training only: a ``WaveformAugmenter`` augments the training
       clips and passes the validation clips through.
     - Any other estimator is fitted on ``(X, y)`` alone; the validation set is unused.
+
+    ``params`` (such as ``speakers``) are routed to the steps that request them, as
+    ``pipeline.fit(X, y, **params)`` routes them; ``val_params`` are routed to the
+    steps' ``transform`` of the validation rows, as ``pipeline.predict`` routes them.
+    Both need ``sklearn.set_config(enable_metadata_routing=True)``.
 
     Parameters
     ----------
@@ -65,6 +71,10 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None):
         Validation clips.
     y_val : array-like [shape=(n_val,)], optional
         Validation targets.
+    params : dict, optional
+        Metadata of the training rows, routed (metadata routing must be enabled).
+    val_params : dict, optional
+        Metadata of the validation rows, routed to the transforms.
 
     Returns
     -------
@@ -80,15 +90,30 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None):
     >>> model.predict([[0.1], [2.9]]).tolist()
     [0, 1]
     """
+    params = params or {}
     if X_val is None or y_val is None or not accepts_validation(estimator):
-        return estimator.fit(X, y)
+        return estimator.fit(X, y, **params)
     if not isinstance(estimator, Pipeline):
-        return estimator.fit(X, y, X_val=X_val, y_val=y_val)
+        return estimator.fit(X, y, X_val=X_val, y_val=y_val, **params)
+    routed, routed_val = _route(estimator, params, val_params or {})
     Xt, X_val_t = X, X_val
-    for _, transformer in estimator.steps[:-1]:
+    for name, transformer in estimator.steps[:-1]:
         if _is_passthrough(transformer):
             continue
-        Xt = transformer.fit_transform(Xt, y)
-        X_val_t = transformer.transform(X_val_t)
-    fit_with_validation(estimator.steps[-1][1], Xt, y, X_val=X_val_t, y_val=y_val)
+        Xt = transformer.fit_transform(Xt, y, **routed[name].get("fit_transform", {}))
+        X_val_t = transformer.transform(X_val_t, **routed_val[name].get("transform", {}))
+    name, final = estimator.steps[-1]
+    fit_with_validation(final, Xt, y, X_val=X_val_t, y_val=y_val,
+                        params=routed[name].get("fit", {}))
     return estimator
+
+
+def _route(pipeline, params, val_params):
+    """Per-step metadata, as ``pipeline.fit`` and ``pipeline.predict`` would route it."""
+    if not params and not val_params:
+        empty = {name: {} for name, _ in pipeline.steps}
+        return empty, empty
+    from sklearn.utils.metadata_routing import process_routing
+
+    return (process_routing(pipeline, "fit", **params),
+            process_routing(pipeline, "predict", **val_params))

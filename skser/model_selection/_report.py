@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from ..metrics import per_class_f1, per_class_recall, unweighted_accuracy, weighted_accuracy
+from ._adapt import PROTOCOLS, SHORT_NAMES
 
 __all__ = ["AROUSAL", "ArousalView", "FoldResult", "SessionReport"]
 
@@ -215,9 +216,20 @@ class SessionReport:
         The fold that tested each clip.
     arousal : ArousalView or None
         The arousal view (set by :func:`evaluate_cross_corpus`; see :meth:`arousal_view`).
+    protocol : str
+        The protocol that produced these numbers: ``"plain"``, or ``"speaker"``
+        (speaker-adapted, transductive); see ``PROTOCOLS``.
+    adapted : SessionReport or None
+        The speaker-adapted protocol on the same folds (``evaluate_sessions(...,
+        adapt="speaker")``), shown after this report's own numbers.
     """
 
-    def __init__(self, folds, *, labels, n_clips, groups=None, description="", arousal=None):
+    def __init__(self, folds, *, labels, n_clips, groups=None, description="", arousal=None,
+                 protocol="plain", adapted=None):
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {sorted(PROTOCOLS)}, got {protocol!r}")
+        self.protocol = protocol
+        self.adapted = adapted
         self.folds = list(folds)
         self.labels = np.asarray(labels)
         self.description = description
@@ -321,9 +333,10 @@ class SessionReport:
         Parameters
         ----------
         per : {"fold", "clip"}, default="fold"
-            ``"fold"``: one row per fold, with its groups, sizes, times, WA, UA, macro-F1
-            and ``f1_<label>`` (fractions). ``"clip"``: one row per tested clip, with its
-            group, fold, true and predicted class.
+            ``"fold"``: one row per fold, with its protocol, groups, sizes, times, WA, UA,
+            macro-F1 and ``f1_<label>`` (fractions). ``"clip"``: one row per tested clip,
+            with its protocol, group, fold, true and predicted class. The rows of
+            :attr:`adapted` follow this report's, their ``protocol`` telling them apart.
 
         Returns
         -------
@@ -331,10 +344,12 @@ class SessionReport:
         """
         import pandas as pd
 
+        adapted = None if self.adapted is None else self.adapted.to_frame(per=per)
         if per == "clip":
             tested = self.test_fold >= 0
-            return pd.DataFrame(
+            frame = pd.DataFrame(
                 {
+                    "protocol": self.protocol,
                     "group": self.groups[tested],
                     "fold": self.test_fold[tested],
                     "y_true": self.y_true[tested],
@@ -342,12 +357,14 @@ class SessionReport:
                 },
                 index=np.flatnonzero(tested),
             )
+            return frame if adapted is None else pd.concat([frame, adapted])
         if per != "fold":
             raise ValueError(f"per must be 'fold' or 'clip', got {per!r}")
         rows = []
         for fold in self.folds:
             row = {
                 "fold": fold.fold,
+                "protocol": self.protocol,
                 "test_group": fold.test_group,
                 "val_group": fold.val_group,
                 "n_train": fold.n_train,
@@ -360,7 +377,8 @@ class SessionReport:
             row.update({f"f1_{k}": v for k, v in fold.per_class_f1.items()})
             row.update(fit_time=fold.fit_time, predict_time=fold.predict_time)
             rows.append(row)
-        return pd.DataFrame(rows).set_index("fold")
+        frame = pd.DataFrame(rows).set_index("fold")
+        return frame if adapted is None else pd.concat([frame, adapted])
 
     def to_markdown(self, *, digits=1):
         """Return the fold table, mean +- std and confusion matrix as Markdown.
@@ -398,6 +416,7 @@ class SessionReport:
         matrix_rows = [[labels[i], *counts[i].tolist()] for i in range(len(labels))]
         parts = [
             self.description,
+            f"Protocol: {PROTOCOLS[self.protocol]}.",
             _markdown_table(header, rows),
             "Confusion matrix, summed over folds (rows: true class, columns: predicted):",
             _markdown_table(["true \\ predicted", *labels], matrix_rows),
@@ -416,7 +435,22 @@ class SessionReport:
                     [[levels[i], *view.confusion_matrix[i].tolist()] for i in range(len(levels))],
                 ),
             ]
+        if self.adapted is not None:
+            parts += [self._comparison(digits), self.adapted.to_markdown(digits=digits)]
         return "\n\n".join(part for part in parts if part) + "\n"
+
+    def _comparison(self, digits=1):
+        """One line: UA and WA (mean over folds) of this protocol and the adapted one."""
+        other = self.adapted
+        parts = []
+        for name in ("ua", "wa"):
+            mine, theirs = self.mean[name], other.mean[name]
+            parts.append(
+                f"{_METRIC_NAMES[name]} {SHORT_NAMES[self.protocol]} {_percent(mine, digits)} %, "
+                f"{SHORT_NAMES[other.protocol]} {_percent(theirs, digits)} % "
+                f"({100 * (theirs - mine):+.{digits}f} points)"
+            )
+        return "Side by side, mean over the same folds: " + "; ".join(parts) + "."
 
     def plot_confusion_matrix(self, ax=None, *, normalize=True, cmap="Blues"):
         """Plot the summed confusion matrix (matplotlib is needed).
@@ -448,7 +482,8 @@ class SessionReport:
         mean = self.mean
         return (
             f"SessionReport(n_folds={self.n_folds}, n_clips={int((self.test_fold >= 0).sum())}, "
-            f"wa={mean['wa']:.3f}, ua={mean['ua']:.3f}, macro_f1={mean['macro_f1']:.3f})"
+            f"wa={mean['wa']:.3f}, ua={mean['ua']:.3f}, macro_f1={mean['macro_f1']:.3f}, "
+            f"protocol={self.protocol!r})"
         )
 
     def __str__(self):
@@ -456,6 +491,7 @@ class SessionReport:
         n_tested = int((self.test_fold >= 0).sum())
         lines = [
             self.description or "SessionReport",
+            f"protocol: {PROTOCOLS[self.protocol]}",
             f"{self.n_folds} fold(s), {n_tested} clips tested, classes "
             + ", ".join(str(k) for k in self.labels.tolist()),
         ]
@@ -484,4 +520,6 @@ class SessionReport:
         lines.append(_text_matrix(self.confusion_matrix, self.labels.tolist(), str))
         if self.arousal is not None:
             lines.append(str(self.arousal))
+        if self.adapted is not None:
+            lines += ["", self._comparison(), "", str(self.adapted)]
         return "\n".join(lines)

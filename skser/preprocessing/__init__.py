@@ -1,18 +1,37 @@
-"""Waveform transformers: trimming, pre-emphasis, normalisation, duration, augmentation."""
+"""Waveform transformers (trimming, pre-emphasis, normalisation, duration, augmentation)
+and speaker adaptation of embeddings."""
 
+from ..utils import SpeakerAdaptationWarning
 from ._augment import WaveformAugmenter
 from ._base import WaveformTransformer
 from ._duration import FixedDuration
 from ._emphasis import PreEmphasis
 from ._normalize import PeakNormalizer
+from ._speaker import (
+    SpeakerNormalizer,
+    enroll_speaker,
+    make_speaker_adapted,
+    speaker_embeddings,
+    speaker_feature_space,
+)
+from ._speaker_stats import SpeakerStats, load_speaker_stats, save_speaker_stats
 from ._trim import Trimmer, nonsilent_interval
 
 __all__ = [
     "FixedDuration",
     "PeakNormalizer",
     "PreEmphasis",
+    "SpeakerAdaptationWarning",
+    "SpeakerNormalizer",
+    "SpeakerStats",
     "Trimmer",
     "WaveformAugmenter",
     "WaveformTransformer",
+    "enroll_speaker",
+    "load_speaker_stats",
+    "make_speaker_adapted",
     "nonsilent_interval",
+    "save_speaker_stats",
+    "speaker_embeddings",
+    "speaker_feature_space",
 ]

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval
 from ..io._waveform import SAMPLE_RATE, clip_lengths
 from ..utils._validation import validate_waveforms
 from ._base import WaveformTransformer
+from ._trim import nonsilent_interval
 
 __all__ = ["WaveformAugmenter"]
 
@@ -24,11 +25,20 @@ def _check_range(name, bounds, low=None):
 
 
 class WaveformAugmenter(WaveformTransformer):
-    """Randomly perturb training clips: gain, Gaussian noise, pitch shift, polarity.
+    """Randomly perturb training clips: gain, noise, pitch shift, polarity.
 
     The paper's training-only augmentation, on audiomentations' ``Gain``, ``PitchShift``
     and ``PolarityInversion`` (with noise drawn from this estimator's own generator). Each
     clip is perturbed at its true length, so padding stays zero.
+
+    **Noise.** By default (the paper's) Gaussian noise of a standard deviation drawn from
+    ``noise_amplitude``. With ``snr_db`` set, the noise is instead scaled to a
+    signal-to-noise ratio drawn from that range, measured against the clip's active
+    speech (the mean power of the span ``Trimmer(top_db=20)`` keeps), so quiet and loud
+    clips get the same SNRs, as recordings in noise do. With probability ``babble_p`` that
+    noise is babble rather than white: the sum of ``babble_talkers`` other clips of the
+    same training batch (other training speakers' speech, never a test clip's), each
+    at its own level and starting at a random point.
 
     **Augments only in** ``fit_transform``. This departs from the usual
     ``fit(X).transform(X) == fit_transform(X)`` on purpose: a ``Pipeline`` calls
@@ -47,6 +57,14 @@ class WaveformAugmenter(WaveformTransformer):
         Range of the standard deviation of the added Gaussian noise.
     noise_p : float in [0, 1], default=0.5
         Probability of adding noise.
+    snr_db : None or tuple of float, default=None
+        Range of the SNR of the added noise, in dB against the clip's speech; replaces
+        ``noise_amplitude`` when set.
+    babble_p : float in [0, 1], default=0.0
+        Probability that added noise is babble from other clips of the batch (needs
+        ``snr_db``).
+    babble_talkers : int >= 1, default=4
+        Clips summed into one babble.
     pitch_semitones : tuple of float, default=(-2.0, 2.0)
         Range of the pitch shift, in semitones (signalsmith stretch, length kept).
     pitch_p : float in [0, 1], default=0.5
@@ -80,6 +98,9 @@ class WaveformAugmenter(WaveformTransformer):
         "gain_p": [_probability],
         "noise_amplitude": [tuple, list],
         "noise_p": [_probability],
+        "snr_db": [None, tuple, list],
+        "babble_p": [_probability],
+        "babble_talkers": [Interval(Integral, 1, None, closed="left")],
         "pitch_semitones": [tuple, list],
         "pitch_p": [_probability],
         "polarity_p": [_probability],
@@ -94,6 +115,9 @@ class WaveformAugmenter(WaveformTransformer):
         gain_p=0.5,
         noise_amplitude=(0.001, 0.015),
         noise_p=0.5,
+        snr_db=None,
+        babble_p=0.0,
+        babble_talkers=4,
         pitch_semitones=(-2.0, 2.0),
         pitch_p=0.5,
         polarity_p=0.5,
@@ -104,6 +128,9 @@ class WaveformAugmenter(WaveformTransformer):
         self.gain_p = gain_p
         self.noise_amplitude = noise_amplitude
         self.noise_p = noise_p
+        self.snr_db = snr_db
+        self.babble_p = babble_p
+        self.babble_talkers = babble_talkers
         self.pitch_semitones = pitch_semitones
         self.pitch_p = pitch_p
         self.polarity_p = polarity_p
@@ -115,6 +142,10 @@ class WaveformAugmenter(WaveformTransformer):
         _check_range("gain_db", self.gain_db)
         _check_range("noise_amplitude", self.noise_amplitude, low=0.0)
         _check_range("pitch_semitones", self.pitch_semitones)
+        if self.snr_db is not None:
+            _check_range("snr_db", self.snr_db)
+        elif self.babble_p > 0:
+            raise ValueError("babble_p > 0 needs snr_db: babble is added at an SNR")
 
     def fit_transform(self, X, y=None, **fit_params):
         """Return an augmented copy of the training batch.
@@ -136,27 +167,32 @@ class WaveformAugmenter(WaveformTransformer):
         X = validate_waveforms(self, X, reset=True)
         rng = check_random_state(self.random_state)
         out = X.copy()
-        for index, length in enumerate(clip_lengths(X)):
+        lengths = clip_lengths(X)
+        for index, length in enumerate(lengths):
             if length > 0:
-                out[index, :length] = self._augment_clip(X[index, :length], rng)
+                out[index, :length] = self._augment_clip(X, lengths, index, rng)
         return out
 
     def _transform_batch(self, X, lengths):
         # Inference: clips pass unchanged; augmentation happens in fit_transform only.
         return X
 
-    def _augment_clip(self, samples, rng):
+    def _augment_clip(self, X, lengths, index, rng):
         # audiomentations draws from the global `random` and NumPy generators; set each
         # transform's parameters from `rng` instead and call `apply`, so that
         # random_state alone decides the result.
+        samples = X[index, : lengths[index]]
         rate = self.sample_rate
         if rng.uniform() < self.gain_p:
             gain = Gain(p=1.0)
             gain.parameters = {"amplitude_ratio": 10 ** (rng.uniform(*self.gain_db) / 20)}
             samples = gain.apply(samples, rate)
         if rng.uniform() < self.noise_p:
-            amplitude = rng.uniform(*self.noise_amplitude)
-            samples = samples + amplitude * rng.standard_normal(samples.shape[0])
+            if self.snr_db is None:
+                amplitude = rng.uniform(*self.noise_amplitude)
+                samples = samples + amplitude * rng.standard_normal(samples.shape[0])
+            else:
+                samples = self._add_at_snr(samples, X, lengths, index, rng)
         if rng.uniform() < self.pitch_p:
             shift = PitchShift(p=1.0)
             shift.parameters = {"num_semitones": rng.uniform(*self.pitch_semitones)}
@@ -164,3 +200,21 @@ class WaveformAugmenter(WaveformTransformer):
         if rng.uniform() < self.polarity_p:
             samples = PolarityInversion(p=1.0).apply(samples, rate)
         return np.asarray(samples, dtype=np.float32)
+
+    def _add_at_snr(self, samples, X, lengths, index, rng):
+        """``samples`` plus white noise or babble at an SNR drawn from ``snr_db``."""
+        snr = rng.uniform(*self.snr_db)
+        others = np.flatnonzero((lengths > 0) & (np.arange(len(lengths)) != index))
+        if rng.uniform() < self.babble_p and others.size:
+            noise = np.zeros(samples.shape[0])
+            for other in rng.choice(others, size=self.babble_talkers):
+                talker = X[other, : lengths[other]].astype(np.float64)
+                talker = np.roll(np.resize(talker, samples.shape[0]),
+                                 rng.randint(samples.shape[0]))
+                noise += talker / (np.sqrt(np.mean(talker**2)) + 1e-12)
+        else:
+            noise = rng.standard_normal(samples.shape[0])
+        start, end = nonsilent_interval(samples, top_db=20.0)
+        speech = np.mean(np.square(samples[start:end], dtype=np.float64))
+        scale = np.sqrt(speech / 10 ** (snr / 10) / max(np.mean(noise**2), 1e-20))
+        return samples + scale * noise

@@ -2,5 +2,13 @@
 
 from ._paths import expand_path
 from ._progress import progress
+from ._speakers import SpeakerAdaptationWarning, check_speakers, row_statistics, safe_scale
 
-__all__ = ["expand_path", "progress"]
+__all__ = [
+    "SpeakerAdaptationWarning",
+    "check_speakers",
+    "expand_path",
+    "progress",
+    "row_statistics",
+    "safe_scale",
+]

@@ -2,8 +2,6 @@
 
 from sklearn.utils.validation import validate_data
 
-from ..io._waveform import as_batch
-
 __all__ = ["validate_waveforms"]
 
 
@@ -27,6 +25,8 @@ def validate_waveforms(estimator, X, *, reset):
     -------
     X : np.ndarray [shape=(n_clips, n_samples), dtype=float32]
     """
+    from ..io._waveform import as_batch  # skser.io imports this module
+
     X = as_batch(X)
     if reset:
         validate_data(estimator, X, reset=True, skip_check_array=True)

@@ -44,12 +44,14 @@ def ravel_column_vector(y):
     """
     from sklearn.exceptions import DataConversionWarning
 
-    shape = np.shape(y)
-    if len(shape) == 2 and shape[1] == 1:
+    if y is None:
+        return y
+    array = np.asarray(y)  # array-likes that refuse numpy functions still convert
+    if array.ndim == 2 and array.shape[1] == 1:
         warn_at_caller(
             "A column-vector y was passed when a 1d array was expected. Please change the "
             "shape of y to (n_samples,), for example using ravel().",
             DataConversionWarning,
         )
-        return np.ravel(np.asarray(y))
+        return array.ravel()
     return y

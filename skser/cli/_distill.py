@@ -1,0 +1,100 @@
+"""``skser distill``: a fitted model teaches a Wav2Small student on unlabeled audio."""
+
+import os
+from pathlib import Path
+
+# Unlabeled files are read up to this long; training crops are shorter.
+MAX_DURATION = 8.0
+
+
+def add_distill_parser(commands):
+    """Add the ``distill`` sub-command to ``commands`` (an argparse subparsers object)."""
+    command = commands.add_parser(
+        "distill", help="train a tiny Wav2Small student on a model's outputs for unlabeled audio"
+    )
+    command.add_argument("teacher", help="the teacher: a .joblib pipeline or an .onnx export")
+    command.add_argument("--unlabeled", nargs="+", required=True,
+                         help="audio files or folders (searched recursively), labels unused")
+    command.add_argument("--validation", nargs="*",
+                         help="audio of OTHER speakers: early stopping on agreement with the "
+                              "teacher (without it the student trains for --epochs)")
+    command.add_argument("--out", required=True, help="student.joblib to write")
+    command.add_argument("--epochs", type=int, default=30, help="at most this many epochs")
+    command.add_argument("--views", type=int, default=4, help="views per clip")
+    command.add_argument("--crop", type=float, default=2.0, help="training crops, seconds")
+    command.add_argument("--temperature", type=float, default=2.0)
+    command.add_argument("--no-augment", action="store_true",
+                         help="views are plain random crops")
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--verbose", action="store_true", help="progress bars")
+    command.set_defaults(run=distill_command)
+    return command
+
+
+def _audio_files(paths, option):
+    from ..datasets._base import find_audio
+
+    files = []
+    for path in (Path(os.path.expanduser(p)) for p in paths or []):
+        if path.is_dir():
+            files.extend(find_audio(path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{option}: no such file or folder: {path}")
+    if paths and not files:
+        raise ValueError(f"{option}: no .wav or .flac files in {', '.join(map(str, paths))}")
+    return [os.fspath(f) for f in files]
+
+
+def _load_teacher(path):
+    from ._commands import ONNX_SUFFIX
+
+    path = Path(os.path.expanduser(path))
+    if not path.is_file():
+        raise FileNotFoundError(f"teacher model not found: {path}")
+    if path.suffix.lower() == ONNX_SUFFIX:
+        from ..export import OnnxPipeline
+
+        return OnnxPipeline(path)
+    import joblib
+
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # unpickling raises anything
+        raise ValueError(f"cannot read a model from {path}: {exc}") from exc
+    if not hasattr(model, "predict"):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a fitted model")
+    return model
+
+
+def distill_command(args):
+    from ..distillation import Wav2SmallClassifier, Wav2SmallRegressor, distill
+    from ..distillation._distill import teacher_kind
+    from ..io import AudioLoader
+    from ._commands import _save
+
+    teacher = _load_teacher(args.teacher)
+    kind = teacher_kind(teacher)
+    unlabeled = _audio_files(args.unlabeled, "--unlabeled")
+    validation = _audio_files(args.validation, "--validation")
+    loader = AudioLoader(max_duration=MAX_DURATION, verbose=args.verbose)
+    X = loader.transform(unlabeled)
+    X_val = loader.transform(validation) if validation else None
+    print(f"{kind} teacher {args.teacher}; {len(unlabeled)} unlabeled files, "
+          f"{args.views} views each; validation: "
+          + (f"{len(validation)} files" if validation else "none (no early stopping)"))
+    student_class = Wav2SmallClassifier if kind == "categorical" else Wav2SmallRegressor
+    student = student_class(max_iter=args.epochs, crop_duration=args.crop,
+                            random_state=args.seed, verbose=args.verbose)
+    student = distill(teacher, X, student=student, n_views=args.views,
+                      augment=not args.no_augment, temperature=args.temperature, X_val=X_val,
+                      random_state=args.seed, verbose=args.verbose)
+    summary = f"{student.n_parameters_:,} parameters, {student.n_iter_} epochs"
+    if student.validation_scores_:
+        best = student.validation_scores_[student.best_epoch_ - 1]
+        measure = "top-1 agreement" if kind == "categorical" else "mean CCC"
+        summary += f"; best epoch {student.best_epoch_}, {measure} with the teacher {best:.3f}"
+    print(f"student: {summary}")
+    _save(student, args.out)
+    return 0

@@ -1,0 +1,208 @@
+"""Speaker adaptation on the command line: ``--adapt``, ``--speakers``, ``--speaker-stats``,
+and the ``enroll`` sub-command."""
+
+import csv
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "adapt_for_fit",
+    "add_enroll_parser",
+    "adapted_probabilities",
+    "check_probabilities",
+    "enroll",
+    "read_speakers_csv",
+    "with_speaker_stats",
+]
+
+
+def _expand(path):
+    return Path(os.path.expanduser(os.fspath(path)))
+
+
+def read_speakers_csv(path, files):
+    """The speaker of each of ``files``, from a CSV with columns ``path,speaker``.
+
+    A row's path matches a file as written, or as the same file on disk (relative
+    paths in the CSV are tried from the current folder and from the CSV's folder).
+    Raises ValueError naming the files the CSV does not list.
+    """
+    path = _expand(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"speakers CSV not found: {path}")
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"path", "speaker"} <= set(reader.fieldnames):
+            raise ValueError(f"{path} must have the columns path,speaker; got "
+                             f"{reader.fieldnames}")
+        rows = [(row["path"], row["speaker"]) for row in reader]
+    by_name = {}
+    for name, speaker in rows:
+        if not speaker:
+            raise ValueError(f"{path}: the row for {name!r} has no speaker")
+        by_name[name] = speaker
+        for candidate in (_expand(name), path.parent / _expand(name)):
+            by_name.setdefault(os.path.realpath(candidate), speaker)
+    speakers, missing = [], []
+    for file in map(os.fspath, files):
+        speaker = by_name.get(file, by_name.get(os.path.realpath(_expand(file))))
+        if speaker is None:
+            missing.append(file)
+        speakers.append(speaker)
+    if missing:
+        raise ValueError(f"{path} names no speaker for {len(missing)} file(s): "
+                         f"{', '.join(missing[:5])}")
+    return np.asarray(speakers, dtype=str)
+
+
+def _feature_space(model):
+    from ..preprocessing import speaker_feature_space
+
+    adaptation = getattr(model, "speaker_adaptation_", None)
+    if adaptation is not None:
+        return adaptation["feature_space"], adaptation["n_features"]
+    space = speaker_feature_space(model)
+    if space is None:
+        raise ValueError(
+            f"the model ({type(model).__name__}) is not speaker-adapted: train it with "
+            "`skser train --adapt speaker` to use speakers or speaker statistics"
+        )
+    from ..preprocessing import SpeakerNormalizer
+
+    width = next(s for _, s in model.steps if isinstance(s, SpeakerNormalizer)).n_features_in_
+    return space, width
+
+
+def read_stats(path, model):
+    """Speaker statistics for ``model`` from a JSON file (checked against its embedder)."""
+    from ..preprocessing import load_speaker_stats
+
+    space, width = _feature_space(model)
+    return load_speaker_stats(path, feature_space=space, n_features=width)
+
+
+def _predict_proba(model, X, **metadata):
+    if hasattr(model, "speaker_adaptation_"):  # OnnxPipeline
+        return model.predict_proba(X, **metadata)
+    from sklearn import config_context
+
+    with config_context(enable_metadata_routing=True):
+        return model.predict_proba(X, **metadata)
+
+
+def check_probabilities(pipe, runtime, X):
+    """Both models' probabilities on ``X``; a speaker-adapted pair treats ``X`` as one
+    unseen speaker (standardised by its own clips), the path the export adds."""
+    if getattr(runtime, "speaker_adaptation_", None) is None:
+        return pipe.predict_proba(X), runtime.predict_proba(X)
+    speakers = np.full(len(X), "export-check")
+    return (_predict_proba(pipe, X, speakers=speakers),
+            runtime.predict_proba(X, speakers=speakers))
+
+
+def adapted_probabilities(model, X, files, args):
+    """``predict_proba`` with ``--speakers`` (CSV) and ``--speaker-stats`` (JSON)."""
+    _feature_space(model)
+    speakers = read_speakers_csv(args.speakers, files) if args.speakers else None
+    stats = read_stats(args.speaker_stats, model) if args.speaker_stats else None
+    if speakers is None and stats is not None:
+        if len(stats) != 1:
+            raise ValueError(f"{args.speaker_stats} holds {len(stats)} speakers: pass "
+                             "--speakers CSV to say whose each file is")
+        stats = next(iter(stats.values()))
+    return _predict_proba(model, X, speakers=speakers, speaker_stats=stats)
+
+
+class _WithSpeakerStats:
+    """A model whose every ``predict_proba`` uses one enrolled speaker's statistics."""
+
+    def __init__(self, model, stats):
+        self.model, self.stats = model, stats
+        self.classes_ = model.classes_
+        if hasattr(model, "sample_rate"):
+            self.sample_rate = model.sample_rate
+
+    def predict_proba(self, X):
+        return _predict_proba(self.model, X, speaker_stats=self.stats)
+
+
+def with_speaker_stats(model, path, speaker=None):
+    """``model`` standardising every clip by one speaker of the statistics file."""
+    stats = read_stats(path, model)
+    if speaker is None:
+        if len(stats) != 1:
+            raise ValueError(f"{path} holds speakers {sorted(stats)[:5]}: pick one with "
+                             "--speaker")
+        speaker = next(iter(stats))
+    if speaker not in stats:
+        raise ValueError(f"{path} has no speaker {speaker!r}; it has {sorted(stats)[:5]}")
+    print(f"standardising by the enrolled statistics of speaker {speaker!r} "
+          f"({stats[speaker].count} clips)", file=sys.stderr)
+    return _WithSpeakerStats(model, stats[speaker])
+
+
+def adapt_for_fit(pipe, fit, corpus, validation, extra):
+    """The speaker-adapted pipeline, its fit arguments with speakers, and the routing
+    context to fit it in (speakers: the corpora's qualified ids, ``ravdess:03``)."""
+    from sklearn import config_context
+
+    from ..preprocessing import make_speaker_adapted
+
+    speakers = corpus.speakers[~validation]
+    if extra is not None:
+        speakers = np.concatenate([speakers, extra.speakers])
+    fit = dict(fit, params={"speakers": speakers},
+               val_params={"speakers": corpus.speakers[validation]})
+    print(f"speaker adaptation: a SpeakerNormalizer before the head, statistics of "
+          f"{len(np.unique(speakers))} training speakers")
+    return make_speaker_adapted(pipe), fit, config_context(enable_metadata_routing=True)
+
+
+def enroll(args):
+    """``skser enroll``: speakers' statistics from their clips, saved or updated as JSON."""
+    from ..io import AudioLoader
+    from ..preprocessing import enroll_speaker, save_speaker_stats
+    from ._commands import load_model
+
+    model = load_model(args.model)
+    space, width = _feature_space(model)
+    if args.speakers:
+        speakers = read_speakers_csv(args.speakers, args.files)
+    elif args.speaker:
+        speakers = np.full(len(args.files), args.speaker)
+    else:
+        raise ValueError("say whose clips these are: --speaker ID or --speakers CSV")
+    out = _expand(args.out)
+    stats = {}
+    if out.exists() and not args.replace:
+        stats = read_stats(out, model)
+    rate = getattr(model, "sample_rate", 16000)
+    X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in args.files])
+    for speaker in dict.fromkeys(speakers.tolist()):
+        clips = X[speakers == speaker]
+        before = stats.get(speaker)
+        stats[speaker] = enroll_speaker(model, clips, stats=before)
+        start = "" if before is None else f"{before.count} -> "
+        print(f"speaker {speaker!r}: {start}{stats[speaker].count} clips")
+    save_speaker_stats(stats, out, feature_space=space)
+    print(f"wrote the statistics of {len(stats)} speaker(s) ({width} features) to {out}")
+    return 0
+
+
+def add_enroll_parser(commands):
+    command = commands.add_parser(
+        "enroll", help="a speaker's statistics from a few clips, for a speaker-adapted model"
+    )
+    command.add_argument("model", help="a speaker-adapted .joblib pipeline or .onnx export")
+    command.add_argument("files", nargs="+", help="audio files of the speaker(s)")
+    command.add_argument("--out", required=True,
+                         help="statistics .json; an existing file is updated with these clips")
+    command.add_argument("--speaker", help="the speaker of every file")
+    command.add_argument("--speakers", help="CSV with columns path,speaker")
+    command.add_argument("--replace", action="store_true",
+                         help="start the file afresh instead of updating it")
+    command.set_defaults(run=enroll)
+    return command

@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from skser.datasets import make_emotional_speech
+from skser.pipeline import make_ser_pipeline
+from skser.preprocessing import WaveformAugmenter
+
+
+def _steps(pipe):
+    return [name for name, _ in pipe.steps]
+
+
+def test_noise_augmentation_comes_before_the_trimmer_and_paper_after_the_normalizer():
+    noise = _steps(make_ser_pipeline(augment="noise"))
+    paper = _steps(make_ser_pipeline(augment="paper"))
+    assert noise.index("waveformaugmenter") < noise.index("trimmer")
+    assert paper.index("waveformaugmenter") == paper.index("peaknormalizer") + 1
+    assert _steps(make_ser_pipeline(augment=True)) == paper
+    assert "waveformaugmenter" not in _steps(make_ser_pipeline())
+
+
+def test_noise_augmented_pipeline_trains_on_noisy_clips_and_predicts_clean_ones():
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=3, random_state=0)
+    pipe = make_ser_pipeline(augment="noise", max_iter=2, random_state=0)
+    augmenter = pipe.named_steps["waveformaugmenter"]
+    assert isinstance(augmenter, WaveformAugmenter) and augmenter.babble_p > 0
+    pipe.fit(X, y)
+    trained_on = augmenter.fit_transform(np.asarray(X))
+    assert not np.allclose(trained_on, X)
+    np.testing.assert_array_equal(augmenter.transform(np.asarray(X)), np.asarray(X, np.float32))
+    assert set(pipe.predict(X)) <= set(y)
+
+
+def test_unknown_augmentation_is_named():
+    with pytest.raises(ValueError, match="augment must be"):
+        make_ser_pipeline(augment="reverb")
