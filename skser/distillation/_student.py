@@ -12,9 +12,9 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..classification._schedule import warmup_cosine
 from ..io._waveform import SAMPLE_RATE, clip_lengths
 from ..utils import progress
+from ..utils._schedule import warmup_cosine
 from ..utils._validation import validate_waveforms
 from ._losses import soft_cross_entropy
 from ._module import LogMelFrontEnd, Wav2SmallModule, Wav2SmallNetwork
