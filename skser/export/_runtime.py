@@ -134,7 +134,10 @@ class OnnxPipeline:
         self.batch_size = batch_size
         self.n_jobs = n_jobs
         self._input = self.session_.get_inputs()[0].name
-        self._outputs = ["label", "probabilities"]
+        self._outputs = (
+            [self.metadata_.get("output", "avd")] if self.task == "dimensional"
+            else ["label", "probabilities"]
+        )
         adaptation = self.metadata_.get("speaker_adaptation")
         self.speaker_adaptation_ = None if adaptation is None else json.loads(adaptation)
         self._model, self._options, self._head = model, options, None
