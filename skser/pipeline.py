@@ -5,6 +5,7 @@ import os
 __all__ = ["make_ser_pipeline", "default_cache_dir", "noise_augmenter"]
 
 EMBEDDERS = ("weight-free", "distilhubert")
+TASKS = ("categorical", "dimensional")
 AUGMENTATIONS = ("paper", "noise")
 
 
@@ -35,6 +36,7 @@ def noise_augmenter(random_state=None):
 
 def make_ser_pipeline(
     *,
+    task="categorical",
     embedder="weight-free",
     model="ntu-spml/distilhubert",
     local_files_only=False,
@@ -51,8 +53,14 @@ def make_ser_pipeline(
     ``FixedDuration(8 s)`` -> embedder -> ``FocalLossClassifier``, with a training-only
     ``WaveformAugmenter`` where ``augment`` says.
 
+    With ``task="dimensional"`` the head is a ``CCCLossRegressor`` predicting arousal,
+    valence and dominance (``y`` of shape ``(n_clips, 3)``, in that order).
+
     Parameters
     ----------
+    task : {"categorical", "dimensional"}, default="categorical"
+        Emotion categories (``FocalLossClassifier``) or dimensions
+        (``CCCLossRegressor``).
     embedder : {"weight-free", "distilhubert"}, default="weight-free"
         ``AcousticEmbedder`` (nothing to download) or ``DistilHuBERTEmbedder`` (weights
         from the Hugging Face Hub or a local folder, see ``model``).
@@ -76,7 +84,7 @@ def make_ser_pipeline(
     verbose : bool, default=False
         Progress bars for embedding.
     **head_params
-        Parameters of the ``FocalLossClassifier``.
+        Parameters of the head (``FocalLossClassifier`` or ``CCCLossRegressor``).
 
     Returns
     -------
@@ -88,6 +96,8 @@ def make_ser_pipeline(
     >>> [name for name, _ in pipe.steps]  # doctest: +NORMALIZE_WHITESPACE
     ['audioloader', 'trimmer', 'preemphasis', 'peaknormalizer', 'fixedduration',
      'acousticembedder', 'focallossclassifier']
+    >>> make_ser_pipeline(task="dimensional").steps[-1][0]
+    'ccclossregressor'
     """
     from sklearn.pipeline import make_pipeline
 
@@ -102,6 +112,8 @@ def make_ser_pipeline(
         WaveformAugmenter,
     )
 
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     if embedder == "weight-free":
         encoder = AcousticEmbedder(memory=memory, verbose=verbose)
     elif embedder == "distilhubert":
@@ -119,5 +131,10 @@ def make_ser_pipeline(
     if augment is True or augment == "paper":
         steps.append(WaveformAugmenter(random_state=random_state))
     steps += [FixedDuration(duration=8.0), encoder]
-    steps.append(FocalLossClassifier(random_state=random_state, **head_params))
+    if task == "dimensional":
+        from .regression import CCCLossRegressor
+
+        steps.append(CCCLossRegressor(random_state=random_state, **head_params))
+    else:
+        steps.append(FocalLossClassifier(random_state=random_state, **head_params))
     return make_pipeline(*steps)

@@ -14,10 +14,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skser.classification import FocalLossClassifier, focal_loss
-from skser.classification._module import Standardize
-from skser.classification._schedule import warmup_cosine
 from skser.datasets import load_ravdess
 from skser.io import load_audio
+from skser.utils._mlp_head import Standardize
+from skser.utils._schedule import warmup_cosine
 
 # -- focal_loss ------------------------------------------------------------------------
 

@@ -170,6 +170,60 @@ def test_evaluate_on_shared_emodb(emodb_root, tmp_path, capsys):
     assert "339 clips, 10 groups" in out
 
 
+# -- dimensional task --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained_avd(workdir):
+    model = workdir / "avd.joblib"
+    assert main(["train", "--task", "dimensional", *SMALL, "--cache", str(workdir / "cache"),
+                 "--out", str(model)]) == 0
+    return model
+
+
+def test_predict_json_gives_arousal_valence_dominance(trained_avd, wav_files, capsys):
+    capsys.readouterr()
+    assert main(["predict", str(trained_avd), *wav_files, "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [list(r) for r in records] == [["path", "arousal", "valence", "dominance"]] * 4
+    expected = joblib.load(trained_avd).predict(wav_files)
+    np.testing.assert_allclose([[r["arousal"], r["valence"], r["dominance"]] for r in records],
+                               expected, atol=1e-4)
+
+
+def test_dimensional_export_then_predict_and_analyze(trained_avd, wav_files, workdir, capsys):
+    exported = workdir / "avd.onnx"
+    assert main(["export", str(trained_avd), "--out", str(exported)]) == 0
+    assert "CCC with scikit-learn arousal 1.0000" in capsys.readouterr().out
+    assert main(["predict", str(exported), *wav_files, "--json"]) == 0
+    onnx_records = json.loads(capsys.readouterr().out)
+    expected = joblib.load(trained_avd).predict(wav_files)
+    np.testing.assert_allclose([r["valence"] for r in onnx_records], expected[:, 1], atol=1e-4)
+    note = workdir / "avd_note.wav"
+    X, _, _ = make_emotional_speech(n_speakers=1, n_clips_per_class=2, random_state=9)
+    write_audio(note, np.concatenate([np.concatenate([c[c != 0], np.zeros(8000)]) for c in X]))
+    plot = workdir / "avd_timeline.png"
+    assert main(["analyze", str(exported), str(note), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert list(record)[:4] == ["path", "arousal", "valence", "dominance"]
+    assert len(record["windows"]) >= 1
+    assert main(["analyze", str(trained_avd), str(note), "--plot", str(plot)]) == 0
+    assert "arousal" in capsys.readouterr().out and plot.stat().st_size > 0
+
+
+def test_evaluate_dimensional_writes_ccc_per_dimension(workdir, capsys):
+    report = workdir / "avd_report.md"
+    assert main(["evaluate", "--task", "dimensional", *SMALL, "--cache", str(workdir / "cache"),
+                 "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "arousal" in out and "CCC" in out and "±" in out
+    text = report.read_text()
+    assert "| arousal |" in text and "proxies" in text
+    assert "data:image" not in text  # GitHub renders no data: URIs: the picture is a file
+    assert "](avd_report-scatter.png)" in text
+    assert (workdir / "avd_report-scatter.png").read_bytes().startswith(b"\x89PNG")
+
+
 # -- the leakage guard with --extra-train-corpus -----------------------------------------
 
 

@@ -14,6 +14,7 @@ from skser.preprocessing import (
     Trimmer,
     WaveformAugmenter,
 )
+from skser.regression import CCCLossRegressor
 
 from .conftest import shared_tiny_hubert
 
@@ -33,6 +34,7 @@ ESTIMATORS = [
     SpeakerNormalizer(),
     Wav2SmallClassifier(random_state=0, max_iter=3, n_channels=4, n_layers=2),
     Wav2SmallRegressor(random_state=0, max_iter=3, n_channels=4, n_layers=2),
+    CCCLossRegressor(random_state=0, max_iter=10),
 ]
 
 # Waveform batches have any width: a 3 s and an 8 s batch go through one fitted pipeline,

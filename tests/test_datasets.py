@@ -255,3 +255,90 @@ def test_make_emotional_speech_is_learnable_across_speakers():
         scoring="balanced_accuracy",
     )
     assert scores.mean() > 0.55  # chance is 0.25
+
+
+# -- arousal, valence, dominance -------------------------------------------------------
+
+
+def test_emotion_to_avd_takes_the_lexicon_values_in_avd_order():
+    from skser.datasets import EMOTION_AVD, emotion_to_avd
+
+    avd = emotion_to_avd(["ang", "anger", "neu", "calm", "exc"])
+    np.testing.assert_array_equal(avd[0], [0.865, 0.167, 0.657])  # NRC VAD: V .167 A .865
+    np.testing.assert_array_equal(avd[0], avd[1])
+    np.testing.assert_array_equal(avd[3], EMOTION_AVD["calm"])
+    assert avd[0, 0] > avd[2, 0] and avd[4, 1] > avd[2, 1] > emotion_to_avd(["sad"])[0, 1]
+    assert ((0 <= avd) & (avd <= 1)).all()
+
+
+def test_emotion_to_avd_strong_intensity_raises_arousal_only():
+    from skser.datasets import emotion_to_avd
+
+    normal, strong = emotion_to_avd(["hap", "hap"], intensity=["normal", "strong"])
+    assert strong[0] == pytest.approx(normal[0] + 0.1)
+    np.testing.assert_array_equal(strong[1:], normal[1:])
+    assert emotion_to_avd(["sur"], intensity="strong")[0, 0] == pytest.approx(0.975)
+    assert emotion_to_avd(["ang"], intensity="strong")[0, 0] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("labels", "intensity", "match"),
+    [
+        (["ang", "other"], None, r"categories \['other'\]"),
+        (["ang"], ["strong", "normal"], "one per label"),
+        (["ang"], "loud", "intensity must be one of"),
+        ([["ang"]], None, "1-D"),
+    ],
+)
+def test_emotion_to_avd_rejects_bad_input(labels, intensity, match):
+    from skser.datasets import emotion_to_avd
+
+    with pytest.raises(ValueError, match=match):
+        emotion_to_avd(labels, intensity)
+
+
+def test_load_ravdess_avd_targets(tmp_path):
+    from skser.datasets import emotion_to_avd
+
+    data = load_ravdess(_ravdess_tree(tmp_path), labels="all", targets="avd")
+    assert data.target.shape == (5, 3) and list(data.target_names) == [
+        "arousal", "valence", "dominance"]
+    assert list(data.emotion) == ["neutral", "calm", "anger", "happiness", "sadness"]
+    np.testing.assert_allclose(data.target[2], emotion_to_avd(["anger"])[0] + [0.1, 0, 0])
+    assert list(data.frame.columns[-3:]) == ["target_arousal", "target_valence",
+                                             "target_dominance"]
+    with pytest.raises(ValueError, match="targets must be one of"):
+        load_ravdess(tmp_path, targets="dimensions")
+
+
+def test_load_iemocap_avd_targets_are_the_rescaled_ratings(tmp_path):
+    data = load_iemocap(_iemocap_tree(tmp_path), labels="all", targets="avd")
+    # EmoEvaluation rows are [V, A, D] on 1-5: Ses01F_impro01_M002 is [2.0, 3.5, 3.5].
+    np.testing.assert_allclose(data.target[2], [(3.5 - 1) / 4, (2.0 - 1) / 4, (3.5 - 1) / 4])
+    assert list(data.emotion)[2] == "frustration"
+    np.testing.assert_allclose(data.valence, [2.5, 4.0, 2.0, 1.5, 1.5])
+
+
+def test_load_emodb_avd_targets(tmp_path):
+    for name in ["03a01Wa.wav", "03a01La.wav", "08a02Nb.flac"]:
+        _touch_audio(tmp_path / "wav" / name)
+    data = load_emodb(tmp_path, labels="all", targets="avd")
+    assert list(data.emotion) == ["boredom", "anger", "neutral"]
+    assert data.target[0, 0] < data.target[2, 0] < data.target[1, 0]
+
+
+def test_make_emotional_speech_avd_each_dimension_is_learnable_across_speakers():
+    from skser.embedding import AcousticEmbedder
+    from skser.metrics import concordance_correlation_coefficient
+    from skser.regression import CCCLossRegressor
+
+    X, y, groups = make_emotional_speech(n_speakers=6, n_clips_per_class=10, targets="avd",
+                                         random_state=0)
+    assert y.shape == (240, 3) and y.dtype == np.float64
+    features = AcousticEmbedder().fit_transform(X)
+    test = np.isin(groups, ["synthetic:04", "synthetic:05"])
+    train = ~test
+    reg = CCCLossRegressor(random_state=0).fit(features[train], y[train])
+    per_dim = concordance_correlation_coefficient(
+        y[test], reg.predict(features[test]), multioutput="raw_values")
+    assert (per_dim > 0.5).all(), per_dim

@@ -271,3 +271,50 @@ def test_wa_scorer_object_is_the_metric():
     X, y, _ = _classification_data()
     model = LogisticRegression().fit(X, y)
     assert wa_scorer(model, X, y) == pytest.approx(accuracy_score(y, model.predict(X)))
+
+
+# -- dimensional metrics ----------------------------------------------------------------
+
+
+def test_pearson_and_mae_per_dimension_match_numpy():
+    from skser.metrics import mean_absolute_error_per_dimension, pearson_correlation
+
+    rng = np.random.default_rng(0)
+    y_true = rng.uniform(size=(30, 3))
+    y_pred = y_true + rng.normal(scale=0.2, size=(30, 3))
+    r = pearson_correlation(y_true, y_pred)
+    expected = [np.corrcoef(y_true[:, d], y_pred[:, d])[0, 1] for d in range(3)]
+    np.testing.assert_allclose(r, expected, atol=1e-12)
+    np.testing.assert_allclose(
+        mean_absolute_error_per_dimension(y_true, y_pred), np.abs(y_true - y_pred).mean(0)
+    )
+    with pytest.raises(ValueError, match="same shape"):
+        pearson_correlation(y_true, y_pred[:, :2])
+    with pytest.raises(ValueError, match="constant"):
+        pearson_correlation(np.ones((5, 1)), y_pred[:5, :1])
+
+
+def test_dimensional_scoring_in_cross_validate():
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GroupKFold, cross_validate
+
+    from skser.metrics import DIMENSIONAL_SCORING, concordance_correlation_coefficient
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5))
+    y = np.column_stack([X[:, 0], X[:, 1] + rng.normal(scale=2, size=120), rng.normal(size=120)])
+    groups = np.repeat(np.arange(4), 30)
+    result = cross_validate(Ridge(), X, y, groups=groups, cv=GroupKFold(4),
+                            scoring=DIMENSIONAL_SCORING)
+    assert (result["test_ccc_arousal"] > 0.9).all()
+    assert (result["test_ccc_valence"] < result["test_ccc_arousal"]).all()
+    assert (np.abs(result["test_ccc_dominance"]) < 0.3).all()
+    per_dim = np.column_stack([result[f"test_ccc_{d}"] for d in ("arousal", "valence",
+                                                                     "dominance")])
+    np.testing.assert_allclose(per_dim.mean(1), result["test_ccc"])
+    assert (result["test_neg_mae"] < 0).all()
+    train, test = next(GroupKFold(4).split(X, y, groups))
+    fold = Ridge().fit(X[train], y[train])
+    assert result["test_ccc"][0] == pytest.approx(
+        concordance_correlation_coefficient(y[test], fold.predict(X[test]))
+    )

@@ -363,8 +363,10 @@ def test_models_must_be_fitted_classifiers(corpus, note):
     with pytest.raises(NotFittedError, match="has no classes_"):
         analyze_voice_note(unfitted, note[0])
     regressor = make_pipeline(FunctionTransformer(clip_features), LinearRegression())
-    with pytest.raises(InvalidParameterError, match="predict_proba"):
+    with pytest.raises(ValueError, match="neither a classifier.*nor a dimensional model"):
         analyze_voice_note(regressor.fit(X, np.arange(len(y))), note[0])
+    with pytest.raises(InvalidParameterError, match="predict"):
+        analyze_voice_note(object(), note[0])
 
 
 def test_a_model_error_says_which_windows_of_which_file(tmp_path, corpus, note):

@@ -7,26 +7,21 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-from ..utils import Interval, StrOptions, fit_context, progress
+from ..utils import Interval, StrOptions, fit_context
+from ..utils._head_training import TorchHeadMixin, as_tensor, predict_outputs
 from ..utils._labels import check_no_missing_labels
 from ..utils._warnings import ravel_column_vector
 from ._focal_loss import _focal_loss
-from ._module import make_mlp_head
-from ._schedule import warmup_cosine
 
 __all__ = ["FocalLossClassifier"]
 
-_PREDICT_BATCH = 4096
 
-
-class FocalLossClassifier(ClassifierMixin, BaseEstimator):
+class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     """A torch MLP head trained with focal loss, for frozen speech embeddings.
 
     The classifier of the paper: utterance embeddings (e.g. mean-pooled DistilHuBERT
@@ -233,31 +228,10 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.verbose = verbose
 
+    _target_dtype = torch.long
+    _score_name = "val_UA"
+
     # -- checks ------------------------------------------------------------------------
-
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        for size in sizes:
-            if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
-                raise ValueError(
-                    "hidden_layer_sizes must hold positive integers, got "
-                    f"{self.hidden_layer_sizes!r}"
-                )
-        return [int(size) for size in sizes]
-
-    def _torch_device(self):
-        try:
-            device = torch.device(self.device)
-        except (RuntimeError, TypeError, ValueError) as error:
-            raise ValueError(f"device {self.device!r} is not a torch device: {error}") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"device {self.device!r} was requested but CUDA is not available; use device='cpu'"
-            )
-        if device.type == "mps" and not torch.backends.mps.is_available():
-            raise ValueError(f"device {self.device!r} was requested but MPS is not available")
-        return device
 
     def _check_validation_set(self, X_val, y_val):
         if (X_val is None) != (y_val is None):
@@ -345,110 +319,18 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
             if class_weight is None
             else compute_class_weight(class_weight, classes=self.classes_, y=self.classes_[y_train])
         )
-        scaler = StandardScaler().fit(X_train)
-        # One OpenMP thread while training (scoped to this thread, restored after): with
-        # batches of 16 through a small head, thread synchronisation costs more than it
-        # saves, ten times more on a busy machine.
-        with (
-            threadpool_limits(limits=1, user_api="openmp"),
-            torch.random.fork_rng(**_fork_kwargs(device)),
-        ):
-            torch.manual_seed(torch_seed)
-            module = make_mlp_head(
-                mean=scaler.mean_,
-                scale=scaler.scale_,
-                hidden_layer_sizes=hidden,
-                n_classes=n_classes,
-                dropout=self.dropout,
-            )
-            generator = torch.Generator().manual_seed(shuffle_seed)
-            self._train(module, X_train, y_train, X_val, y_val, device, generator)
-        self.module_ = module.cpu().eval()
+        self._fit_module(
+            X_train, y_train, X_val, y_val, n_outputs=n_classes, hidden=hidden, device=device,
+            seeds=(torch_seed, shuffle_seed),
+        )
         return self
 
-    def _train(self, module, X, y, X_val, y_val, device, generator):
-        module.to(device)
-        X = _as_tensor(X, device)
-        y = torch.as_tensor(y, dtype=torch.long, device=device)
-        alpha = torch.as_tensor(self.class_weight_, dtype=torch.float32, device=device)
-        if X_val is not None:
-            X_val = _as_tensor(X_val, device, "X_val")
-        optimizer = torch.optim.AdamW(
-            module.parameters(), lr=self.learning_rate_init, weight_decay=self.weight_decay
-        )
-        n_samples = X.shape[0]
-        batch_size = min(self.batch_size, n_samples)
-        steps_per_epoch = math.ceil(n_samples / batch_size)
-        total_steps = steps_per_epoch * self.max_iter
-        warmup_steps = round(self.warmup_fraction * total_steps)
-        monitor = X_val is not None
-        if monitor:
-            y_val = torch.as_tensor(y_val, dtype=torch.long, device=device)
+    def _objective(self, logits, target):
+        alpha = torch.as_tensor(self.class_weight_, dtype=logits.dtype, device=logits.device)
+        return _focal_loss(logits, target, self.gamma, alpha, self.label_smoothing, "mean")
 
-        def objective(logits, target):
-            return _focal_loss(logits, target, self.gamma, alpha, self.label_smoothing, "mean")
-
-        stop_early = monitor and self.early_stopping
-
-        self.loss_curve_ = []
-        self.validation_scores_ = [] if monitor else None
-        self.validation_loss_curve_ = [] if monitor else None
-        best_score, best_loss, best_state, since_best = -np.inf, np.inf, None, 0
-        self.best_epoch_ = self.n_iter_ = 0
-        step = 0
-        epochs = progress(range(self.max_iter), verbose=self.verbose, desc="epochs", unit="epoch")
-        for epoch in epochs:
-            module.train()
-            order = torch.randperm(n_samples, generator=generator).to(device)
-            epoch_loss = 0.0
-            for start in range(0, n_samples, batch_size):
-                index = order[start : start + batch_size]
-                factor = warmup_cosine(step, total_steps=total_steps, warmup_steps=warmup_steps)
-                for group in optimizer.param_groups:
-                    group["lr"] = self.learning_rate_init * factor
-                loss = objective(module(X[index]), y[index])
-                value = loss.item()
-                if not math.isfinite(value):
-                    self._diverged(f"the training loss became {value}", epoch, step)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                epoch_loss += value * index.numel()
-                step += 1
-            if not all(torch.isfinite(p).all() for p in module.parameters()):
-                self._diverged("the weights became non-finite", epoch, step - 1)
-            self.loss_curve_.append(epoch_loss / n_samples)
-            self.n_iter_ = epoch + 1
-            postfix = {"loss": f"{self.loss_curve_[-1]:.4f}"}
-            if monitor:
-                logits = _predict_logits(module, X_val)
-                score = _unweighted_accuracy(y_val, logits.argmax(1))
-                val_loss = objective(logits, y_val).item()
-                self.validation_scores_.append(score)
-                self.validation_loss_curve_.append(val_loss)
-                postfix.update(val_loss=f"{val_loss:.4f}", val_UA=f"{score:.3f}")
-                # Better: a higher UA (by more than tol), or as high a UA with a lower loss.
-                if score > best_score + self.tol or (score >= best_score and val_loss < best_loss):
-                    best_score, best_loss, since_best = max(score, best_score), val_loss, 0
-                    if stop_early:
-                        best_state = _copy_state(module)
-                        self.best_epoch_ = self.n_iter_
-                else:
-                    since_best += 1
-            if hasattr(epochs, "set_postfix"):
-                epochs.set_postfix(postfix)
-            if stop_early and since_best >= self.n_iter_no_change:
-                break
-        if best_state is not None:
-            module.load_state_dict(best_state)
-        else:
-            self.best_epoch_ = self.n_iter_
-
-    def _diverged(self, what, epoch, step):
-        raise ValueError(
-            f"{what} at epoch {epoch + 1}, step {step + 1}; try a lower "
-            f"learning_rate_init (now {self.learning_rate_init})"
-        )
+    def _validation_score(self, logits, target):
+        return _unweighted_accuracy(target, logits.argmax(1))
 
     def _can_split(self, y):
         """Whether a stratified split of ``validation_fraction`` of ``y`` is possible."""
@@ -472,7 +354,7 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        logits = _predict_logits(self.module_, _as_tensor(X, "cpu"))
+        logits = predict_outputs(self.module_, as_tensor(X, "cpu"))
         return torch.softmax(logits.double(), dim=1).numpy()
 
     def predict(self, X):
@@ -489,39 +371,6 @@ class FocalLossClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
-
-
-def _fork_kwargs(device):
-    """Arguments of ``torch.random.fork_rng`` that fork the generators ``device`` uses."""
-    if device.type == "cpu":
-        return {"devices": []}
-    index = device.index
-    if index is None:
-        index = getattr(torch, device.type).current_device()
-    return {"devices": [index], "device_type": device.type}
-
-
-def _as_tensor(X, device, name="X"):
-    with np.errstate(over="ignore"):
-        X = np.asarray(X, dtype=np.float32)
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} holds values too large for float32 (they become inf)")
-    return torch.tensor(X, device=device)
-
-
-def _copy_state(module):
-    return {name: value.detach().clone() for name, value in module.state_dict().items()}
-
-
-@torch.no_grad()
-def _predict_logits(module, X):
-    was_training = module.training
-    module.eval()
-    logits = torch.cat(
-        [module(X[i : i + _PREDICT_BATCH]) for i in range(0, len(X), _PREDICT_BATCH)]
-    )
-    module.train(was_training)
-    return logits
 
 
 def _unweighted_accuracy(y_true, y_pred):

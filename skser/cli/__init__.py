@@ -58,6 +58,12 @@ def _data_options(parser):
     model.add_argument("--verbose", action="store_true", help="progress bars while embedding")
 
 
+def _task_option(parser):
+    parser.add_argument("--task", choices=("categorical", "dimensional"), default="categorical",
+                        help="emotion classes, or arousal/valence/dominance (category-derived "
+                        "proxies; IEMOCAP's own ratings)")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="skser", description="Speech emotion recognition with scikit-learn estimators."
@@ -75,6 +81,7 @@ def build_parser():
 
     command = commands.add_parser("train", help="fit the default pipeline and save it")
     _data_options(command)
+    _task_option(command)
     command.add_argument("--out", required=True, help="model.joblib to write")
     _adapt_option(command)
     command.add_argument("--features", help="train the head on a table from skser embed")
@@ -82,6 +89,7 @@ def build_parser():
 
     command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
     _data_options(command)
+    _task_option(command)
     command.add_argument("--report", help="also write the report here (.md or .html)")
     _adapt_option(command)
     command.add_argument("--features", help="evaluate the head on a table from skser embed")

@@ -32,7 +32,11 @@ def load_model(path):
         model = joblib.load(path)
     except Exception as exc:  # unpickling raises anything
         raise ValueError(f"cannot read a model from {path}: {exc}") from exc
-    if not hasattr(model, "predict_proba") or not hasattr(model, "classes_"):
+    from ._dimensional import is_dimensional
+
+    if (not hasattr(model, "predict_proba") or not hasattr(model, "classes_")) and not (
+        hasattr(model, "predict") and is_dimensional(model)
+    ):
         raise ValueError(f"{path} holds a {type(model).__name__}, not a fitted classifier")
     return model
 
@@ -41,13 +45,16 @@ def _pipeline(args):
     from ..pipeline import make_ser_pipeline
 
     return make_ser_pipeline(
+        task=getattr(args, "task", "categorical"),
         embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
         memory=args.cache, augment=args.augment, random_state=args.seed, verbose=args.verbose,
     )
 
 
 def _corpora(args):
-    synthetic = dict(speakers=args.speakers, clips_per_class=args.clips_per_class)
+    targets = "avd" if getattr(args, "task", "categorical") == "dimensional" else "emotion"
+    synthetic = dict(speakers=args.speakers, clips_per_class=args.clips_per_class,
+                     targets=targets)
     corpus = load_corpus(args.corpus, args.root, labels=args.labels, seed=args.seed,
                          n_jobs=args.n_jobs, **synthetic)
     print(corpus.describe())
@@ -150,7 +157,11 @@ def _probabilities(model, files, args=None):
 
 
 def predict(args):
+    from . import _dimensional
+
     model = load_model(args.model)
+    if _dimensional.is_dimensional(model):
+        return _dimensional.predict(args, model)
     probabilities = _probabilities(model, args.files, args)
     classes = np.asarray(model.classes_)
     rows = [
@@ -204,8 +215,12 @@ def export(args):
     check = calibration if calibration is not None else make_emotional_speech(
         n_speakers=2, n_clips_per_class=2, random_state=0
     )[0]
+    from ._dimensional import export_check, is_dimensional
     from ._speakers import check_probabilities
 
+    if is_dimensional(pipe):
+        print(export_check(pipe, OnnxPipeline(out).predict, check))
+        return 0
     expected, exported = check_probabilities(pipe, OnnxPipeline(out), check)
     agreement = float((expected.argmax(1) == exported.argmax(1)).mean())
     print(f"check on {len(check)} clips: max |probability difference| "
@@ -225,7 +240,12 @@ def analyze(args):
         model, args.file, vad=None if args.vad == "none" else args.vad, window=args.window,
         aggregation=args.aggregation, verbose=not args.json,
     )
-    print(result.to_json(indent=2) if args.json else result.format_table())
+    from ._dimensional import analyze_json, is_dimensional
+
+    if args.json and is_dimensional(model):
+        print(analyze_json(result, args.file))
+    else:
+        print(result.to_json(indent=2) if args.json else result.format_table())
     if args.plot:
         path = _save_timeline(result, args.plot)
         # With --json, stdout holds the JSON alone.

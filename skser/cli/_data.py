@@ -38,6 +38,12 @@ class Corpus:
         return len(self.y)
 
     def describe(self):
+        if np.ndim(self.y) == 2:  # arousal, valence, dominance
+            spread = ", ".join(f"{name} {column.mean():.2f} ± {column.std():.2f}"
+                               for name, column in zip(("arousal", "valence", "dominance"),
+                                                       np.asarray(self.y).T))
+            return (f"{self.name}: {len(self)} clips, {len(np.unique(self.groups))} groups "
+                    f"({spread})")
         labels, counts = np.unique(self.y, return_counts=True)
         classes = ", ".join(f"{label} {count}" for label, count in zip(labels, counts))
         return (f"{self.name}: {len(self)} clips, {len(np.unique(self.groups))} groups "
@@ -45,21 +51,24 @@ class Corpus:
 
 
 def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verbose=True,
-                speakers=8, clips_per_class=10):
-    """Read a corpus by name; ``synthetic`` needs no folder and no download."""
+                speakers=8, clips_per_class=10, targets="emotion"):
+    """Read a corpus by name; ``synthetic`` needs no folder and no download.
+
+    ``targets="avd"`` gives arousal, valence and dominance (see the loaders).
+    """
     from .. import datasets
     from ..io import AudioLoader
 
     if name == "synthetic":
         X, y, groups = datasets.make_emotional_speech(n_speakers=speakers,
                                              n_clips_per_class=clips_per_class,
-                                             random_state=seed)
+                                             random_state=seed, targets=targets)
         return Corpus("synthetic", X, y, groups, groups)
     if name not in LOADERS:
         raise ValueError(f"unknown corpus {name!r}: choose one of {', '.join(CORPORA)}")
     if root is None:
         raise ValueError(f"--root is needed for the {name} corpus (its folder)")
-    data = getattr(datasets, LOADERS[name])(root, labels=labels)
+    data = getattr(datasets, LOADERS[name])(root, labels=labels, targets=targets)
     X = AudioLoader(max_duration=MAX_DURATION, n_jobs=n_jobs, verbose=verbose).transform(
         data.filenames
     )

@@ -57,8 +57,28 @@ def _png(draw):
 
 def report_figures(report):
     """The report's pictures: ``[(file name stem, caption, PNG bytes), ...]``."""
+    if hasattr(report, "plot_scatter"):  # a DimensionalReport: one panel per dimension
+        caption = "True vs out-of-fold predicted values, per dimension"
+        return [("scatter", caption, _scatter_png(report))]
     caption = "Confusion matrix, summed over folds, rows normalized (true class: rows)"
     return [("confusion", caption, _png(lambda ax: report.plot_confusion_matrix(ax=ax)))]
+
+
+def _scatter_png(report):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    n_dims = len(report.names)
+    figure, axes = plt.subplots(1, n_dims, figsize=(3.8 * n_dims, 3.8))
+    report.plot_scatter(np.atleast_1d(axes))
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    return buffer.getvalue()
 
 
 def _cells(line):
@@ -114,6 +134,9 @@ def write_report(report, path, *, title):
         raise ValueError(f"--report must end in .md or .html, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     body = report.to_markdown()
+    if hasattr(report, "plot_scatter"):
+        body += ("\n\nTargets from category labels are proxies (NRC VAD Lexicon values of "
+                 "each emotion word), not per-clip ratings.")
     figures = report_figures(report)
     if suffix == ".md":
         links = []

@@ -1,5 +1,6 @@
-"""Corpus loaders and a synthetic emotional speech generator."""
+"""Corpus loaders, a synthetic emotional speech generator, and A/V/D proxy targets."""
 
+from ._avd import AVD, EMOTION_AVD, EMOTION_WORDS, emotion_to_avd
 from ._base import EMOTION4
 from ._base import find_audio as find_audio  # internal: the CLI's calibration folders
 from ._crema_d import load_crema_d
@@ -9,8 +10,12 @@ from ._ravdess import load_ravdess
 from ._synthetic import EMOTION_PROSODY, make_emotional_speech
 
 __all__ = [
+    "AVD",
     "EMOTION4",
+    "EMOTION_AVD",
     "EMOTION_PROSODY",
+    "EMOTION_WORDS",
+    "emotion_to_avd",
     "load_crema_d",
     "load_emodb",
     "load_iemocap",

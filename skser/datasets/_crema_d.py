@@ -3,6 +3,7 @@
 import csv
 import re
 
+from ._avd import check_targets, with_targets
 from ._base import check_labels, check_root, make_bunch, named_files, select_label
 
 __all__ = ["load_crema_d"]
@@ -36,7 +37,7 @@ def _read_demographics(root):
     return {}
 
 
-def load_crema_d(root, *, labels="emotion4"):
+def load_crema_d(root, *, labels="emotion4", targets="emotion"):
     """Load the CREMA-D files found below ``root``.
 
     Parameters
@@ -47,6 +48,11 @@ def load_crema_d(root, *, labels="emotion4"):
     labels : {"emotion4", "all"}, default="emotion4"
         ``"emotion4"`` keeps ANG, HAP, NEU, SAD as ``ang``, ``hap``, ``neu``, ``sad``;
         ``"all"`` keeps the six emotions under readable names.
+    targets : {"emotion", "avd"}, default="emotion"
+        ``"avd"`` makes ``target`` an array ``(n_clips, 3)`` of arousal, valence and
+        dominance in [0, 1]: category-derived proxies from the NRC VAD Lexicon
+        (:func:`skser.datasets.emotion_to_avd`; CREMA-D's levels are not used); the
+        categories move to ``emotion``.
 
     Returns
     -------
@@ -65,6 +71,7 @@ def load_crema_d(root, *, labels="emotion4"):
         names it), or ``labels`` is unknown.
     """
     check_labels(labels)
+    check_targets(targets)
     gender = _read_demographics(check_root(root, "CREMA-D"))
     records = []
     files = named_files(
@@ -88,6 +95,7 @@ def load_crema_d(root, *, labels="emotion4"):
                 "sentence": sentence,
             }
         )
-    return make_bunch(
+    bunch = make_bunch(
         records, corpus="crema-d", description=_DESCR, extra_columns=("level", "sentence")
     )
+    return with_targets(bunch, targets)

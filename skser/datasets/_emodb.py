@@ -2,6 +2,7 @@
 
 import re
 
+from ._avd import check_targets, with_targets
 from ._base import check_labels, make_bunch, named_files, select_label
 
 __all__ = ["load_emodb"]
@@ -25,7 +26,7 @@ emotions. Names ``03a01Fa`` (speaker, text, emotion letter, version). Groups are
 Free for research use."""
 
 
-def load_emodb(root, *, labels="emotion4"):
+def load_emodb(root, *, labels="emotion4", targets="emotion"):
     """Load the EmoDB files found below ``root``.
 
     Parameters
@@ -37,6 +38,11 @@ def load_emodb(root, *, labels="emotion4"):
         ``"emotion4"`` keeps anger (W), happiness (F), neutral (N) and sadness (T) as
         ``ang``, ``hap``, ``neu``, ``sad``; ``"all"`` keeps the seven emotions under
         readable names (``anger``, ``boredom``, ``disgust``, ...).
+    targets : {"emotion", "avd"}, default="emotion"
+        ``"avd"`` makes ``target`` an array ``(n_clips, 3)`` of arousal, valence and
+        dominance in [0, 1]: category-derived proxies from the NRC VAD Lexicon
+        (:func:`skser.datasets.emotion_to_avd`); the categories move to
+        ``emotion``.
 
     Returns
     -------
@@ -64,6 +70,7 @@ def load_emodb(root, *, labels="emotion4"):
     (339, 10)
     """
     check_labels(labels)
+    check_targets(targets)
     records = []
     files = named_files(
         root, corpus="EmoDB", example="wav/03a01Fa.wav", pattern=_NAME,
@@ -85,4 +92,5 @@ def load_emodb(root, *, labels="emotion4"):
                 "text": text,
             }
         )
-    return make_bunch(records, corpus="emodb", description=_DESCR, extra_columns=("text",))
+    bunch = make_bunch(records, corpus="emodb", description=_DESCR, extra_columns=("text",))
+    return with_targets(bunch, targets)

@@ -2,7 +2,10 @@
 
 import re
 
+import numpy as np
+
 from ..utils._warnings import warn_at_caller
+from ._avd import check_targets, with_targets
 from ._base import AUDIO_SUFFIXES, check_labels, check_root, make_bunch, select_label
 
 __all__ = ["load_iemocap"]
@@ -53,7 +56,7 @@ def _read_evaluation(path):
                 yield match
 
 
-def load_iemocap(root, *, labels="emotion4"):
+def load_iemocap(root, *, labels="emotion4", targets="emotion"):
     """Load the IEMOCAP utterances found below ``root``.
 
     Parameters
@@ -64,6 +67,12 @@ def load_iemocap(root, *, labels="emotion4"):
         ``"emotion4"`` keeps anger, happiness + excitement, neutral and sadness as
         ``ang``, ``hap``, ``neu``, ``sad``; ``"all"`` keeps every label under a readable
         name, ``"no agreement"`` (xxx) included.
+    targets : {"emotion", "avd"}, default="emotion"
+        ``"avd"`` makes ``target`` the evaluators' own dimensional ratings of each
+        utterance (EmoEvaluation's ``[valence, arousal, dominance]`` on 1-5), as an array
+        ``(n_clips, 3)`` of arousal, valence, dominance rescaled to [0, 1] by
+        ``(rating - 1) / 4`` (clipped); the categories move to ``emotion``. The raw
+        1-5 ratings stay in ``valence``, ``arousal``, ``dominance``.
 
     Returns
     -------
@@ -88,6 +97,7 @@ def load_iemocap(root, *, labels="emotion4"):
         When some labelled utterances have no audio file; they are skipped.
     """
     check_labels(labels)
+    check_targets(targets)
     root = check_root(root, "IEMOCAP")
     sessions = sorted(p for p in root.glob("Session[1-5]") if p.is_dir())
     evaluations = [
@@ -142,9 +152,11 @@ def load_iemocap(root, *, labels="emotion4"):
             f"(first: {missing[0]})",
             UserWarning,
         )
-    return make_bunch(
+    bunch = make_bunch(
         records,
         corpus="iemocap",
         description=_DESCR,
         extra_columns=("valence", "arousal", "dominance"),
     )
+    ratings = np.column_stack([bunch.arousal, bunch.valence, bunch.dominance])
+    return with_targets(bunch, targets, ratings=np.clip((ratings - 1) / 4, 0, 1))

@@ -2,6 +2,7 @@
 
 import re
 
+from ._avd import check_targets, with_targets
 from ._base import check_labels, make_bunch, named_files, select_label
 
 __all__ = ["load_ravdess"]
@@ -27,7 +28,7 @@ repetition, actor). Groups are actors (``ravdess:01``); odd actors are male, eve
 Song files (vocal channel 02) and video files are not loaded. License: CC BY-NC-SA 4.0."""
 
 
-def load_ravdess(root, *, labels="emotion4"):
+def load_ravdess(root, *, labels="emotion4", targets="emotion"):
     """Load the RAVDESS speech files found below ``root``.
 
     Parameters
@@ -39,6 +40,11 @@ def load_ravdess(root, *, labels="emotion4"):
         ``"emotion4"`` keeps anger, happiness, neutral and sadness as ``ang``, ``hap``,
         ``neu``, ``sad`` and drops the rest; ``"all"`` keeps all eight emotions under
         readable names (``neutral``, ``calm``, ``happiness``, ...).
+    targets : {"emotion", "avd"}, default="emotion"
+        ``"avd"`` makes ``target`` an array ``(n_clips, 3)`` of arousal, valence and
+        dominance in [0, 1]: category-derived proxies from the NRC VAD Lexicon
+        (:func:`skser.datasets.emotion_to_avd`; "strong" intensity raises arousal); the
+        categories move to ``emotion``.
 
     Returns
     -------
@@ -69,6 +75,7 @@ def load_ravdess(root, *, labels="emotion4"):
     ('ravdess:01', 12)
     """
     check_labels(labels)
+    check_targets(targets)
     records = []
     files = named_files(
         root, corpus="RAVDESS", example="Actor_01/03-01-05-01-01-01-01.wav", pattern=_NAME,
@@ -92,6 +99,7 @@ def load_ravdess(root, *, labels="emotion4"):
                 "statement": statement,
             }
         )
-    return make_bunch(
+    bunch = make_bunch(
         records, corpus="ravdess", description=_DESCR, extra_columns=("intensity", "statement")
     )
+    return with_targets(bunch, targets, intensity=bunch.intensity)

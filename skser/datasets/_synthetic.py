@@ -7,10 +7,10 @@ from scipy.signal import lfilter
 from sklearn.utils import check_random_state
 
 from ..io import SAMPLE_RATE, as_batch
-from ..utils import Interval, validate_params
+from ..utils import Interval, StrOptions, validate_params
 from ._base import EMOTION4
 
-__all__ = ["make_emotional_speech", "EMOTION_PROSODY"]
+__all__ = ["make_emotional_speech", "EMOTION_PROSODY", "avd_prosody"]
 
 # Prosody of each class relative to a neutral voice, along arousal and valence lines:
 # f0 factor, f0 range (semitones), level (dB), syllable rate (1/s), spectral tilt of the
@@ -27,6 +27,26 @@ EMOTION_PROSODY = {
                 breath=0.03, slope_st=2.0),
 }
 """dict: The class-dependent prosody of :func:`make_emotional_speech`."""
+
+
+def avd_prosody(arousal, valence, dominance):
+    """The prosody of a clip with the given arousal, valence and dominance (each in [0, 1]).
+
+    Arousal drives level (-8 to +8 dB), f0 level and range, and syllable rate; valence
+    drives the source's spectral tilt (-16 to -7 dB/octave) and the pitch contour's slope;
+    dominance drives voice quality (less jitter and breath noise as it rises). Each
+    dimension moves its own cues, so a model can be shown to learn each one.
+    """
+    return dict(
+        f0=0.9 + 0.5 * arousal,
+        range_st=1.2 + 6.0 * arousal,
+        level_db=-8.0 + 16.0 * arousal,
+        rate=2.8 + 2.4 * arousal,
+        tilt=-16.0 + 9.0 * valence,
+        slope_st=-4.0 + 6.0 * valence,
+        jitter=0.002 + 0.010 * (1.0 - dominance),
+        breath=0.01 + 0.09 * (1.0 - dominance),
+    )
 
 # Male formants (F1, F2, F3) in Hz of five vowels; a speaker scales them.
 _VOWELS = np.array(
@@ -115,6 +135,7 @@ def _synthesize(rng, speaker, prosody, duration, sample_rate):
         "noise_level": [Interval(Real, 0, None, closed="left")],
         "sample_rate": [Interval(Integral, 8000, None, closed="left")],
         "random_state": ["random_state"],
+        "targets": [StrOptions({"emotion", "avd"})],
     },
     prefer_skip_nested_validation=True,
 )
@@ -128,6 +149,7 @@ def make_emotional_speech(
     noise_level=0.002,
     sample_rate=SAMPLE_RATE,
     random_state=None,
+    targets="emotion",
 ):
     """Generate a synthetic corpus of emotional speech-like clips, grouped by speaker.
 
@@ -158,14 +180,20 @@ def make_emotional_speech(
         The rate of the clips, in Hz.
     random_state : int, RandomState instance or None, default=None
         Seeds the corpus.
+    targets : {"emotion", "avd"}, default="emotion"
+        ``"avd"``: each clip draws its arousal, valence and dominance uniformly from
+        [0, 1] and its prosody follows them (:func:`avd_prosody`: arousal drives level,
+        f0 and rate; valence the spectral tilt and contour; dominance the voice quality);
+        ``y`` is then ``(n_clips, 3)``. The corpus has as many clips as with classes
+        (``n_clips_per_class * len(classes)`` per speaker).
 
     Returns
     -------
     X : np.ndarray [shape=(n_clips, max_length), dtype=float32]
         The clips as a padded waveform batch, ``n_clips = n_speakers * n_clips_per_class *
         len(classes)``.
-    y : np.ndarray [shape=(n_clips,)]
-        The class of each clip.
+    y : np.ndarray [shape=(n_clips,) or (n_clips, 3)]
+        The class of each clip, or its arousal, valence, dominance (``targets="avd"``).
     groups : np.ndarray [shape=(n_clips,), dtype=str]
         The speaker of each clip, for group-wise cross-validation, qualified like the
         loaders' ids: ``synthetic:00``, ``synthetic:01``... The ids name the speakers of
@@ -177,6 +205,10 @@ def make_emotional_speech(
     >>> X, y, groups = make_emotional_speech(n_speakers=2, n_clips_per_class=1, random_state=0)
     >>> X.shape[0], sorted(set(y.tolist())), sorted(set(groups.tolist()))
     (8, ['ang', 'hap', 'neu', 'sad'], ['synthetic:00', 'synthetic:01'])
+    >>> X, y, groups = make_emotional_speech(n_speakers=2, n_clips_per_class=1,
+    ...                                      targets="avd", random_state=0)
+    >>> y.shape, bool(((0 <= y) & (y <= 1)).all())
+    ((8, 3), True)
     """
     unknown = [label for label in classes if label not in EMOTION_PROSODY]
     if unknown:
@@ -186,7 +218,8 @@ def make_emotional_speech(
     if len(duration) != 2 or not 0 < duration[0] <= duration[1]:
         raise ValueError(f"duration must be (min, max) seconds with 0 < min <= max, got {duration}")
     rng = check_random_state(random_state)
-    clips, targets, speakers = [], [], []
+    targets_are_avd = targets == "avd"
+    clips, labels, speakers = [], [], []
     for speaker_id in range(n_speakers):
         female = speaker_id % 2 == 0
         speaker = {
@@ -197,9 +230,14 @@ def make_emotional_speech(
         }
         for label in classes:
             for _ in range(n_clips_per_class):
+                if targets == "avd":
+                    label = rng.uniform(size=3)
+                    base = avd_prosody(*label)
+                else:
+                    base = EMOTION_PROSODY[label]
                 prosody = {
                     key: value * (rng.normal(1, 0.06) if key in ("f0", "rate") else 1.0)
-                    for key, value in EMOTION_PROSODY[label].items()
+                    for key, value in base.items()
                 }
                 prosody["level_db"] += rng.normal(0, 2)
                 prosody["range_st"] *= np.exp(rng.normal(0, 0.15))
@@ -211,8 +249,9 @@ def make_emotional_speech(
                 clip += noise_level * rng.standard_normal(clip.shape[0])
                 clip *= min(1.0, 0.99 / np.abs(clip).max())
                 clips.append(clip.astype(np.float32))
-                targets.append(label)
+                labels.append(label)
                 speakers.append(speaker_id)
+    y = np.asarray(labels, dtype=np.float64 if targets_are_avd else None)
     width = max(2, len(str(n_speakers - 1)))
     ids = np.asarray([f"synthetic:{speaker:0{width}d}" for speaker in speakers])
-    return as_batch(clips), np.asarray(targets), ids
+    return as_batch(clips), y, ids

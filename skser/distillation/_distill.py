@@ -5,11 +5,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-from ..io._waveform import SAMPLE_RATE, as_batch, clip_lengths
+from ..io import SAMPLE_RATE, as_batch, clip_lengths
 from ..preprocessing import WaveformAugmenter
-from ..utils import progress
+from ..utils import HasMethods, Interval, progress, validate_params
 from ._losses import soften
 from ._student import Wav2SmallClassifier, Wav2SmallRegressor
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..embedding._torch_ops import conv_output_lengths, lengths_from_padding
+from ..embedding import conv_output_lengths, lengths_from_padding
 
 __all__ = ["LogMelFrontEnd", "Wav2SmallNetwork", "Wav2SmallModule", "mel_filterbank"]
 

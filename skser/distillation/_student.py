@@ -5,16 +5,15 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..classification._schedule import warmup_cosine
-from ..io._waveform import SAMPLE_RATE, clip_lengths
-from ..utils import progress
+from ..io import SAMPLE_RATE, clip_lengths
+from ..utils import Interval, fit_context, progress
+from ..utils._schedule import warmup_cosine
 from ..utils._validation import validate_waveforms
 from ._losses import soft_cross_entropy
 from ._module import LogMelFrontEnd, Wav2SmallModule, Wav2SmallNetwork
@@ -411,7 +410,7 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         )
         self.label_smoothing = label_smoothing
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on hard labels (a fresh network at every call).
 
@@ -566,7 +565,7 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
     (3, 2)
     """
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, X_val=None, y_val=None):
         """Train on targets ``y`` (a fresh network at every call).
 

@@ -12,6 +12,7 @@ from ._acoustic_module import AcousticFeatures as AcousticFeatures  # isort: ski
 from ._base import ClipEmbedder as ClipEmbedder  # isort: skip
 from ._cache import EmbeddingCache as EmbeddingCache  # isort: skip
 from ._hubert_module import PooledHubert as PooledHubert  # isort: skip
+from ._torch_ops import conv_output_lengths as conv_output_lengths  # isort: skip
 from ._torch_ops import lengths_from_padding as lengths_from_padding  # isort: skip
 
 __all__ = [

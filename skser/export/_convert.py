@@ -5,6 +5,7 @@ import logging
 import os
 
 import numpy as np
+from sklearn.base import is_regressor
 
 from ._metadata import METADATA_PREFIX
 from ._speaker import expose_speaker_inputs, speaker_metadata
@@ -104,12 +105,19 @@ def _convert(pipeline, steps, kind, opset):
     final = steps[-1][1]
     width = None if kind == "waveforms" else getattr(steps[0][1], "n_features_in_", None)
     options = {id(final): {"zipmap": False}} if hasattr(final, "classes_") else None
+    final_types = None
+    if is_regressor(final):  # arousal, valence, dominance: one named output
+        from ._regression import dimensional_outputs, output_names
+
+        name, _ = dimensional_outputs(final)
+        final_types = [(name, FloatTensorType([None, len(output_names(final))]))]
     try:
         return convert_sklearn(
             pipeline,
             initial_types=[(kind, FloatTensorType([None, width]))],
             target_opset={"": opset, "ai.onnx.ml": 3},
             options=options,
+            final_types=final_types,
         )
     except (MissingConverter, MissingShapeCalculator, RuntimeError, NotImplementedError) as exc:
         culprit = next(
@@ -145,6 +153,10 @@ def _set_metadata(model, pipeline, steps, kind, quantization):
         "output": "probabilities" if classes is not None else "features",
         "pipeline": repr(pipeline),
     }
+    if is_regressor(final):
+        from ._regression import dimensional_outputs
+
+        values.update(dimensional_outputs(final)[1])
     del model.metadata_props[:]
     for key, value in values.items():
         entry = model.metadata_props.add()
@@ -167,12 +179,15 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     The graph takes the padded waveform batch, float32 ``[N, T]`` with dynamic ``N`` and
     ``T`` (input ``"waveforms"``; ``"features"`` when the pipeline starts after the
     embedder), and gives ``"label"`` and ``"probabilities"`` (``[N, n_classes]``, columns
-    in ``classes_`` order). Every skser step has a converter (see
-    :func:`register_converters`) and scikit-learn steps use skl2onnx's (StandardScaler,
-    PCA, LogisticRegression, SVC with ``probability=True``, ...). A classifier without
-    ``predict_proba`` (``SVC()``) is refused: its scores are not probabilities. A leading
-    ``AudioLoader`` and any ``WaveformAugmenter`` are left out (logged): the runtime reads
-    files itself and augmentation is the identity at inference. A step that cannot be
+    in ``classes_`` order). A pipeline ending in a regressor (``CCCLossRegressor``) gives
+    ``"avd"`` ``[N, 3]`` instead: arousal, valence, dominance, named in the metadata
+    (``skser.task`` is ``"dimensional"``, ``skser.targets`` the column names). Every
+    skser step has a converter (see :func:`register_converters`) and scikit-learn steps
+    use skl2onnx's (StandardScaler, PCA, LogisticRegression, SVC with
+    ``probability=True``, ...). A classifier without ``predict_proba`` (``SVC()``) is
+    refused: its scores are not probabilities. A leading ``AudioLoader`` and any
+    ``WaveformAugmenter`` are left out (logged): the runtime reads files itself and
+    augmentation is the identity at inference. A step that cannot be
     expressed raises :class:`ExportError` naming it.
 
     A ``SpeakerNormalizer`` adds two optional inputs, ``speaker_mean`` and

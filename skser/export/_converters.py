@@ -232,6 +232,7 @@ def register_converters():
       and ``speaker_scale`` (see :mod:`skser.export._speaker`).
     - ``Wav2SmallClassifier``, ``Wav2SmallRegressor``: front end and network, spliced
       (see :func:`skser.export._distillation.register_student_converters`).
+    - ``CCCLossRegressor``: its head, giving arousal, valence and dominance.
     """
     from skl2onnx import update_registered_converter
 
@@ -267,3 +268,6 @@ def register_converters():
     from ._distillation import register_student_converters
 
     register_student_converters(_CLASSIFIER_OPTIONS)
+    from ._regression import register_regression_converters
+
+    register_regression_converters()

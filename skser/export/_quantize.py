@@ -15,6 +15,7 @@ DEFAULT_INT8 = "int8-static"
 # signal processing (power spectra span 100 dB): they stay float.
 _QUANTIZED_STEPS = (
     "DistilHuBERTEmbedder_", "FocalLossClassifier_", "Wav2SmallClassifier_", "Wav2SmallRegressor_",
+    "CCCLossRegressor_",
 )
 _QUANTIZED_OPS = {"MatMul", "Conv", "Gemm"}
 QUANT_FORMATS = ("qdq", "qoperator")
@@ -154,7 +155,8 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
     if not nodes:
         raise ValueError(
             "nothing to quantize: 8-bit export applies to the DistilHuBERTEmbedder, "
-            "FocalLossClassifier and Wav2Small student steps, and this pipeline has none"
+            "FocalLossClassifier, CCCLossRegressor and Wav2Small student steps, and this "
+            "pipeline has none"
         )
     if mode == "int8-static" and calibration is None:
         raise ValueError(

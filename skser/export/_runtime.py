@@ -60,10 +60,18 @@ class OnnxPipeline:
     length_tolerance : float >= 0, default=0.1
         How much longer than a batch's shortest clip its longest may be.
 
+    A dimensional model (a pipeline ending in ``CCCLossRegressor``) has ``task ==
+    "dimensional"``: :meth:`predict` returns its arousal, valence and dominance
+    ``(n_clips, 3)``, columns named by ``target_names_``, and it has no ``classes_``.
+
     Attributes
     ----------
-    classes_ : np.ndarray
-        Class labels, the columns of :meth:`predict_proba`.
+    task : {"categorical", "dimensional"}
+        What the model predicts.
+    classes_ : np.ndarray or None
+        Class labels, the columns of :meth:`predict_proba` (None for a dimensional model).
+    target_names_ : np.ndarray or None
+        The dimensions, the columns of :meth:`predict` (None for a categorical model).
     metadata_ : dict
         The model's ``skser.*`` metadata (version, pipeline, quantization, ...).
     session_ : onnxruntime.InferenceSession
@@ -117,18 +125,28 @@ class OnnxPipeline:
         self.metadata_ = read_metadata(self.session_)
         if "classes" not in self.metadata_:
             raise ValueError("this ONNX model was not written by skser.export.to_onnx")
-        if self.metadata_.get("output", "probabilities") != "probabilities":
+        self.task = self.metadata_.get("task", "categorical")
+        if self.task != "dimensional" and self.metadata_.get(
+            "output", "probabilities"
+        ) != "probabilities":
             raise ValueError(
                 f"this ONNX model's output is {self.metadata_['output']!r}, not class "
-                "probabilities; OnnxPipeline runs classifiers exported by to_onnx"
+                "probabilities; OnnxPipeline runs classifiers and dimensional models "
+                "exported by to_onnx"
             )
-        self.classes_ = np.asarray(json.loads(self.metadata_["classes"]))
+        classes = json.loads(self.metadata_["classes"])
+        self.classes_ = None if classes is None else np.asarray(classes)
+        targets = self.metadata_.get("targets")
+        self.target_names_ = None if targets is None else np.asarray(json.loads(targets))
         self.sample_rate = int(self.metadata_["sample_rate"])
         self.batch_size = batch_size
         self.n_jobs = n_jobs
         self.length_tolerance = length_tolerance
         self._input = self.session_.get_inputs()[0].name
-        self._outputs = ["label", "probabilities"]
+        self._outputs = (
+            [self.metadata_.get("output", "avd")] if self.task == "dimensional"
+            else ["label", "probabilities"]
+        )
         adaptation = self.metadata_.get("speaker_adaptation")
         self.speaker_adaptation_ = None if adaptation is None else json.loads(adaptation)
         self._model, self._options, self._head = model, options, None
@@ -179,7 +197,21 @@ class OnnxPipeline:
                 batch = batch[:, : max(1, int(lengths[rows].max()))]
             yield rows, self.session_.run(outputs, {self._input: batch})
 
+    def _run_dimensional(self, X):
+        values = np.empty((len(X), len(self.target_names_)), dtype=np.float32)
+        for rows, (batch_values,) in self._batches(X, self._outputs):
+            values[rows] = batch_values
+        finite = np.isfinite(values).all(axis=1)
+        if not finite.all():
+            raise ValueError(
+                f"the model gave NaN or inf for clip {int(np.flatnonzero(~finite)[0])}; "
+                "waveforms are expected in about [-1, 1]"
+            )
+        return values
+
     def _run(self, X, speakers=None, speaker_stats=None):
+        if self.task == "dimensional" and self.speaker_adaptation_ is None:
+            return (self._run_dimensional(X),)
         if self.speaker_adaptation_ is not None:
             return self._run_adapted(X, speakers, speaker_stats)
         if speakers is not None or speaker_stats is not None:
@@ -243,11 +275,21 @@ class OnnxPipeline:
         Returns
         -------
         probabilities : np.ndarray [shape=(n_clips, n_classes), dtype=float32]
+
+        Raises
+        ------
+        ValueError
+            For a dimensional model, which has no classes.
         """
+        if self.task == "dimensional":
+            raise ValueError(
+                "this ONNX model is dimensional (it predicts "
+                f"{', '.join(self.target_names_.tolist())}): use predict, it has no classes"
+            )
         return self._run(X, speakers, speaker_stats)[1]
 
     def predict(self, X, *, speakers=None, speaker_stats=None):
-        """The predicted class of each clip (the graph's ``label`` output).
+        """The predicted class of each clip (``label``), or its dimensions (``avd``).
 
         Parameters
         ----------
@@ -257,11 +299,18 @@ class OnnxPipeline:
 
         Returns
         -------
-        labels : np.ndarray [shape=(n_clips,)]
+        y_pred : np.ndarray [shape=(n_clips,)] or [shape=(n_clips, n_dims), dtype=float32]
+            Labels, or for a dimensional model arousal, valence and dominance (columns
+            ``target_names_``).
         """
         return self._run(X, speakers, speaker_stats)[0]
 
     def __repr__(self):
+        if self.task == "dimensional":
+            return (
+                f"OnnxPipeline(targets={self.target_names_.tolist()}, "
+                f"quantization={self.metadata_.get('quantization')!r})"
+            )
         return (
             f"OnnxPipeline(classes={self.classes_.tolist()}, "
             f"quantization={self.metadata_.get('quantization')!r})"

@@ -1,4 +1,4 @@
-"""Metrics of speech emotion recognition: WA, UA, macro-F1, CCC, and their scorers."""
+"""Metrics of speech emotion recognition: WA, UA, macro-F1, CCC, Pearson r, MAE; scorers."""
 
 from ._classification import (
     check_label_targets,
@@ -7,6 +7,12 @@ from ._classification import (
     per_class_recall,
     unweighted_accuracy,
     weighted_accuracy,
+)
+from ._dimensional import (
+    DIMENSIONAL_SCORING,
+    dimensional_scores,
+    mean_absolute_error_per_dimension,
+    pearson_correlation,
 )
 from ._regression import concordance_correlation_coefficient
 from ._scorer import (
@@ -20,16 +26,20 @@ from ._scorer import (
 )
 
 __all__ = [
+    "DIMENSIONAL_SCORING",
     "SER_SCORING",
     "ccc_scorer",
     "check_label_targets",
     "concordance_correlation_coefficient",
+    "dimensional_scores",
     "get_scorer",
     "get_scorer_names",
     "macro_f1",
     "macro_f1_scorer",
+    "mean_absolute_error_per_dimension",
     "per_class_f1",
     "per_class_recall",
+    "pearson_correlation",
     "ua_scorer",
     "unweighted_accuracy",
     "wa_scorer",

@@ -1,5 +1,6 @@
 """Session-wise cross-validation, cross-corpus evaluation and their reports."""
 
+from ._dimensional_report import DimensionalFoldResult, DimensionalReport
 from ._evaluate import evaluate_cross_corpus, evaluate_sessions
 from ._fit import accepts_validation, fit_with_validation
 from ._leakage import check_leakage
@@ -9,6 +10,8 @@ from ._split import LeaveOneSessionOut
 __all__ = [
     "AROUSAL",
     "ArousalView",
+    "DimensionalFoldResult",
+    "DimensionalReport",
     "FoldResult",
     "LeaveOneSessionOut",
     "SessionReport",

@@ -13,6 +13,12 @@ from ..metrics import check_label_targets
 from ..utils import column_1d, num_samples, progress, take_rows
 from ..utils._labels import check_no_missing_labels
 from ._adapt import check_adapt, routing, speaker_metadata
+from ._dimensional_report import (
+    DimensionalFoldResult,
+    DimensionalReport,
+    check_dimensional_targets,
+    dimension_names,
+)
 from ._fit import accepts_validation, fit_with_validation
 from ._leakage import audio_fingerprints, check_content_leakage, check_id_leakage
 from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
@@ -29,7 +35,12 @@ def _check_y(y, n_clips, name):
 
 
 def _check_targets(y, n_clips, name):
-    """``_check_y`` for class labels: a NaN or None among them is named with its index."""
+    """``_check_y`` for class labels: a NaN or None among them is named with its index.
+
+    A 2-D ``y`` is a dimensional task (arousal, valence, dominance): finite numbers.
+    """
+    if np.ndim(y) == 2:
+        return check_dimensional_targets(y, n_clips, name)
     return _check_y(check_no_missing_labels(y, name), n_clips, name)
 
 
@@ -381,7 +392,9 @@ def evaluate_sessions(
     if extra is not None:
         _check_extra_width(X, extra[0], waveforms)
     all_y = y if extra is None else np.concatenate([y, extra[1]])
-    labels = check_label_targets(all_y, labels=labels)[2]
+    dimensional = y.ndim == 2
+    if not dimensional:
+        labels = check_label_targets(all_y, labels=labels)[2]
 
     splitter = LeaveOneSessionOut(validation=validation)
     folds = list(splitter._iter_folds(X, groups))
@@ -450,6 +463,14 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
         jobs, n_jobs=n_jobs, verbose=verbose, total=len(folds), desc=f"sessions, {protocol}"
     )
     used_validation = validation is not None and accepts_validation(estimator)
+    held_out = "" if validation is None else ", validation on the next group"
+    description = (
+        f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
+    )
+    if y.ndim == 2:  # arousal, valence, dominance
+        return _dimensional_report(
+            estimator, folds, results, y, used_validation, len(y), groups, description
+        )
     fold_results = []
     for index, ((test_group, val_group, _, val, test), result) in enumerate(zip(folds, results)):
         try:
@@ -473,7 +494,6 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
                 estimator=result["estimator"],
             )
         )
-    held_out = "" if validation is None else ", validation on the next group"
     return SessionReport(
         fold_results,
         labels=labels,
@@ -483,6 +503,26 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
         description=(
             f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
         ),
+    )
+
+
+def _dimensional_report(estimator, folds, results, y, used_validation, n_clips, groups,
+                        description):
+    """The :class:`DimensionalReport` of :func:`evaluate_sessions` with a 2-D ``y``."""
+    names = dimension_names(results[0]["estimator"] or estimator, y.shape[1])
+    fold_results = [
+        DimensionalFoldResult(
+            fold=index, test_group=_item(test_group), val_group=_item(val_group),
+            test_index=test, y_true=y[test], y_pred=result["y_pred"],
+            n_train=result["n_train"], n_val=len(val), used_validation=used_validation,
+            fit_time=result["fit_time"], predict_time=result["predict_time"], names=names,
+            estimator=result["estimator"],
+        )
+        for index, ((test_group, val_group, _, val, test), result)
+        in enumerate(zip(folds, results))
+    ]
+    return DimensionalReport(
+        fold_results, names=names, n_clips=n_clips, groups=groups, description=description
     )
 
 
@@ -549,7 +589,9 @@ def evaluate_cross_corpus(
     if validation is not None:
         X_val, y_val, val_ids = _check_pair(validation, "validation", allow_ids=True)
         targets.append(y_val)
-    labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
+    dimensional = y_test.ndim == 2
+    if not dimensional:
+        labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
     inputs = [X_train, X_test] + ([] if X_val is None else [X_val])
     waveforms = takes_waveforms(estimator, *inputs)
     training = [_whole_set("training corpus (train)", "train's X", train_ids, X_train, waveforms)]
@@ -567,6 +609,18 @@ def evaluate_cross_corpus(
     result = _fit_predict(
         estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator
     )
+    if dimensional:
+        names = dimension_names(result["estimator"] or estimator, y_test.shape[1])
+        fold = DimensionalFoldResult(
+            fold=0, test_group="test", val_group=None if validation is None else "validation",
+            test_index=np.arange(y_test.shape[0]), y_true=y_test, y_pred=result["y_pred"],
+            n_train=result["n_train"], n_val=0 if y_val is None else y_val.shape[0],
+            used_validation=validation is not None and accepts_validation(estimator),
+            fit_time=result["fit_time"], predict_time=result["predict_time"], names=names,
+            estimator=result["estimator"],
+        )
+        return DimensionalReport([fold], names=names, n_clips=y_test.shape[0],
+                                 description=f"Cross-corpus: {type(estimator).__name__}")
     try:
         check_label_targets(y_test, result["y_pred"], labels=labels)
     except ValueError as exc:

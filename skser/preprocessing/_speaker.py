@@ -5,10 +5,9 @@ from numbers import Integral
 import numpy as np
 from sklearn import config_context
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_speakers, row_statistics, safe_scale
+from ..utils import Interval, check_speakers, row_statistics, safe_scale
 from ._speaker_stats import SpeakerStats
 
 __all__ = [

@@ -6,6 +6,7 @@ any length in bounded memory and returns a :class:`VoiceNoteResult`.
 
 from ._aggregate import AGGREGATIONS, aggregate_probabilities, window_weights
 from ._analyze import NoSpeechWarning, analyze_voice_note
+from ._dimensional import DimensionalVoiceNoteResult, aggregate_dimensions
 from ._energy import EnergyVAD
 from ._result import VoiceNoteResult
 from ._silero import SileroVAD, silero_model_path
@@ -13,10 +14,12 @@ from ._windows import speech_windows
 
 __all__ = [
     "AGGREGATIONS",
+    "DimensionalVoiceNoteResult",
     "EnergyVAD",
     "NoSpeechWarning",
     "SileroVAD",
     "VoiceNoteResult",
+    "aggregate_dimensions",
     "aggregate_probabilities",
     "analyze_voice_note",
     "silero_model_path",

@@ -9,6 +9,7 @@ from ..io import SAMPLE_RATE
 from ..utils import HasMethods, Interval, StrOptions, progress, validate_params
 from ..utils._warnings import warn_at_caller
 from ._aggregate import AGGREGATIONS, aggregate_probabilities
+from ._dimensional import DimensionalVoiceNoteResult, aggregate_dimensions, model_dimensions
 from ._energy import EnergyVAD
 from ._result import VoiceNoteResult
 from ._silero import SileroVAD
@@ -50,8 +51,10 @@ class _WindowClassifier:
     :func:`skser.io.as_batch` would pad a list of the windows).
     """
 
-    def __init__(self, model, n_classes, *, batch_size, width, sample_rate, note):
+    def __init__(self, model, n_classes, *, batch_size, width, sample_rate, note,
+                 method="predict_proba"):
         self.model = model
+        self.method = method  # "predict" for a dimensional model: n_classes dimensions
         self.n_classes = n_classes
         self.batch_size = batch_size
         self.width = width
@@ -86,18 +89,18 @@ class _WindowClassifier:
         try:
             # A view, not a copy: rows keep the stride of the full-width batch.
             proba = np.asarray(
-                self.model.predict_proba(self._batch[:n, : self._width]), dtype=float
+                getattr(self.model, self.method)(self._batch[:n, : self._width]), dtype=float
             )
         except Exception as exc:
             exc.add_note(where)
             raise
         if proba.shape != (n, self.n_classes):
             raise ValueError(
-                f"the model's predict_proba returned shape {proba.shape}, expected "
+                f"the model's {self.method} returned shape {proba.shape}, expected "
                 f"{(n, self.n_classes)} {where}"
             )
         if not np.isfinite(proba).all():
-            raise ValueError(f"the model's predict_proba returned NaN or inf {where}")
+            raise ValueError(f"the model's {self.method} returned NaN or inf {where}")
         self.probabilities.append(proba)
         self.windows.extend(self._pending)
         self._pending, self._width = [], 0
@@ -119,7 +122,7 @@ def _detector(vad):
 
 @validate_params(
     {
-        "model": [HasMethods(["predict_proba"])],
+        "model": [HasMethods(["predict_proba"]), HasMethods(["predict"])],
         "audio_or_path": [str, os.PathLike, "array-like"],
         "vad": [StrOptions(set(_VADS)), BaseVAD, None],
         "window": [Interval(Real, 0, None, closed="neither")],
@@ -170,11 +173,18 @@ def analyze_voice_note(
     only the audio of the windows not yet classified is kept. Reading a file and passing
     the same samples as an array give the same result.
 
+    A **dimensional** model (a fitted regression pipeline such as
+    ``make_ser_pipeline(task="dimensional")``, or its ``OnnxPipeline``) gives each window's
+    arousal, valence and dominance instead (``model.predict``), their ``"mean"`` or
+    ``"duration"``-weighted mean for the note, and a
+    :class:`DimensionalVoiceNoteResult` whose timeline has the three curves.
+
     Parameters
     ----------
-    model : object with ``predict_proba`` and ``classes_``
+    model : object with ``predict_proba`` and ``classes_``, or a dimensional model
         A fitted classifier of waveform batches, e.g. a fitted sklearn Pipeline of skser
-        steps, or any object with the same interface (an ONNX runtime wrapper).
+        steps, or any object with the same interface (an ONNX runtime wrapper); or a
+        fitted regressor of waveform batches (see above).
     audio_or_path : str, path-like or array-like [shape=(n,)]
         An audio file (any format :func:`skser.io.load_audio` reads), or mono samples at
         ``sample_rate``.
@@ -212,10 +222,11 @@ def analyze_voice_note(
 
     Returns
     -------
-    result : VoiceNoteResult
+    result : VoiceNoteResult or DimensionalVoiceNoteResult
         Windows, their probabilities and labels, the note's probabilities and label, the
         speech regions; ``to_frame()``, ``to_dict()``, ``format_table()`` and
-        ``plot_timeline()``.
+        ``plot_timeline()``. For a dimensional model, each window's and the note's
+        dimensions instead of probabilities.
 
     Raises
     ------
@@ -256,7 +267,18 @@ def analyze_voice_note(
     >>> sorted(result.to_dict())[:4]
     ['aggregation', 'classes', 'duration', 'label']
     """
-    classes = _model_classes(model)
+    dimensions = model_dimensions(model)
+    if dimensions is None:
+        if not hasattr(model, "predict_proba"):
+            raise ValueError(
+                f"the model ({type(model).__name__}) is neither a classifier (predict_proba, "
+                "classes_) nor a dimensional model (a fitted regressor with target_names_, "
+                "such as CCCLossRegressor)"
+            )
+        classes = _model_classes(model)
+    else:
+        aggregate_dimensions(np.zeros((1, dimensions.size)), method=aggregation)  # refuses
+        classes = dimensions
     hop = check_window_options(window, hop, min_speech)
     detector, vad_name = _detector(vad)
     source = NoteSource(audio_or_path, sample_rate=sample_rate, block_duration=block_duration)
@@ -275,6 +297,7 @@ def analyze_voice_note(
         width=segmenter.window,
         sample_rate=sample_rate,
         note=note,
+        method="predict_proba" if dimensions is None else "predict",
     )
     buffer = AudioBuffer()
     regions = []
@@ -304,6 +327,9 @@ def analyze_voice_note(
 
     n_samples = stream.n_samples
     windows = np.asarray(classifier.windows, dtype=float).reshape(-1, 3) / sample_rate
+    if dimensions is not None:
+        return _dimensional_result(classifier, windows, dimensions, regions, segmenter,
+                                   n_samples, sample_rate, aggregation, vad_name, source, note)
     if windows.shape[0]:
         window_proba = np.concatenate(classifier.probabilities)
         proba = aggregate_probabilities(window_proba, method=aggregation, durations=windows[:, 2])
@@ -323,6 +349,35 @@ def analyze_voice_note(
         window_speech=windows[:, 2],
         proba=proba,
         label=label,
+        speech_regions=np.asarray(regions, dtype=float).reshape(-1, 2) / sample_rate,
+        segments=np.asarray(segmenter.segments, dtype=float).reshape(-1, 2) / sample_rate,
+        duration=n_samples / sample_rate,
+        aggregation=aggregation,
+        vad=vad_name,
+        source=source.name,
+    )
+
+
+def _dimensional_result(classifier, windows, dimensions, regions, segmenter, n_samples,
+                        sample_rate, aggregation, vad_name, source, note):
+    """The :class:`DimensionalVoiceNoteResult` of a dimensional model's windows."""
+    if windows.shape[0]:
+        window_values = np.concatenate(classifier.probabilities)
+        values = aggregate_dimensions(window_values, method=aggregation,
+                                      durations=windows[:, 2])
+    else:
+        window_values, values = np.zeros((0, dimensions.size)), None
+        warn_at_caller(
+            f"no speech found in {note} ({n_samples / sample_rate:.2f} s, vad={vad_name}): "
+            "no window was analysed and the result has no values",
+            NoSpeechWarning,
+        )
+    return DimensionalVoiceNoteResult(
+        dimensions=dimensions,
+        windows=windows[:, :2],
+        window_values=window_values,
+        window_speech=windows[:, 2],
+        values=values,
         speech_regions=np.asarray(regions, dtype=float).reshape(-1, 2) / sample_rate,
         segments=np.asarray(segmenter.segments, dtype=float).reshape(-1, 2) / sample_rate,
         duration=n_samples / sample_rate,

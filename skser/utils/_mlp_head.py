@@ -1,4 +1,4 @@
-"""The torch module of FocalLossClassifier: standardisation baked in, then an MLP."""
+"""The torch module of skser's MLP heads: standardisation baked in, then an MLP."""
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ class Standardize(nn.Module):
         return (x - self.mean) / self.scale
 
 
-def make_mlp_head(*, mean, scale, hidden_layer_sizes, n_classes, dropout):
+def make_mlp_head(*, mean, scale, hidden_layer_sizes, n_outputs, dropout):
     """Build ``Standardize -> [Linear -> ReLU -> Dropout] * n_hidden -> Linear``.
 
     Parameters
@@ -33,16 +33,16 @@ def make_mlp_head(*, mean, scale, hidden_layer_sizes, n_classes, dropout):
     mean, scale : np.ndarray [shape=(n_features,)]
         The standardisation of the raw features (see :class:`Standardize`).
     hidden_layer_sizes : sequence of int
-        Width of each hidden layer; empty gives a linear (multinomial logistic) head.
-    n_classes : int
-        Number of output logits.
+        Width of each hidden layer; empty gives a linear head.
+    n_outputs : int
+        Number of outputs: class logits, or regression targets.
     dropout : float in [0, 1)
         Dropout after each hidden activation.
 
     Returns
     -------
     module : torch.nn.Sequential
-        Maps float32 ``(n, n_features)`` raw features to ``(n, n_classes)`` logits.
+        Maps float32 ``(n, n_features)`` raw features to ``(n, n_outputs)`` outputs.
     """
     layers = [Standardize(mean, scale)]
     width = len(mean)
@@ -51,5 +51,5 @@ def make_mlp_head(*, mean, scale, hidden_layer_sizes, n_classes, dropout):
         if dropout:
             layers.append(nn.Dropout(dropout))
         width = size
-    layers.append(nn.Linear(width, n_classes))
+    layers.append(nn.Linear(width, n_outputs))
     return nn.Sequential(*layers)

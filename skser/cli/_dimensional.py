@@ -1,0 +1,61 @@
+"""The ``skser`` sub-commands' dimensional side: arousal, valence, dominance."""
+
+import json
+import os
+
+import numpy as np
+
+from ..io import AudioLoader
+
+
+def is_dimensional(model):
+    """Whether a loaded model (pipeline or OnnxPipeline) predicts dimensions."""
+    from ..voice_note._dimensional import model_dimensions
+
+    return model_dimensions(model) is not None
+
+
+def dimensions_of(model):
+    from ..voice_note._dimensional import model_dimensions
+
+    return [str(name) for name in model_dimensions(model)]
+
+
+def predict(args, model):
+    """``skser predict`` for a dimensional model: one record per file."""
+    rate = getattr(model, "sample_rate", 16000)
+    X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in args.files])
+    values = np.asarray(model.predict(X), dtype=float)
+    names = dimensions_of(model)
+    rows = [
+        {"path": os.fspath(path), **{n: round(float(v), 4) for n, v in zip(names, row)}}
+        for path, row in zip(args.files, values)
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(row["path"] + "\t" + " ".join(f"{n}={row[n]:.3f}" for n in names))
+    return 0
+
+
+def analyze_json(result, path):
+    """``skser analyze --json`` for a dimensional model: path and the three values first."""
+    record = result.to_dict()
+    record.pop("source", None)
+    names = record["dimensions"]
+    head = {"path": os.fspath(path), **{name: record.pop(name) for name in names}}
+    return json.dumps({**head, **record}, indent=2)
+
+
+def export_check(pipe, runtime_predict, check):
+    """The export command's parity line for a dimensional model."""
+    from ..metrics import concordance_correlation_coefficient
+
+    expected = np.asarray(pipe.predict(check), dtype=float)
+    exported = np.asarray(runtime_predict(check), dtype=float)
+    agreement = concordance_correlation_coefficient(expected, exported, multioutput="raw_values")
+    names = dimensions_of(pipe)
+    difference = np.abs(expected - exported).max()
+    return (f"check on {len(check)} clips: max |difference| {difference:.2e}, "
+            "CCC with scikit-learn " + ", ".join(f"{n} {v:.4f}" for n, v in zip(names, agreement)))

@@ -1,0 +1,343 @@
+"""CCCLossRegressor: a torch MLP head trained on 1 - CCC, for dimensional emotion."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ..utils import Interval, StrOptions, fit_context
+from ..utils._head_training import TorchHeadMixin, as_tensor, predict_outputs
+from ._ccc_loss import _ccc_loss
+
+__all__ = ["AVD", "CCCLossRegressor"]
+
+AVD = ("arousal", "valence", "dominance")
+"""The emotion dimensions, in skser's column order everywhere."""
+
+
+class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
+    """A torch MLP head trained on the concordance loss, for arousal, valence, dominance.
+
+    The regression sibling of :class:`skser.classification.FocalLossClassifier`, with the
+    same machinery: features (frozen utterance embeddings, not waveforms) go through
+    ``Standardize -> [Linear -> ReLU -> Dropout] * len(hidden_layer_sizes) -> Linear``,
+    trained by AdamW on shuffled mini-batches of ``batch_size`` under a linear warm-up and
+    cosine decay. The loss of each mini-batch is :func:`ccc_loss`: ``1 - CCC`` of each
+    dimension over the batch, averaged with ``dimension_weights``, as the dimensional
+    emotion literature trains. ``loss="mse"`` trains the same head on the mean squared
+    error instead (the baseline CCC training is measured against).
+
+    **Validation and early stopping.** A random ``validation_fraction`` of the training
+    rows (drawn with ``random_state``) is held out unless :meth:`fit` gets ``X_val``,
+    ``y_val`` (e.g. a held-out session). After each epoch the head is scored by the mean
+    CCC over dimensions on the validation set; an epoch is better when that is higher by
+    more than ``tol``, or as high with a lower validation loss. Training stops after
+    ``n_iter_no_change`` epochs without a better one and the best epoch is restored. With
+    fewer than 4 rows no split is made and all ``max_iter`` epochs run.
+
+    The fitted ``module_`` maps raw float32 features to the predictions: its first layer
+    standardises them, so ``module_`` alone is the whole model (what the ONNX export
+    needs). :meth:`score` is the mean CCC over dimensions, not R².
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(256,)
+        Width of each hidden layer; ``()`` gives a linear head.
+    dropout : float in [0, 1), default=0.2
+        Dropout after each hidden ReLU.
+    loss : {"ccc", "mse"}, default="ccc"
+        The training objective: mean ``1 - CCC`` over dimensions, or the mean squared
+        error.
+    dimension_weights : array-like [shape=(n_dims,)] or None, default=None
+        Weight of each dimension in the loss and in the validation score; None weighs
+        them equally.
+    learning_rate_init : float > 0, default=1e-3
+        AdamW's peak learning rate.
+    weight_decay : float >= 0, default=0.01
+        AdamW's decoupled weight decay.
+    warmup_fraction : float in [0, 1], default=0.1
+        Fraction of all steps spent warming up.
+    max_iter : int >= 1, default=25
+        Maximum number of epochs.
+    batch_size : int >= 2, default=16
+        Mini-batch size (the CCC is computed over each batch, so at least 2).
+    early_stopping : bool, default=True
+        Validate after each epoch, stop when it stops improving, restore the best epoch.
+    validation_fraction : float in (0, 1), default=0.1
+        Fraction of the training rows held out when no ``X_val`` is given.
+    n_iter_no_change : int >= 1, default=6
+        Patience, in epochs.
+    tol : float >= 0, default=0.0
+        How much higher the validation mean CCC must be to count as better by itself.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the split, the initialisation, dropout and the shuffling.
+    device : str or torch.device, default="cpu"
+        Where to train; the fitted ``module_`` comes back to the CPU.
+    verbose : bool or int, default=False
+        A progress bar over epochs with the losses and the validation CCC.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of dimensions (columns of ``y``).
+    target_names_ : np.ndarray [shape=(n_outputs_,)]
+        The dimensions' names: ``y``'s columns when it is a DataFrame, else
+        ``arousal, valence, dominance`` for 3 columns, else ``y0, y1, ...``.
+    n_features_in_ : int
+    feature_names_in_ : np.ndarray
+        When ``X`` was a DataFrame with string column names.
+    module_ : torch.nn.Sequential
+        Raw float32 features to predictions ``(n, n_outputs_)``, on the CPU, in eval mode.
+    loss_curve_, validation_scores_, validation_loss_curve_ : list of float
+        Per epoch: training loss, validation mean CCC and validation loss (the last two
+        None without a validation set).
+    best_epoch_, n_iter_ : int
+        The epoch ``module_`` holds, and the number of epochs run.
+
+    See Also
+    --------
+    ccc_loss : The loss.
+    skser.metrics.concordance_correlation_coefficient : The score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 20))
+    >>> y = np.column_stack([X[:, 0], X[:, 1] - X[:, 2], 0.5 * X[:, 3]])
+    >>> reg = CCCLossRegressor(random_state=0).fit(X[:200], y[:200])
+    >>> reg.predict(X[200:]).shape, reg.target_names_.tolist()
+    ((100, 3), ['arousal', 'valence', 'dominance'])
+    >>> reg.score(X[200:], y[200:]) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "loss": [StrOptions({"ccc", "mse"})],
+        "dimension_weights": ["array-like", None],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "warmup_fraction": [Interval(Real, 0, 1, closed="both")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    _score_name = "val_CCC"
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(256,),
+        dropout=0.2,
+        loss="ccc",
+        dimension_weights=None,
+        learning_rate_init=1e-3,
+        weight_decay=0.01,
+        warmup_fraction=0.1,
+        max_iter=25,
+        batch_size=16,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=6,
+        tol=0.0,
+        random_state=None,
+        device="cpu",
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.loss = loss
+        self.dimension_weights = dimension_weights
+        self.learning_rate_init = learning_rate_init
+        self.weight_decay = weight_decay
+        self.warmup_fraction = warmup_fraction
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    # -- checks ------------------------------------------------------------------------
+
+    def _check_weights(self, n_outputs):
+        if self.dimension_weights is None:
+            return None
+        weights = np.asarray(self.dimension_weights, dtype=np.float64)
+        if weights.shape != (n_outputs,):
+            raise ValueError(
+                f"dimension_weights must hold one weight per column of y ({n_outputs}), got "
+                f"shape {weights.shape}"
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+            raise ValueError(
+                f"dimension_weights must be finite, non-negative and not all zero, got "
+                f"{weights.tolist()}"
+            )
+        return weights
+
+    def _check_validation_set(self, X_val, y_val):
+        if (X_val is None) != (y_val is None):
+            raise ValueError("pass both X_val and y_val, or neither")
+        X_val = check_array(X_val, dtype=[np.float64, np.float32], input_name="X_val")
+        y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
+        y_val = y_val.reshape(len(y_val), -1)
+        if y_val.shape != (X_val.shape[0], self.n_outputs_):
+            raise ValueError(
+                f"y_val must have one row per row of X_val ({X_val.shape[0]}) and "
+                f"{self.n_outputs_} column(s) like y, got shape {y_val.shape}"
+            )
+        if X_val.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X_val has {X_val.shape[1]} features, but X has {self.n_features_in_}"
+            )
+        return X_val, y_val
+
+    @staticmethod
+    def _names(y, n_outputs):
+        columns = getattr(y, "columns", None)
+        if columns is not None and len(columns) == n_outputs:
+            return np.asarray([str(name) for name in columns], dtype=object)
+        if n_outputs == len(AVD):
+            return np.asarray(AVD, dtype=object)
+        return np.asarray([f"y{i}" for i in range(n_outputs)], dtype=object)
+
+    # -- fit ---------------------------------------------------------------------------
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_val=None, y_val=None):
+        """Train the head on ``X``, ``y`` (a fresh module at every call).
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_features)]
+            Feature vectors, e.g. frozen utterance embeddings.
+        y : array-like [shape=(n_samples,) or (n_samples, n_dims)]
+            Targets, one column per dimension (arousal, valence, dominance in skser).
+        X_val : array-like [shape=(n_val, n_features)], optional
+            An explicit validation set, used instead of a split of ``X``.
+        y_val : array-like [shape=(n_val,) or (n_val, n_dims)], optional
+            Its targets.
+
+        Returns
+        -------
+        self : CCCLossRegressor
+
+        Raises
+        ------
+        ValueError
+            For NaN or inf in ``X`` or ``y``, mismatched shapes, bad
+            ``dimension_weights``, an unavailable ``device``, or a loss that diverges.
+        """
+        hidden = self._hidden_sizes()
+        device = self._torch_device()
+        names_source = y
+        X, y = validate_data(
+            self, X, y, multi_output=True, y_numeric=True, dtype=[np.float64, np.float32]
+        )
+        self._single_output_ = y.ndim == 1
+        y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        self.n_outputs_ = y.shape[1]
+        self.target_names_ = self._names(names_source, self.n_outputs_)
+        self.dimension_weights_ = self._check_weights(self.n_outputs_)
+        rng = check_random_state(self.random_state)
+        split_seed, torch_seed, shuffle_seed = (
+            int(seed) for seed in rng.randint(np.iinfo(np.int32).max, size=3)
+        )
+        n_val = math.ceil(self.validation_fraction * len(y))
+        if X_val is not None or y_val is not None:
+            X_val, y_val = self._check_validation_set(X_val, y_val)
+            X_train, y_train = X, y
+        elif self.early_stopping and n_val >= 2 and len(y) - n_val >= 2:
+            X_train, X_val, y_train, y_val = train_test_split(
+                X, y, test_size=n_val, random_state=split_seed
+            )
+        else:
+            X_train, y_train = X, y
+        self._fit_module(
+            X_train, y_train, X_val, y_val, n_outputs=self.n_outputs_, hidden=hidden,
+            device=device, seeds=(torch_seed, shuffle_seed),
+        )
+        return self
+
+    def _weights_tensor(self, like):
+        if self.dimension_weights_ is None:
+            return None
+        return torch.as_tensor(self.dimension_weights_, dtype=like.dtype, device=like.device)
+
+    def _objective(self, pred, target):
+        weights = self._weights_tensor(pred)
+        if self.loss == "mse":
+            per_dim = F.mse_loss(pred, target, reduction="none").mean(0)
+            if weights is None:
+                return per_dim.mean()
+            return (per_dim * weights).sum() / weights.sum()
+        return _ccc_loss(pred, target, weights)
+
+    def _validation_score(self, pred, target):
+        return 1.0 - float(_ccc_loss(pred.double(), target.double(), self._weights_tensor(pred)))
+
+    # -- predict -----------------------------------------------------------------------
+
+    def predict(self, X):
+        """Predicted dimensions of each row.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_features)]
+
+        Returns
+        -------
+        y_pred : np.ndarray [shape=(n_samples, n_outputs_), dtype=float64]
+            Columns follow ``target_names_``; 1-D when ``y`` was 1-D in ``fit``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        pred = predict_outputs(self.module_, as_tensor(X, "cpu")).double().numpy()
+        return pred[:, 0] if self._single_output_ else pred
+
+    def score(self, X, y, sample_weight=None):
+        """Mean concordance correlation coefficient over dimensions.
+
+        Parameters
+        ----------
+        X : array-like [shape=(n_samples, n_features)]
+        y : array-like [shape=(n_samples,) or (n_samples, n_outputs_)]
+        sample_weight : None
+            Not supported (the CCC has no sample weights); must be None.
+
+        Returns
+        -------
+        score : float
+            :func:`skser.metrics.concordance_correlation_coefficient` of ``predict(X)``,
+            weighted by ``dimension_weights``.
+        """
+        from ..metrics import concordance_correlation_coefficient
+
+        if sample_weight is not None:
+            raise ValueError("CCCLossRegressor.score takes no sample_weight")
+        weights = "uniform_average" if self.dimension_weights_ is None else self.dimension_weights_
+        return concordance_correlation_coefficient(y, self.predict(X), multioutput=weights)
