@@ -15,7 +15,7 @@ Candidates:
 - ``+ other corpus``: the same, the other corpus's clips added to every fold's training set;
 - ``logistic C=0.01``: a standardised, strongly regularised linear head;
 - ``paper augmentation`` / ``noise augmentation``: half the training clips replaced by one
-  augmented copy (``WaveformAugmenter()`` after the normaliser, or ``noise_augmenter()``
+  augmented copy (``WaveformAugmenter()`` after the normalizer, or ``noise_augmenter()``
   before the Trimmer), drawn once per clip: the distribution the augmenting pipeline
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips);

@@ -13,12 +13,12 @@ then predicts the test actor's clips under each condition of ``_conditions.condi
 - gain -20 dB; a synthetic room (exponentially decaying noise, RT60 0.5 s).
 
 Degradations are applied to the clips as recorded, before the pipeline (the Trimmer,
-pre-emphasis and peak normalisation then see the noise, as they would in use).
+pre-emphasis and peak normalization then see the noise, as they would in use).
 
 Training variants (``make_ser_pipeline(augment=...)``, all else default):
 
 - ``augment=False``: no augmentation;
-- ``augment="paper"``: the paper's WaveformAugmenter after the peak normaliser;
+- ``augment="paper"``: the paper's WaveformAugmenter after the peak normalizer;
 - ``augment="noise"``: the noise-aware augmenter before the Trimmer (white noise or babble
   of other training clips at 5-40 dB SNR, pitch shift, polarity).
 

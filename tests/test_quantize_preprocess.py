@@ -1,4 +1,4 @@
-"""int8 quantisation: onnxruntime's pre-processing, QDQ and QOperator formats."""
+"""int8 quantization: onnxruntime's pre-processing, QDQ and QOperator formats."""
 
 import logging
 

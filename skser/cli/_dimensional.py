@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from ..io import AudioLoader
+from ..io import load_audio_batch
 
 
 def is_dimensional(model):
@@ -24,7 +24,7 @@ def dimensions_of(model):
 def predict(args, model):
     """``skser predict`` for a dimensional model: one record per file."""
     rate = getattr(model, "sample_rate", 16000)
-    X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in args.files])
+    X = load_audio_batch([os.fspath(f) for f in args.files], sample_rate=rate)
     values = np.asarray(model.predict(X), dtype=float)
     names = dimensions_of(model)
     rows = [

@@ -22,10 +22,11 @@ def add_distill_parser(commands):
     command.add_argument("--epochs", type=int, default=30, help="at most this many epochs")
     command.add_argument("--views", type=int, default=4, help="views per clip")
     command.add_argument("--crop", type=float, default=2.0, help="training crops, seconds")
-    command.add_argument("--temperature", type=float, default=2.0)
+    command.add_argument("--temperature", type=float, default=2.0,
+                         help="distillation temperature on the teacher's probabilities")
     command.add_argument("--no-augment", action="store_true",
                          help="views are plain random crops")
-    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--seed", type=int, default=0, help="seeds crops, augmentation, student")
     command.add_argument("--verbose", action="store_true", help="progress bars")
     command.set_defaults(run=distill_command)
     return command

@@ -31,7 +31,8 @@ def add_embed_parser(commands):
     command.add_argument("--n-jobs", type=int, default=None,
                          help="without Dask: chunks embedded in parallel threads")
     command.add_argument("--batch-size", type=int, default=64, help="files per chunk (task)")
-    command.add_argument("--embedder", choices=EMBEDDERS, default="weight-free")
+    command.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",
+                         help="the embedder (default: %(default)s, nothing to download)")
     command.add_argument("--model", default="ntu-spml/distilhubert",
                          help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
     command.add_argument("--local-files-only", action="store_true",

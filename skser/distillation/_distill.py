@@ -159,7 +159,8 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
     ...                                        random_state=0)
     >>> teacher = make_pipeline(AcousticEmbedder(), LogisticRegression(max_iter=1000))
     >>> teacher = teacher.fit(X, y)
-    >>> student = distill(teacher, X[speakers != 2], X_val=X[speakers == 2], n_views=2,
+    >>> held_out = speakers == "synthetic:02"
+    >>> student = distill(teacher, X[~held_out], X_val=X[held_out], n_views=2,
     ...                   student=Wav2SmallClassifier(max_iter=2), random_state=0)
     >>> student.classes_.tolist(), len(student.validation_scores_)
     (['ang', 'hap', 'neu', 'sad'], 2)

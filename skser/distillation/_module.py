@@ -60,9 +60,9 @@ def _dft_kernel(n_fft):
 
 
 class LogMelFrontEnd(nn.Module):
-    """Per-clip normalisation, an STFT as a frozen convolution, and a log-mel.
+    """Per-clip normalization, an STFT as a frozen convolution, and a log-mel.
 
-    ``forward(waveforms, lengths)`` normalises each clip over its true samples to zero
+    ``forward(waveforms, lengths)`` normalizes each clip over its true samples to zero
     mean and unit variance (padding stays zero), takes power spectra of ``n_fft``-sample
     Hann frames every ``hop_length`` samples by convolving with the DFT basis, projects
     them on ``n_mels`` mel bands and takes the log. It returns the log-mel
@@ -116,7 +116,7 @@ class Wav2SmallNetwork(nn.Module):
     (0: it pools the log-mel itself). The pooled frames (channels x mel bands) are
     summarised two ways over the clip's true frames only: attention pooling (a learnt
     score per frame, softmax over true frames) and the Gram matrix of the channels
-    (its upper triangle). Both are concatenated, batch-normalised and mapped linearly to
+    (its upper triangle). Both are concatenated, batch-normalized and mapped linearly to
     ``n_outputs``.
     """
 

@@ -27,7 +27,7 @@ class Wav2SmallStudent(BaseEstimator):
     """Base of the Wav2Small students: a tiny network trained end to end on waveforms.
 
     The architecture follows Wav2Small (audeering's 72K-parameter student of a wav2vec
-    2.0 teacher for arousal, dominance and valence). Each clip is normalised to zero
+    2.0 teacher for arousal, dominance and valence). Each clip is normalized to zero
     mean and unit variance over its true samples. Power spectra of ``n_fft``-sample
     frames every ``hop_length`` samples come from a frozen convolution with the DFT
     basis. ``n_mels`` log-mel bands feed ``n_layers`` blocks of
@@ -320,7 +320,7 @@ class Wav2SmallStudent(BaseEstimator):
 
 
 def _poor_on_toy_data(tags, kind):
-    # sklearn's toy "waveforms" of a few dozen samples are blobs: per-clip normalisation
+    # sklearn's toy "waveforms" of a few dozen samples are blobs: per-clip normalization
     # and a log-mel of one or two frames discard what separates them.
     getattr(tags, f"{kind}_tags").poor_score = True
     return tags

@@ -108,10 +108,10 @@ def register_student_converters(options):
     """Register the Wav2Small students' converters (:func:`register_converters` calls it).
 
     Each student becomes two spliced torch graphs: the front end (per-clip
-    normalisation, STFT convolution, log-mel; lengths from the padding, in the graph;
-    node names ``Wav2SmallFrontEnd_*``, kept in float by quantisation) and the network
+    normalization, STFT convolution, log-mel; lengths from the padding, in the graph;
+    node names ``Wav2SmallFrontEnd_*``, kept in float by quantization) and the network
     (node names after the student's class, whose convolutions and linear layers int8
-    quantises). A classifier ends in ``label`` and ``probabilities``; a regressor in one
+    quantizes). A classifier ends in ``label`` and ``probabilities``; a regressor in one
     ``[N, n_outputs]`` output.
     """
     from skl2onnx import update_registered_converter

@@ -22,14 +22,14 @@ QUANT_FORMATS = ("qdq", "qoperator")
 
 
 def preprocess_for_quantization(source, target):
-    """onnxruntime's quantisation pre-processing, as its quantiser recommends.
+    """onnxruntime's quantization pre-processing, as its quantizer recommends.
 
     ``onnxruntime.quantization.shape_inference.quant_pre_process``: ONNX shape inference
     and onnxruntime's basic graph optimisation (constant folding, redundant nodes). On the
     DistilHuBERT pipeline it folds the in-graph shape arithmetic (719 nodes to 446) and
     keeps every weight layer's name. Its symbolic shape inference is skipped: it cannot
     resolve the encoder's length-dependent shapes ("Incomplete symbolic shape inference").
-    The result carries the metadata that stops the quantiser's "please consider
+    The result carries the metadata that stops the quantizer's "please consider
     pre-processing" warning.
     """
     from onnxruntime.quantization.shape_inference import quant_pre_process

@@ -199,7 +199,7 @@ class OnnxPipeline:
 
     def _run_dimensional(self, X):
         values = np.empty((len(X), len(self.target_names_)), dtype=np.float32)
-        for rows, (batch_values,) in self._batches(X, self._outputs):
+        for rows, (batch_values,) in self._outputs_by_batch(X, self._outputs):
             values[rows] = batch_values
         finite = np.isfinite(values).all(axis=1)
         if not finite.all():
@@ -238,7 +238,7 @@ class OnnxPipeline:
         return labels.astype(self.classes_.dtype), probabilities
 
     def embed(self, X):
-        """The embedding of each clip, before speaker normalisation.
+        """The embedding of each clip, before speaker normalization.
 
         Only for a speaker-adapted model (one exported with a ``SpeakerNormalizer``).
 

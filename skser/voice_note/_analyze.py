@@ -369,7 +369,7 @@ def _dimensional_result(classifier, windows, dimensions, regions, segmenter, n_s
         window_values, values = np.zeros((0, dimensions.size)), None
         warn_at_caller(
             f"no speech found in {note} ({n_samples / sample_rate:.2f} s, vad={vad_name}): "
-            "no window was analysed and the result has no values",
+            "no window was analyzed and the result has no values",
             NoSpeechWarning,
         )
     return DimensionalVoiceNoteResult(

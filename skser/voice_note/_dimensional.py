@@ -1,4 +1,4 @@
-"""Voice notes analysed by a dimensional model: arousal, valence, dominance over time."""
+"""Voice notes analyzed by a dimensional model: arousal, valence, dominance over time."""
 
 import json
 from dataclasses import dataclass
@@ -107,12 +107,12 @@ class DimensionalVoiceNoteResult:
 
     @property
     def n_windows(self):
-        """int: The number of windows analysed."""
+        """int: The number of windows analyzed."""
         return int(self.windows.shape[0])
 
     @property
     def has_speech(self):
-        """bool: Whether any window was analysed."""
+        """bool: Whether any window was analyzed."""
         return self.n_windows > 0
 
     @property
