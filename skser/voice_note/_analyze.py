@@ -327,61 +327,42 @@ def analyze_voice_note(
 
     n_samples = stream.n_samples
     windows = np.asarray(classifier.windows, dtype=float).reshape(-1, 3) / sample_rate
+    timeline = {
+        "windows": windows[:, :2],
+        "window_speech": windows[:, 2],
+        "speech_regions": np.asarray(regions, dtype=float).reshape(-1, 2) / sample_rate,
+        "segments": np.asarray(segmenter.segments, dtype=float).reshape(-1, 2) / sample_rate,
+        "duration": n_samples / sample_rate,
+        "aggregation": aggregation,
+        "vad": vad_name,
+        "source": source.name,
+    }
+    found = windows.shape[0] > 0
+    if found:
+        window_outputs = np.concatenate(classifier.probabilities)
     if dimensions is not None:
-        return _dimensional_result(classifier, windows, dimensions, regions, segmenter,
-                                   n_samples, sample_rate, aggregation, vad_name, source, note)
-    if windows.shape[0]:
-        window_proba = np.concatenate(classifier.probabilities)
-        proba = aggregate_probabilities(window_proba, method=aggregation, durations=windows[:, 2])
+        if not found:
+            _warn_no_speech(note, timeline, "no window was analyzed and the result has no values")
+            window_outputs, values = np.zeros((0, dimensions.size)), None
+        else:
+            values = aggregate_dimensions(window_outputs, method=aggregation,
+                                          durations=windows[:, 2])
+        return DimensionalVoiceNoteResult(dimensions=dimensions, window_values=window_outputs,
+                                          values=values, **timeline)
+    if not found:
+        _warn_no_speech(note, timeline, "no window was classified and the result has no label")
+        window_outputs, proba, label = np.zeros((0, classes.size)), None, None
+    else:
+        proba = aggregate_probabilities(window_outputs, method=aggregation,
+                                        durations=windows[:, 2])
         label = classes[int(np.argmax(proba))]
-    else:
-        window_proba = np.zeros((0, classes.size))
-        proba = label = None
-        warn_at_caller(
-            f"no speech found in {note} ({n_samples / sample_rate:.2f} s, vad={vad_name}): "
-            "no window was classified and the result has no label",
-            NoSpeechWarning,
-        )
-    return VoiceNoteResult(
-        classes=classes,
-        windows=windows[:, :2],
-        window_proba=window_proba,
-        window_speech=windows[:, 2],
-        proba=proba,
-        label=label,
-        speech_regions=np.asarray(regions, dtype=float).reshape(-1, 2) / sample_rate,
-        segments=np.asarray(segmenter.segments, dtype=float).reshape(-1, 2) / sample_rate,
-        duration=n_samples / sample_rate,
-        aggregation=aggregation,
-        vad=vad_name,
-        source=source.name,
-    )
+    return VoiceNoteResult(classes=classes, window_proba=window_outputs, proba=proba,
+                           label=label, **timeline)
 
 
-def _dimensional_result(classifier, windows, dimensions, regions, segmenter, n_samples,
-                        sample_rate, aggregation, vad_name, source, note):
-    """The :class:`DimensionalVoiceNoteResult` of a dimensional model's windows."""
-    if windows.shape[0]:
-        window_values = np.concatenate(classifier.probabilities)
-        values = aggregate_dimensions(window_values, method=aggregation,
-                                      durations=windows[:, 2])
-    else:
-        window_values, values = np.zeros((0, dimensions.size)), None
-        warn_at_caller(
-            f"no speech found in {note} ({n_samples / sample_rate:.2f} s, vad={vad_name}): "
-            "no window was analyzed and the result has no values",
-            NoSpeechWarning,
-        )
-    return DimensionalVoiceNoteResult(
-        dimensions=dimensions,
-        windows=windows[:, :2],
-        window_values=window_values,
-        window_speech=windows[:, 2],
-        values=values,
-        speech_regions=np.asarray(regions, dtype=float).reshape(-1, 2) / sample_rate,
-        segments=np.asarray(segmenter.segments, dtype=float).reshape(-1, 2) / sample_rate,
-        duration=n_samples / sample_rate,
-        aggregation=aggregation,
-        vad=vad_name,
-        source=source.name,
+def _warn_no_speech(note, timeline, consequence):
+    warn_at_caller(
+        f"no speech found in {note} ({timeline['duration']:.2f} s, vad={timeline['vad']}): "
+        f"{consequence}",
+        NoSpeechWarning,
     )
