@@ -11,7 +11,7 @@ import base64
 import html
 import io
 
-from ..utils._paths import expand_path
+from ..utils import expand_path
 
 __all__ = ["markdown_to_html", "report_figures", "report_title", "write_report"]
 
