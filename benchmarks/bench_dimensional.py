@@ -77,8 +77,22 @@ def _methods(variants=False):
         "(c) MSE head": CCCLossRegressor(loss="mse", random_state=0),
     }
     if variants:  # other heads, reported side by side, never picked on these results
-        methods["(d) CCC linear"] = CCCLossRegressor(hidden_layer_sizes=(), random_state=0)
-        methods["(e) CCC batch 64"] = CCCLossRegressor(batch_size=64, random_state=0)
+        single = {"n_ensemble": 1, "random_state": 0}
+        methods.update({
+            "(d) 1 head, drop 0.2": CCCLossRegressor(dropout=0.2, **single),
+            "(e) 1 head": CCCLossRegressor(**single),
+            "(f) 5 heads, drop 0.2": CCCLossRegressor(dropout=0.2, random_state=0),
+            "(g) 1 head, linear": CCCLossRegressor(hidden_layer_sizes=(), **single),
+            "(h) 1 head, 64 wide": CCCLossRegressor(hidden_layer_sizes=(64,), **single),
+            "(i) 1 head, batch 64": CCCLossRegressor(batch_size=64, max_iter=60,
+                                                     n_iter_no_change=10, **single),
+            "(j) 1 head, batch 128": CCCLossRegressor(batch_size=128, max_iter=100,
+                                                      n_iter_no_change=15,
+                                                      learning_rate_init=3e-3, **single),
+            "(k) 1 head, wd 0.1": CCCLossRegressor(weight_decay=0.1, **single),
+            "(l) 1 head, lr 3e-4": CCCLossRegressor(learning_rate_init=3e-4, max_iter=60,
+                                                    n_iter_no_change=10, **single),
+        })
     return methods
 
 
@@ -160,7 +174,7 @@ def main():
                                        (features["RAVDESS"], corpora["RAVDESS"][1]))
         rows.append((setting, method, report, time.perf_counter() - start))
 
-    header = (f"| {'setting':26s} | {'method':16s} | {'CCC arousal':>13s} | "
+    header = (f"| {'setting':26s} | {'method':22s} | {'CCC arousal':>13s} | "
               f"{'CCC valence':>13s} | {'CCC dominance':>13s} | {'mean CCC':>8s} | "
               f"{'mean r':>6s} | {'mean MAE':>8s} | {'time s':>6s} |")
     print(header)
@@ -173,7 +187,7 @@ def main():
         ccc = np.mean([mean[f"ccc_{d}"] for d in AVD])
         r = np.mean([mean[f"pearson_r_{d}"] for d in AVD])
         mae = np.mean([mean[f"mae_{d}"] for d in AVD])
-        print(f"| {shown:26s} | {method:16s} | {_cell(report, 'ccc_arousal'):>13s} | "
+        print(f"| {shown:26s} | {method:22s} | {_cell(report, 'ccc_arousal'):>13s} | "
               f"{_cell(report, 'ccc_valence'):>13s} | {_cell(report, 'ccc_dominance'):>13s} | "
               f"{ccc:8.3f} | {r:6.3f} | {mae:8.3f} | {seconds:6.0f} |")
     print("\nGoals on unseen speakers (LOSO, no adaptation, proxy targets): "
