@@ -34,9 +34,9 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
     error instead (the baseline CCC training is measured against).
 
     **Ensemble.** ``n_ensemble`` heads (5 by default) are trained from different seeds
-    and their predictions averaged: one head's leave-one-speaker-out CCC moves by about
-    0.03 from seed to seed, and the average of five is both steadier and higher (see
-    ``benchmarks/bench_dimensional.py``). Training costs ``n_ensemble`` times one head;
+    and their predictions averaged: one head's leave-one-speaker-out CCC depends on its
+    seed, and the average of five is steadier and scores higher (see
+    ``benchmarks/bench_dimensional.py --variants``). Training costs ``n_ensemble`` times one head;
     ``n_ensemble=1`` trains one.
 
     **Validation and early stopping.** A random ``validation_fraction`` of the training
