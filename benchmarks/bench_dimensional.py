@@ -13,10 +13,11 @@ stateless (nothing is fitted), so computing them once leaks nothing across folds
 Methods, each run once with its defaults (nothing is tuned on these results):
 
 (a) ``CCCLossRegressor()``: the CCC-trained head (mean 1 - CCC over the batch, AdamW,
-    early stopping on the validation speaker's mean CCC);
+    early stopping on the validation speaker's mean CCC), five heads from different
+    seeds averaged (``n_ensemble=5``), dropout 0.5;
 (b) ``StandardScaler + RidgeCV(alphas=10^-2..10^4)``: alpha by generalised cross-validation
     on the training speakers only;
-(c) ``CCCLossRegressor(loss="mse")``: the same head and training, mean squared error.
+(c) ``CCCLossRegressor(loss="mse")``: the same heads and training, mean squared error.
 
 Settings: leave-one-speaker-out with ``evaluate_sessions(validation="next")`` (every method
 trains on the same speakers; (a) and (c) early-stop on the next speaker, (b) never sees it),
@@ -28,9 +29,13 @@ Then the ONNX check: the whole pipeline (waveform to A/V/D) trained on RAVDESS a
 validated on 11, is exported and run by onnxruntime on actor 12's clips (fp32, and int8
 static calibrated on training clips).
 
-With ``--variants`` two more heads run side by side: (d) a linear CCC head
-(``hidden_layer_sizes=()``) and (e) the CCC head on batches of 64 (the CCC is a batch
-statistic; 16 clips estimate it noisily).
+With ``--variants`` the other heads tried run side by side (all CCC-trained, seed 0):
+(d) one head with the former defaults (dropout 0.2), (e) one head with the current
+defaults, (f) five heads with dropout 0.2, and single heads (g) linear
+(``hidden_layer_sizes=()``), (h) 64 wide, (i) on batches of 64 (60 epochs, patience
+10), (j) on batches of 128 (100 epochs, patience 15, learning rate 3e-3): the CCC is a
+batch statistic and 16 clips estimate it noisily, (k) weight decay 0.1, (l) learning rate
+3e-4 (60 epochs, patience 10).
 
 Usage: python benchmarks/bench_dimensional.py [--data ../shared/data] [--variants]
 """
@@ -77,8 +82,22 @@ def _methods(variants=False):
         "(c) MSE head": CCCLossRegressor(loss="mse", random_state=0),
     }
     if variants:  # other heads, reported side by side, never picked on these results
-        methods["(d) CCC linear"] = CCCLossRegressor(hidden_layer_sizes=(), random_state=0)
-        methods["(e) CCC batch 64"] = CCCLossRegressor(batch_size=64, random_state=0)
+        single = {"n_ensemble": 1, "random_state": 0}
+        methods.update({
+            "(d) 1 head, drop 0.2": CCCLossRegressor(dropout=0.2, **single),
+            "(e) 1 head": CCCLossRegressor(**single),
+            "(f) 5 heads, drop 0.2": CCCLossRegressor(dropout=0.2, random_state=0),
+            "(g) 1 head, linear": CCCLossRegressor(hidden_layer_sizes=(), **single),
+            "(h) 1 head, 64 wide": CCCLossRegressor(hidden_layer_sizes=(64,), **single),
+            "(i) 1 head, batch 64": CCCLossRegressor(batch_size=64, max_iter=60,
+                                                     n_iter_no_change=10, **single),
+            "(j) 1 head, batch 128": CCCLossRegressor(batch_size=128, max_iter=100,
+                                                      n_iter_no_change=15,
+                                                      learning_rate_init=3e-3, **single),
+            "(k) 1 head, wd 0.1": CCCLossRegressor(weight_decay=0.1, **single),
+            "(l) 1 head, lr 3e-4": CCCLossRegressor(learning_rate_init=3e-4, max_iter=60,
+                                                    n_iter_no_change=10, **single),
+        })
     return methods
 
 
@@ -124,7 +143,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--variants", action="store_true",
-                        help="also a linear CCC head and a CCC head on batches of 64")
+                        help="also the other CCC heads tried (see the docstring)")
     args = parser.parse_args()
     for name in ("ravdess", "emodb"):
         if not (args.data / name).is_dir():
@@ -160,7 +179,7 @@ def main():
                                        (features["RAVDESS"], corpora["RAVDESS"][1]))
         rows.append((setting, method, report, time.perf_counter() - start))
 
-    header = (f"| {'setting':26s} | {'method':16s} | {'CCC arousal':>13s} | "
+    header = (f"| {'setting':26s} | {'method':22s} | {'CCC arousal':>13s} | "
               f"{'CCC valence':>13s} | {'CCC dominance':>13s} | {'mean CCC':>8s} | "
               f"{'mean r':>6s} | {'mean MAE':>8s} | {'time s':>6s} |")
     print(header)
@@ -173,7 +192,7 @@ def main():
         ccc = np.mean([mean[f"ccc_{d}"] for d in AVD])
         r = np.mean([mean[f"pearson_r_{d}"] for d in AVD])
         mae = np.mean([mean[f"mae_{d}"] for d in AVD])
-        print(f"| {shown:26s} | {method:16s} | {_cell(report, 'ccc_arousal'):>13s} | "
+        print(f"| {shown:26s} | {method:22s} | {_cell(report, 'ccc_arousal'):>13s} | "
               f"{_cell(report, 'ccc_valence'):>13s} | {_cell(report, 'ccc_dominance'):>13s} | "
               f"{ccc:8.3f} | {r:6.3f} | {mae:8.3f} | {seconds:6.0f} |")
     print("\nGoals on unseen speakers (LOSO, no adaptation, proxy targets): "

@@ -123,15 +123,39 @@ def test_regressor_one_column_and_dataframe_names():
 
 def test_regressor_early_stopping_restores_the_best_epoch():
     X, y = _avd_problem()
-    reg = CCCLossRegressor(random_state=0, max_iter=40, n_iter_no_change=3).fit(
+    reg = CCCLossRegressor(random_state=0, max_iter=40, n_iter_no_change=3, n_ensemble=1).fit(
         X[:300], y[:300], X_val=X[300:], y_val=y[300:]
     )
+    assert isinstance(reg.module_[1], torch.nn.Linear)  # one head: no averaging layer
     assert len(reg.validation_scores_) == reg.n_iter_
     best = int(np.argmax(reg.validation_scores_))
     assert reg.validation_scores_[reg.best_epoch_ - 1] == pytest.approx(
         reg.validation_scores_[best]
     )
     assert reg.score(X[300:], y[300:]) == pytest.approx(max(reg.validation_scores_), abs=1e-5)
+
+
+def test_ensemble_averages_heads_that_each_stop_early():
+    X, y = _avd_problem()
+    reg = CCCLossRegressor(random_state=0, max_iter=30, n_iter_no_change=3, n_ensemble=3).fit(
+        X[:300], y[:300], X_val=X[300:], y_val=y[300:]
+    )
+    heads = reg.module_[1].heads
+    assert len(heads) == len(reg.ensemble_history_) == 3
+    with torch.no_grad():
+        standardized = reg.module_[0](torch.as_tensor(X[300:], dtype=torch.float32))
+        each = [head(standardized).double().numpy() for head in heads]
+    np.testing.assert_allclose(reg.predict(X[300:]), np.mean(each, axis=0), atol=1e-6)
+    assert not np.allclose(each[0], each[1])  # different seeds, different heads
+    for history in reg.ensemble_history_:
+        scores = history["validation_scores_"]
+        assert len(scores) == history["n_iter_"]
+        assert scores[history["best_epoch_"] - 1] == pytest.approx(max(scores))
+    assert reg.validation_scores_ == reg.ensemble_history_[0]["validation_scores_"]
+    for head_pred, history in zip(each, reg.ensemble_history_):  # its restored best epoch
+        best = max(history["validation_scores_"])
+        ccc = concordance_correlation_coefficient(y[300:], head_pred)
+        assert ccc == pytest.approx(best, abs=1e-5)
 
 
 def test_regressor_is_reproducible_and_pickles():

@@ -9,6 +9,7 @@ from ..metrics import (
     mean_absolute_error_per_dimension,
     pearson_correlation,
 )
+from ._out_of_fold import assemble_out_of_fold
 
 __all__ = ["DimensionalFoldResult", "DimensionalReport", "check_dimensional_targets"]
 
@@ -127,15 +128,8 @@ class DimensionalReport:
         n_dims = len(self.names)
         self.y_true = np.full((n_clips, n_dims), np.nan)
         self.y_pred = np.full((n_clips, n_dims), np.nan)
-        self.test_fold = np.full(n_clips, -1)
-        for fold in self.folds:
-            self.y_true[fold.test_index] = fold.y_true
-            self.y_pred[fold.test_index] = fold.y_pred
-            self.test_fold[fold.test_index] = fold.fold
-        self.groups = (
-            np.asarray(groups)
-            if groups is not None
-            else np.asarray([self.folds[f].test_group for f in self.test_fold], dtype=object)
+        self.test_fold, self.groups = assemble_out_of_fold(
+            self.folds, self.y_true, self.y_pred, groups
         )
 
     @property

@@ -7,6 +7,7 @@ from sklearn.metrics import confusion_matrix
 
 from ..metrics import per_class_f1, per_class_recall, unweighted_accuracy, weighted_accuracy
 from ._adapt import PROTOCOLS, SHORT_NAMES
+from ._out_of_fold import assemble_out_of_fold
 
 __all__ = ["AROUSAL", "ArousalView", "FoldResult", "SessionReport"]
 
@@ -237,15 +238,8 @@ class SessionReport:
         first = self.folds[0]
         self.y_true = np.empty(n_clips, dtype=first.y_true.dtype)
         self.y_pred = np.empty(n_clips, dtype=np.result_type(first.y_pred, first.y_true))
-        self.test_fold = np.full(n_clips, -1)
-        for fold in self.folds:
-            self.y_true[fold.test_index] = fold.y_true
-            self.y_pred[fold.test_index] = fold.y_pred
-            self.test_fold[fold.test_index] = fold.fold
-        self.groups = (
-            np.asarray(groups)
-            if groups is not None
-            else np.asarray([self.folds[f].test_group for f in self.test_fold], dtype=object)
+        self.test_fold, self.groups = assemble_out_of_fold(
+            self.folds, self.y_true, self.y_pred, groups
         )
 
     # -- numbers -----------------------------------------------------------------------

@@ -33,6 +33,12 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
     emotion literature trains. ``loss="mse"`` trains the same head on the mean squared
     error instead (the baseline CCC training is measured against).
 
+    **Ensemble.** ``n_ensemble`` heads (5 by default) are trained from different seeds
+    and their predictions averaged: one head's leave-one-speaker-out CCC depends on its
+    seed, and the average of five is steadier and scores higher (see
+    ``benchmarks/bench_dimensional.py --variants``). Training costs ``n_ensemble`` times one head;
+    ``n_ensemble=1`` trains one.
+
     **Validation and early stopping.** A random ``validation_fraction`` of the training
     rows (drawn with ``random_state``) is held out unless :meth:`fit` gets ``X_val``,
     ``y_val`` (e.g. a held-out session). After each epoch the head is scored by the mean
@@ -49,7 +55,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(256,)
         Width of each hidden layer; ``()`` gives a linear head.
-    dropout : float in [0, 1), default=0.2
+    dropout : float in [0, 1), default=0.5
         Dropout after each hidden ReLU.
     loss : {"ccc", "mse"}, default="ccc"
         The training objective: mean ``1 - CCC`` over dimensions, or the mean squared
@@ -67,6 +73,10 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         Maximum number of epochs.
     batch_size : int >= 2, default=16
         Mini-batch size (the CCC is computed over each batch, so at least 2).
+    n_ensemble : int >= 1, default=5
+        Number of heads trained from different seeds (initialisation, dropout,
+        shuffling) on the same rows and validation set, each early-stopping on its own;
+        ``module_`` averages their predictions.
     early_stopping : bool, default=True
         Validate after each epoch, stop when it stops improving, restore the best epoch.
     validation_fraction : float in (0, 1), default=0.1
@@ -93,12 +103,16 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
     feature_names_in_ : np.ndarray
         When ``X`` was a DataFrame with string column names.
     module_ : torch.nn.Sequential
-        Raw float32 features to predictions ``(n, n_outputs_)``, on the CPU, in eval mode.
+        Raw float32 features to predictions ``(n, n_outputs_)``, on the CPU, in eval mode:
+        ``Standardize`` then the head, or with ``n_ensemble > 1`` a ``MeanOfHeads``
+        averaging the heads.
     loss_curve_, validation_scores_, validation_loss_curve_ : list of float
-        Per epoch: training loss, validation mean CCC and validation loss (the last two
-        None without a validation set).
+        Per epoch, of the first head: training loss, validation mean CCC and validation
+        loss (the last two None without a validation set).
     best_epoch_, n_iter_ : int
-        The epoch ``module_`` holds, and the number of epochs run.
+        The epoch the first head was restored to, and the number of epochs it ran.
+    ensemble_history_ : list of dict
+        The five attributes above for each head, as ``{"loss_curve_": ..., ...}``.
 
     See Also
     --------
@@ -128,6 +142,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         "warmup_fraction": [Interval(Real, 0, 1, closed="both")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -143,7 +158,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         self,
         *,
         hidden_layer_sizes=(256,),
-        dropout=0.2,
+        dropout=0.5,
         loss="ccc",
         dimension_weights=None,
         learning_rate_init=1e-3,
@@ -151,6 +166,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         warmup_fraction=0.1,
         max_iter=25,
         batch_size=16,
+        n_ensemble=5,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=6,
@@ -168,6 +184,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         self.warmup_fraction = warmup_fraction
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.n_ensemble = n_ensemble
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -264,8 +281,8 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         self.target_names_ = self._names(names_source, self.n_outputs_)
         self.dimension_weights_ = self._check_weights(self.n_outputs_)
         rng = check_random_state(self.random_state)
-        split_seed, torch_seed, shuffle_seed = (
-            int(seed) for seed in rng.randint(np.iinfo(np.int32).max, size=3)
+        split_seed, *member_seeds = (
+            int(seed) for seed in rng.randint(np.iinfo(np.int32).max, size=1 + 2 * self.n_ensemble)
         )
         n_val = math.ceil(self.validation_fraction * len(y))
         if X_val is not None or y_val is not None:
@@ -279,7 +296,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
             X_train, y_train = X, y
         self._fit_module(
             X_train, y_train, X_val, y_val, n_outputs=self.n_outputs_, hidden=hidden,
-            device=device, seeds=(torch_seed, shuffle_seed),
+            device=device, seeds=list(zip(member_seeds[::2], member_seeds[1::2])),
         )
         return self
 

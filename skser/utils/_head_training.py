@@ -16,13 +16,16 @@ import torch
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from ._mlp_head import make_mlp_head
+from ._mlp_head import average_mlp_heads, make_mlp_head
 from ._progress import progress
 from ._schedule import warmup_cosine
 
 __all__ = ["TorchHeadMixin", "as_tensor", "predict_outputs"]
 
 _PREDICT_BATCH = 4096
+_HISTORY = (
+    "loss_curve_", "validation_scores_", "validation_loss_curve_", "best_epoch_", "n_iter_"
+)
 
 
 class TorchHeadMixin:
@@ -64,9 +67,16 @@ class TorchHeadMixin:
         return device
 
     def _fit_module(self, X, y, X_val, y_val, *, n_outputs, hidden, device, seeds):
-        """Build, train and store ``module_`` (CPU, eval mode); ``seeds`` = (torch, shuffle)."""
-        torch_seed, shuffle_seed = seeds
+        """Build, train and store ``module_`` (CPU, eval mode).
+
+        ``seeds`` is one ``(torch, shuffle)`` pair, or a list of pairs: then one head is
+        trained per pair (each early-stopping on its own) and ``module_`` averages their
+        outputs. The training attributes (``loss_curve_``, ``best_epoch_``...) are the first
+        head's; ``ensemble_history_`` holds every head's, as one dict per head.
+        """
+        pairs = [seeds] if isinstance(seeds[0], Integral) else list(seeds)
         scaler = StandardScaler().fit(X)
+        modules, history = [], []
         # One OpenMP thread while training (scoped to this thread, restored after): with
         # batches of 16 through a small head, thread synchronisation costs more than it
         # saves, ten times more on a busy machine.
@@ -74,17 +84,23 @@ class TorchHeadMixin:
             threadpool_limits(limits=1, user_api="openmp"),
             torch.random.fork_rng(**_fork_kwargs(device)),
         ):
-            torch.manual_seed(torch_seed)
-            module = make_mlp_head(
-                mean=scaler.mean_,
-                scale=scaler.scale_,
-                hidden_layer_sizes=hidden,
-                n_outputs=n_outputs,
-                dropout=self.dropout,
-            )
-            generator = torch.Generator().manual_seed(shuffle_seed)
-            self._train(module, X, y, X_val, y_val, device, generator)
-        self.module_ = module.cpu().eval()
+            for torch_seed, shuffle_seed in pairs:
+                torch.manual_seed(torch_seed)
+                module = make_mlp_head(
+                    mean=scaler.mean_,
+                    scale=scaler.scale_,
+                    hidden_layer_sizes=hidden,
+                    n_outputs=n_outputs,
+                    dropout=self.dropout,
+                )
+                generator = torch.Generator().manual_seed(shuffle_seed)
+                self._train(module, X, y, X_val, y_val, device, generator)
+                modules.append(module.cpu().eval())
+                history.append({name: getattr(self, name) for name in _HISTORY})
+        for name in _HISTORY:
+            setattr(self, name, history[0][name])
+        self.ensemble_history_ = history
+        self.module_ = average_mlp_heads(modules).eval()
 
     def _train(self, module, X, y, X_val, y_val, device, generator):
         module.to(device)

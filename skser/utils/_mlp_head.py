@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Standardize", "make_mlp_head"]
+__all__ = ["MeanOfHeads", "Standardize", "average_mlp_heads", "make_mlp_head"]
 
 
 class Standardize(nn.Module):
@@ -53,3 +53,40 @@ def make_mlp_head(*, mean, scale, hidden_layer_sizes, n_outputs, dropout):
         width = size
     layers.append(nn.Linear(width, n_outputs))
     return nn.Sequential(*layers)
+
+
+class MeanOfHeads(nn.Module):
+    """The mean of several heads' outputs: ``mean_k head_k(x)``.
+
+    Parameters
+    ----------
+    heads : sequence of torch.nn.Module
+        Modules mapping the same input to outputs of the same shape.
+    """
+
+    def __init__(self, heads):
+        super().__init__()
+        self.heads = nn.ModuleList(heads)
+
+    def forward(self, x):
+        return torch.stack([head(x) for head in self.heads]).mean(0)
+
+
+def average_mlp_heads(modules):
+    """One module averaging MLP heads that share their :class:`Standardize` layer.
+
+    Parameters
+    ----------
+    modules : sequence of torch.nn.Sequential
+        Heads made by :func:`make_mlp_head` on the same training rows (so the same
+        standardisation). One module is returned as it is.
+
+    Returns
+    -------
+    module : torch.nn.Sequential
+        ``Standardize -> MeanOfHeads([head[1:] for head in modules])``.
+    """
+    modules = list(modules)
+    if len(modules) == 1:
+        return modules[0]
+    return nn.Sequential(modules[0][0], MeanOfHeads([module[1:] for module in modules]))
