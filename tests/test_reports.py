@@ -136,3 +136,17 @@ def test_timeline_band_shows_each_windows_winner_and_bars_do_not_overlap():
         spans = sorted((s[0, 0], s[1, 0]) for s in bar.get_segments())
         assert spans == [(0.0, 3.0), (3.0, 5.0), (5.0, 8.0), (10.0, 12.0)]
     plt.close(fig)
+
+
+def test_adapted_report_shows_each_protocols_confusion_matrix(evaluated, tmp_path):
+    corpus, _ = evaluated
+    rng = np.random.default_rng(1)
+    X = corpus.X + rng.normal(size=(4, 1)).repeat(12, axis=0)  # a shift per speaker
+    report = evaluate_sessions(LogisticRegression(), X, corpus.y, corpus.groups,
+                               validation="next", adapt="speaker")
+    path = write_report(report, tmp_path / "eval.md", title=report_title(corpus, report))
+    text = path.read_text()
+    assert "![Confusion matrix, plain protocol" in text
+    assert "![Confusion matrix, speaker protocol" in text
+    assert "](eval-confusion.png)" in text and "](eval-confusion-adapted.png)" in text
+    assert (tmp_path / "eval-confusion-adapted.png").read_bytes().startswith(PNG)

@@ -5,7 +5,7 @@ import numpy as np
 import soundfile as sf
 
 from ..io import SAMPLE_RATE, clip_lengths
-from ..utils._paths import expand_path
+from ..utils import expand_path
 from ._commands import _corpora, _evaluate, _fit_final, _pipeline, _save, _save_timeline
 from ._report import report_title, write_report
 

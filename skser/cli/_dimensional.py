@@ -10,13 +10,13 @@ from ..io import load_audio_batch
 
 def is_dimensional(model):
     """Whether a loaded model (pipeline or OnnxPipeline) predicts dimensions."""
-    from ..voice_note._dimensional import model_dimensions
+    from ..utils import model_dimensions
 
     return model_dimensions(model) is not None
 
 
 def dimensions_of(model):
-    from ..voice_note._dimensional import model_dimensions
+    from ..utils import model_dimensions
 
     return [str(name) for name in model_dimensions(model)]
 

@@ -11,7 +11,7 @@ import base64
 import html
 import io
 
-from ..utils._paths import expand_path
+from ..utils import expand_path
 
 __all__ = ["markdown_to_html", "report_figures", "report_title", "write_report"]
 
@@ -60,8 +60,14 @@ def report_figures(report):
     if hasattr(report, "plot_scatter"):  # a DimensionalReport: one panel per dimension
         caption = "True vs out-of-fold predicted values, per dimension"
         return [("scatter", caption, _scatter_png(report))]
-    caption = "Confusion matrix, summed over folds, rows normalized (true class: rows)"
-    return [("confusion", caption, _png(lambda ax: report.plot_confusion_matrix(ax=ax)))]
+    figures = []
+    for stem, part in [("confusion", report), ("confusion-adapted", report.adapted)]:
+        if part is None:
+            continue
+        caption = (f"Confusion matrix, {part.protocol} protocol: summed over folds, rows "
+                   "normalized (true class: rows)")
+        figures.append((stem, caption, _png(lambda ax, r=part: r.plot_confusion_matrix(ax=ax))))
+    return figures
 
 
 def _scatter_png(report):
@@ -126,7 +132,8 @@ def write_report(report, path, *, title):
     """Write ``report`` to ``path``: a self-contained ``.html`` page, or ``.md``.
 
     The Markdown report links its pictures, written beside it as
-    ``<stem>-confusion.png``. Returns the report's path.
+    ``<stem>-confusion.png`` (and ``<stem>-confusion-adapted.png`` for
+    a speaker-adapted report). Returns the report's path.
     """
     path = expand_path(path)
     suffix = path.suffix.lower()

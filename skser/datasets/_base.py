@@ -4,7 +4,7 @@
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils._paths import expand_path
+from ..utils import expand_path
 
 EMOTION4 = ("ang", "hap", "neu", "sad")
 """The four classes of the paper: anger, happiness, neutral, sadness."""

@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from ..utils._warnings import warn_at_caller
+from ..utils import warn_at_caller
 from ._avd import check_targets, with_targets
 from ._base import AUDIO_SUFFIXES, check_labels, check_root, make_bunch, select_label
 

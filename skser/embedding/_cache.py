@@ -8,7 +8,7 @@ import tempfile
 import numpy as np
 from joblib import Memory
 
-from ..utils._paths import expand_path
+from ..utils import expand_path
 
 __all__ = ["EmbeddingCache", "cache_info", "clear_cache", "cache_namespace", "clip_key"]
 

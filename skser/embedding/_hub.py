@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..utils._paths import expand_path
+from ..utils import expand_path
 
 __all__ = ["ModelLoadError", "check_local_folder", "hub_offline_reason", "model_source"]
 

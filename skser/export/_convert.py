@@ -247,7 +247,7 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     _set_metadata(model, pipeline, steps, kind, mode)
     _add_speaker_metadata(model, steps)
     if path is not None:
-        from ..utils._paths import expand_path
+        from ..utils import expand_path
 
         onnx.save(model, os.fspath(expand_path(path)))
     return model

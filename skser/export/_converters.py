@@ -98,7 +98,7 @@ def _convert_peak_normalizer(scope, operator, container):
     X = operator.inputs[0]
     peak = ops.OnnxReduceMax(ops.OnnxAbs(X, op_version=opv), axes=[1], keepdims=1,
                              op_version=opv)
-    from ..preprocessing._normalize import SMALLEST_NORMAL
+    from ..utils import SMALLEST_NORMAL
 
     target = np.array([operator.raw_operator.peak], dtype=np.float32)
     smallest = np.array([SMALLEST_NORMAL], dtype=np.float32)

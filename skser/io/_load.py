@@ -4,7 +4,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from ..utils._paths import expand_path
+from ..utils import expand_path
 from ._waveform import SAMPLE_RATE
 
 __all__ = ["AudioReadError", "load_audio"]

@@ -5,8 +5,7 @@ from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length
 
-from ..utils import column_1d
-from ..utils._labels import check_no_missing_labels
+from ..utils import check_no_missing_labels, column_1d
 
 __all__ = [
     "check_label_targets",

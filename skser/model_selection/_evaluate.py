@@ -10,8 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..metrics import check_label_targets
-from ..utils import column_1d, num_samples, progress, take_rows
-from ..utils._labels import check_no_missing_labels
+from ..utils import check_no_missing_labels, column_1d, num_samples, progress, take_rows
 from ._adapt import check_adapt, routing, speaker_metadata
 from ._dimensional_report import (
     DimensionalFoldResult,

@@ -4,12 +4,10 @@ from numbers import Real
 
 import numpy as np
 
-from ..utils import Interval
+from ..utils import SMALLEST_NORMAL, Interval
 from ._base import WaveformTransformer
 
-__all__ = ["PeakNormalizer", "SMALLEST_NORMAL"]
-
-SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
+__all__ = ["PeakNormalizer"]
 """Clips whose peak is below this (subnormal samples only) are treated as silent."""
 
 

@@ -1,6 +1,9 @@
 """Small helpers shared by skser's modules: progress bars, parameter validation, rows."""
 
 from ._indexing import column_1d, num_samples, take_rows
+from ._labels import check_no_missing_labels
+from ._models import model_dimensions
+from ._numeric import SMALLEST_NORMAL
 from ._param_validation import (
     HasMethods,
     Interval,
@@ -13,37 +16,56 @@ from ._param_validation import (
 )
 from ._paths import expand_path
 from ._progress import progress
+from ._schedule import warmup_cosine
 from ._speakers import SpeakerAdaptationWarning, check_speakers, row_statistics, safe_scale
+from ._warnings import ravel_column_vector, warn_at_caller
 
 __all__ = [
+    "SMALLEST_NORMAL",
     "HasMethods",
     "Interval",
     "InvalidParameterError",
     "SpeakerAdaptationWarning",
     "StrOptions",
+    "TorchHeadMixin",
+    "as_tensor",
+    "check_no_missing_labels",
     "check_params",
     "check_speakers",
     "column_1d",
     "expand_path",
     "fit_context",
+    "model_dimensions",
     "num_samples",
+    "predict_outputs",
     "progress",
+    "ravel_column_vector",
+    "release_freed_memory",
     "row_statistics",
     "safe_scale",
     "take_rows",
     "validate_parameter_constraints",
     "validate_params",
+    "validate_waveforms",
+    "warmup_cosine",
+    "warn_at_caller",
 ]
 
 
+# Helpers of the training install (scikit-learn, torch, ctypes), loaded on first use so
+# that the deployment install (numpy, onnxruntime, an audio decoder) can import skser.utils.
+_LAZY = {
+    "validate_waveforms": "._validation",
+    "release_freed_memory": "._memory",
+    "TorchHeadMixin": "._head_training",
+    "as_tensor": "._head_training",
+    "predict_outputs": "._head_training",
+}
+
+
 def __getattr__(name):
-    # Helpers of the training install (scikit-learn, ctypes), loaded on first use.
-    if name == "validate_waveforms":
-        from ._validation import validate_waveforms
+    if name in _LAZY:
+        from importlib import import_module
 
-        return validate_waveforms
-    if name == "release_freed_memory":
-        from ._memory import release_freed_memory
-
-        return release_freed_memory
+        return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'skser.utils' has no attribute {name!r}")

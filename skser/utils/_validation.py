@@ -25,7 +25,7 @@ def validate_waveforms(estimator, X, *, reset):
     -------
     X : np.ndarray [shape=(n_clips, n_samples), dtype=float32]
     """
-    from ..io._waveform import as_batch  # skser.io imports this module
+    from ..io import as_batch  # skser.io imports this module
 
     X = as_batch(X)
     if reset:

@@ -6,10 +6,17 @@ from numbers import Integral, Real
 import numpy as np
 
 from ..io import SAMPLE_RATE
-from ..utils import HasMethods, Interval, StrOptions, progress, validate_params
-from ..utils._warnings import warn_at_caller
+from ..utils import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    model_dimensions,
+    progress,
+    validate_params,
+    warn_at_caller,
+)
 from ._aggregate import AGGREGATIONS, aggregate_probabilities
-from ._dimensional import DimensionalVoiceNoteResult, aggregate_dimensions, model_dimensions
+from ._dimensional import DimensionalVoiceNoteResult, aggregate_dimensions
 from ._energy import EnergyVAD
 from ._result import VoiceNoteResult
 from ._silero import SileroVAD

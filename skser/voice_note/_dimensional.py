@@ -6,25 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DimensionalVoiceNoteResult", "aggregate_dimensions", "model_dimensions"]
+__all__ = ["DimensionalVoiceNoteResult", "aggregate_dimensions"]
 
 DIMENSIONAL_AGGREGATIONS = ("mean", "duration")
-
-
-def model_dimensions(model):
-    """The dimensions a model predicts, or None for a classifier.
-
-    A model is dimensional when it is an ``OnnxPipeline`` whose task is dimensional, or a
-    fitted regressor that names its outputs in ``target_names_`` (``CCCLossRegressor``,
-    or a ``Pipeline`` ending in one).
-    """
-    if getattr(model, "task", None) == "dimensional":
-        return np.asarray(model.target_names_)
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    names = getattr(final, "target_names_", None)
-    if getattr(model, "classes_", None) is not None or names is None:
-        return None
-    return np.asarray(names)
 
 
 def aggregate_dimensions(values, *, method="mean", durations=None):
