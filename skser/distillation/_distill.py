@@ -196,7 +196,7 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
         val_outputs = _teacher_outputs(teacher, kind, X_val, verbose=verbose,
                                        desc="teacher on X_val")
     student._validate_params()
-    from ..utils._validation import validate_waveforms
+    from ..utils import validate_waveforms
 
     validate_waveforms(student, views, reset=True)
     if X_val is not None:

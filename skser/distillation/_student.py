@@ -12,9 +12,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..io import SAMPLE_RATE, clip_lengths
-from ..utils import Interval, StrOptions, fit_context, progress
-from ..utils._schedule import warmup_cosine
-from ..utils._validation import validate_waveforms
+from ..utils import (
+    Interval,
+    StrOptions,
+    fit_context,
+    progress,
+    validate_waveforms,
+    warmup_cosine,
+)
 from ._losses import soft_cross_entropy
 from ._module import LogMelFrontEnd, Wav2SmallModule, Wav2SmallNetwork
 
