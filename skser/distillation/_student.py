@@ -50,10 +50,10 @@ class Wav2SmallStudent(BaseEstimator):
     **Defaults.** 7 blocks of 13 channels over 26 log-mel bands of 64-sample frames
     (4 ms) every 32 samples (2 ms), as in Wav2Small, give 11K parameters. The one max
     pooling takes 8 frames by 2 bands, on the log-mel (``pool_after=0``): the
-    convolutions run on 16 ms frames of 13 bands. An 8 s clip then costs about 80M
-    multiply-accumulates (17M of them in the STFT), against 137M with a 4x2 pooling,
-    which ran over 15 ms per 8 s clip on one thread of ONNX Runtime;
-    ``benchmarks/bench_distillation.py`` prints the count and the latency.
+    convolutions run on 16 ms frames of 13 bands, and an 8 s clip costs 80.3M
+    multiply-accumulates (16.9M of them in the STFT). A 4x2 pooling would double the
+    convolutions' share. ``benchmarks/bench_distillation.py`` prints the count and the
+    latency on one thread.
     Training takes random crops of ``crop_duration`` seconds, drawn anew at each
     epoch; prediction sees whole clips.
     """
