@@ -113,6 +113,8 @@ class PooledHubert(nn.Module):
         states = [hidden]
         for layer in self.layers:
             hidden = layer(hidden, attention_mask=additive_mask)
+            if isinstance(hidden, tuple):  # transformers < 5.24 returns (hidden_states, ...)
+                hidden = hidden[0]
             states.append(hidden)
         if self.final_norm:
             states[-1] = self.encoder_norm(states[-1])

@@ -1,0 +1,149 @@
+"""What int8 can buy on this CPU: ONNX Runtime's fp32 vs int8 multiply-accumulate rates.
+
+The int8 export goal (``bench_export.py``) assumes int8 kernels several times faster than
+fp32 ones, as on CPUs with VNNI (AVX-512 VNNI or AVX-VNNI). This script measures, side by
+side in one run, the rates ONNX Runtime reaches on the layers that dominate DistilHuBERT:
+
+- the second convolution of its feature encoder (512 -> 512 channels, kernel 3, stride 2,
+  1600 frames per second of audio: 1.26 GMAC per second, the largest single layer);
+- a transformer feed-forward matmul (50 frames per second of audio, 768 x 3072).
+
+Each layer runs as its own one-node ONNX graph: fp32, then int8 static QDQ (per-channel
+weights, activations calibrated on the same random input), medians of repeats on the given
+threads. It then prints the int8 / fp32 time of each layer, and what that ratio implies for
+the whole 8 s DistilHuBERT clip (about 27 GMAC) at the measured int8 rate.
+
+Usage: python benchmarks/bench_int8_rate.py [--threads 2] [--repeats 15]
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from _common import median_seconds
+
+# DistilHuBERT per second of 16 kHz audio: the conv encoder, two transformer layers and the
+# positional convolution (see the docstring of bench_export.py), in multiply-accumulates.
+_CONV = [(1, 512, 10, 3200), (512, 512, 3, 1600), (512, 512, 3, 800), (512, 512, 3, 400),
+         (512, 512, 3, 200), (512, 512, 2, 100), (512, 512, 2, 50)]
+_FRAMES, _WIDTH, _FFN = 50, 768, 3072
+
+
+def macs_per_second_of_audio():
+    """Multiply-accumulates DistilHuBERT spends on one second of audio."""
+    conv = sum(c_in * c_out * k * frames for c_in, c_out, k, frames in _CONV)
+    projection = _FRAMES * 512 * _WIDTH
+    layer = _FRAMES * (4 * _WIDTH * _WIDTH + 2 * _WIDTH * _FFN) + 2 * _FRAMES**2 * _WIDTH
+    positional = _FRAMES * _WIDTH * (_WIDTH // 16) * 128
+    return conv + projection + 2 * layer + positional
+
+
+def _conv_graph():
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    weight = numpy_helper.from_array(
+        (rng.standard_normal((512, 512, 3)) * 0.03).astype(np.float32), "weight")
+    node = helper.make_node("Conv", ["x", "weight"], ["y"], strides=[2],
+                            kernel_shape=[3])
+    graph = helper.make_graph(
+        [node], "conv", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 512, 3201])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
+    x = rng.standard_normal((1, 512, 3201)).astype(np.float32)
+    macs = 512 * 512 * 3 * 1600
+    return graph, x, macs
+
+
+def _matmul_graph():
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(1)
+    weight = numpy_helper.from_array(
+        (rng.standard_normal((_WIDTH, _FFN)) * 0.03).astype(np.float32), "weight")
+    node = helper.make_node("MatMul", ["x", "weight"], ["y"])
+    rows = 8 * _FRAMES  # one 8 s clip
+    graph = helper.make_graph(
+        [node], "matmul",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, _WIDTH])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
+    x = rng.standard_normal((rows, _WIDTH)).astype(np.float32)
+    return graph, x, rows * _WIDTH * _FFN
+
+
+class _Reader:
+    def __init__(self, x):
+        self._batches = iter([{"x": x}])
+
+    def get_next(self):
+        return next(self._batches, None)
+
+
+def _models(graph, x, folder):
+    import logging
+
+    import onnx
+    from onnx import helper
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    # One-node graphs have nothing for the quantiser's pre-processing to fold or infer.
+    logging.getLogger().setLevel(logging.ERROR)
+
+    fp32 = Path(folder) / f"{graph.name}.onnx"
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, fp32)
+    int8 = Path(folder) / f"{graph.name}-int8.onnx"
+    quantize_static(str(fp32), str(int8), _Reader(x), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8)
+    return {"fp32": fp32, "int8": int8}
+
+
+def _time(path, x, threads, repeats):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return median_seconds(lambda: session.run(None, {"x": x}), repeats)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args(argv)
+    import onnxruntime as ort
+
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    vnni = sorted({f for f in flags.split() if "vnni" in f})
+    model = next((line.split(":", 1)[1].strip() for line in flags.splitlines()
+                  if line.startswith("model name")), "unknown")
+    print(f"CPU: {model}; VNNI flags: {', '.join(vnni) or 'none'}; "
+          f"onnxruntime {ort.__version__}; {args.threads} thread(s)")
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, (graph, x, macs) in [("conv 512x512 k3 s2 (1 s of audio)", _conv_graph()),
+                                       ("matmul 400x768x3072 (8 s of audio)", _matmul_graph())]:
+            paths = _models(graph, x, folder)
+            times = {kind: _time(path, x, args.threads, args.repeats)
+                     for kind, path in paths.items()}
+            rows.append((name, macs, times))
+    print(f"{'layer':38s} {'fp32 ms':>8s} {'int8 ms':>8s} {'fp32 GMAC/s':>12s} "
+          f"{'int8 GMAC/s':>12s} {'int8/fp32':>10s}")
+    for name, macs, times in rows:
+        print(f"{name:38s} {1e3 * times['fp32']:8.2f} {1e3 * times['int8']:8.2f} "
+              f"{macs / times['fp32'] / 1e9:12.1f} {macs / times['int8'] / 1e9:12.1f} "
+              f"{times['int8'] / times['fp32']:10.2f}")
+    clip_macs = 8 * macs_per_second_of_audio()
+    best = max(macs / times["int8"] for _, macs, times in rows)
+    print(f"DistilHuBERT, one 8 s clip: {clip_macs / 1e9:.1f} GMAC; at the best int8 rate "
+          f"measured here ({best / 1e9:.1f} GMAC/s) it cannot take less than "
+          f"{1e3 * clip_macs / best:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
