@@ -8,19 +8,23 @@ Leave-speakers-out on shared RAVDESS (emotion4), side by side in one run:
   ``distill()`` on *unlabeled* audio: every RAVDESS clip of actors 01-07 (all eight
   emotions, labels unused) plus all of EmoDB, ``--views`` views per clip (random crops of
   ``--crop`` seconds, augmented after the first), early stopping on top-1 agreement with
-  the teacher on actor 08;
+  the teacher on every clip of actor 08 (all eight emotions: agreement needs no labels);
+- a second student is distilled the same way with the teacher's **hard labels mixed in**
+  (``hard_label_weight=0.5``) on the clips the teacher was trained on (``--skip-mixed``
+  skips it);
 - the **hard-label baseline** is the same architecture fitted on the teacher's labelled
   training clips (actors 01-07, emotion4), early stopping on UA of actor 08;
 - everything is scored on actors 09-12 (emotion4), whom no model saw.
 
-It prints parameters, fp32 and int8 ONNX bytes, latency per 8 s clip of speech on one
-thread (ONNX Runtime; student fp32 and int8, the weight-free teacher's whole pipeline,
-an int8 DistilHuBERT pipeline with random weights, for timing only), agreement with the
-teacher and UA. Goals: student UA within 10 points of the teacher's (fp32 and int8),
-under 75K parameters, at most 15 ms per 8 s clip, int8 under 250 KB.
+It prints parameters, multiply-accumulates per 8 s clip, fp32 and int8 ONNX bytes,
+latency per 8 s clip of speech on one thread (ONNX Runtime; student fp32 and int8, the
+weight-free teacher's whole pipeline, an int8 DistilHuBERT pipeline with random weights,
+for timing only), agreement with the teacher and UA. Goals: student UA within 10 points
+of the teacher's (fp32 and int8), under 75K parameters, at most 15 ms per 8 s clip, int8
+under 250 KB.
 
-Usage: python benchmarks/bench_distillation.py [--data ../shared/data] [--epochs 8]
-       [--views 2] [--crop 1.5] [--repeats 7] [--skip-hubert] [--verbose]
+Usage: python benchmarks/bench_distillation.py [--data ../shared/data] [--epochs 10]
+       [--views 2] [--crop 2.0] [--patience 10] [--repeats 7] [--skip-hubert] [--verbose]
 """
 
 import argparse
@@ -33,9 +37,10 @@ from pathlib import Path
 import numpy as np
 from _common import DEFAULT_DATA, continuous_speech, median_seconds
 
-TRAIN_ACTORS = [f"{a:02d}" for a in range(1, 8)]
-VALIDATION_ACTOR = "08"
-TEST_ACTORS = [f"{a:02d}" for a in range(9, 13)]
+TRAIN_ACTORS = [f"ravdess:{a:02d}" for a in range(1, 8)]
+VALIDATION_ACTOR = "ravdess:08"
+TEST_ACTORS = [f"ravdess:{a:02d}" for a in range(9, 13)]
+CLIP_SECONDS = 8.0
 
 
 def _load(data):
@@ -46,10 +51,12 @@ def _load(data):
     labelled = load_ravdess(data / "ravdess")
     unlabeled = load_ravdess(data / "ravdess", labels="all")
     emodb = load_emodb(data / "emodb", labels="all")
+    known = dict(zip(labelled.filenames, labelled.target))
     return (
         loader.transform(labelled.filenames), np.asarray(labelled.target),
         np.asarray(labelled.groups),
         loader.transform(unlabeled.filenames), np.asarray(unlabeled.groups),
+        np.array([known.get(name) for name in unlabeled.filenames], dtype=object),
         loader.transform(emodb.filenames),
     )
 
@@ -71,9 +78,28 @@ def _session(path):
 
 
 def _latency_ms(path, clip, repeats):
+    """Median and fastest milliseconds of one run on ``clip``."""
     session = _session(path)
     name = session.get_inputs()[0].name
-    return 1000 * median_seconds(lambda: session.run(None, {name: clip}), repeats)
+    times = [median_seconds(lambda: session.run(None, {name: clip}), 1)
+             for _ in range(repeats)]
+    return 1000 * float(np.median(times)), 1000 * min(times)
+
+
+def student_macs(student, seconds=CLIP_SECONDS):
+    """Multiply-accumulates of a Wav2Small student on one clip: STFT, mel, convolutions."""
+    frames = 1 + (round(seconds * 16000) - student.n_fft) // student.hop_length
+    bins = student.n_fft // 2 + 1
+    macs = {"STFT": frames * 2 * bins * student.n_fft, "mel": frames * bins * student.n_mels}
+    time_pool, mel_pool = student.pool_size
+    width, bands, conv = frames, student.n_mels, 0
+    channels = [1] + [student.n_channels] * student.n_layers
+    for index in range(student.n_layers):
+        if index == student.pool_after:
+            width, bands = width // time_pool, bands // mel_pool
+        conv += width * bands * channels[index] * channels[index + 1] * 9
+    macs["convolutions"] = conv
+    return macs
 
 
 def _hubert_int8(folder, X, calibration):
@@ -101,12 +127,14 @@ def _hubert_int8(folder, X, calibration):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--views", type=int, default=2)
-    parser.add_argument("--crop", type=float, default=1.5, help="training crops, seconds")
-    parser.add_argument("--patience", type=int, default=3)
+    parser.add_argument("--crop", type=float, default=2.0, help="training crops, seconds")
+    parser.add_argument("--patience", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-hubert", action="store_true")
+    parser.add_argument("--skip-mixed", action="store_true",
+                        help="no student distilled with the teacher's hard labels mixed in")
     parser.add_argument("--verbose", action="store_true", help="progress bars on stderr")
     args = parser.parse_args()
     if not (args.data / "ravdess").is_dir() or not (args.data / "emodb").is_dir():
@@ -118,18 +146,22 @@ def main():
     from skser.pipeline import make_ser_pipeline
 
     started = time.perf_counter()
-    X, y, actors, X_all, actors_all, X_emodb = _load(args.data)
+    X, y, actors, X_all, actors_all, y_all, X_emodb = _load(args.data)
     train, val, test = (np.isin(actors, TRAIN_ACTORS), actors == VALIDATION_ACTOR,
                         np.isin(actors, TEST_ACTORS))
     unlabeled = X_all[np.isin(actors_all, TRAIN_ACTORS)]
+    # The teacher's own labels where it had them (emotion4 of actors 01-07), else None.
+    y_mixed = [*y_all[np.isin(actors_all, TRAIN_ACTORS)], *[None] * len(X_emodb)]
     from skser.io import as_batch
 
     X_unlabeled = as_batch([*unlabeled, *X_emodb])
+    X_agreement = X_all[actors_all == VALIDATION_ACTOR]
     print(f"RAVDESS emotion4: teacher trains on actors 01-07 ({train.sum()} clips), "
           f"validates on 08 ({val.sum()}), all models tested on 09-12 ({test.sum()})")
     print(f"unlabeled for the student: {len(unlabeled)} RAVDESS clips of actors 01-07 (all "
           f"emotions) + {len(X_emodb)} EmoDB clips; {args.views} views each, "
-          f"{args.crop} s crops, up to {args.epochs} epochs (patience {args.patience})")
+          f"{args.crop} s crops, up to {args.epochs} epochs (patience {args.patience}); "
+          f"early stopping on agreement over the {len(X_agreement)} clips of actor 08")
 
     tick = time.perf_counter()
     teacher = make_ser_pipeline(random_state=0)
@@ -141,11 +173,21 @@ def main():
                           verbose=args.verbose)
     tick = time.perf_counter()
     student = distill(teacher, X_unlabeled, student=Wav2SmallClassifier(**student_params),
-                      n_views=args.views, X_val=X[val], random_state=0,
+                      n_views=args.views, X_val=X_agreement, random_state=0,
                       verbose=args.verbose)
     print(f"student distilled in {time.perf_counter() - tick:.0f} s ({student.n_views_} views, "
           f"{student.n_iter_} epochs, best {student.best_epoch_}; agreement on actor 08 per "
           f"epoch: {', '.join(f'{100 * s:.0f}' for s in student.validation_scores_)})")
+    mixed = None
+    if not args.skip_mixed:
+        tick = time.perf_counter()
+        mixed = distill(teacher, X_unlabeled, student=Wav2SmallClassifier(**student_params),
+                        y=y_mixed, hard_label_weight=0.5, n_views=args.views,
+                        X_val=X_agreement, random_state=0, verbose=args.verbose)
+        print(f"student with hard labels (weight 0.5 on the "
+              f"{sum(label is not None for label in y_mixed)} labelled clips) distilled in "
+              f"{time.perf_counter() - tick:.0f} s ({mixed.n_iter_} epochs, best "
+              f"{mixed.best_epoch_})")
     tick = time.perf_counter()
     hard = Wav2SmallClassifier(**student_params).fit(X[train], y[train], X_val=X[val],
                                                     y_val=y[val])
@@ -171,6 +213,8 @@ def main():
             "student, ONNX int8": OnnxPipeline(paths["student int8"]).predict(X_test),
             "same network, hard labels only": hard.predict(X_test),
         }
+        if mixed is not None:
+            predictions["student + hard labels, torch"] = mixed.predict(X_test)
         parity = np.abs(OnnxPipeline(paths["student fp32"]).predict_proba(X_test)
                         - student.predict_proba(X_test)).max()
         latency = {name: _latency_ms(path, clip, args.repeats) for name, path in paths.items()}
@@ -187,11 +231,16 @@ def main():
           f"(goal < 250 KB); teacher ONNX {sizes['teacher fp32']:,} bytes")
     int8_agreement = 100 * np.mean(predictions["student, ONNX int8"]
                                    == predictions["student, ONNX fp32"])
+    macs = student_macs(student)
+    print(f"student multiply-accumulates per {CLIP_SECONDS:.0f} s clip: "
+          f"{sum(macs.values()) / 1e6:.1f}M ("
+          + ", ".join(f"{name} {value / 1e6:.1f}M" for name, value in macs.items()) + ")")
     print(f"student fp32 ONNX vs torch: max |dp| {parity:.1e}; int8 vs fp32 top-1 agreement "
           f"{int8_agreement:.1f}%")
-    print(f"\nLatency per 8 s clip, one thread, ONNX Runtime, median of {args.repeats}:")
-    for name, ms in latency.items():
-        print(f"  {name:36s} {ms:8.1f} ms")
+    print(f"\nLatency per 8 s clip, one thread, ONNX Runtime, median and fastest of "
+          f"{args.repeats} runs (DistilHuBERT {max(3, args.repeats // 2)}):")
+    for name, (median, fastest) in latency.items():
+        print(f"  {name:36s} {median:8.1f} ms  (fastest {fastest:.1f} ms)")
     print(f"\nActors 09-12 ({len(y_test)} clips, unseen by every model):")
     print(f"  {'model':36s} {'UA %':>6s} {'agreement with teacher %':>26s}")
     for name, labels in predictions.items():

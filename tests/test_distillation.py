@@ -21,7 +21,8 @@ from skser.preprocessing import PeakNormalizer
 
 from .conftest import tone
 
-SMALL = dict(n_channels=6, n_layers=3, crop_duration=None, random_state=0)
+# Half-second tones: a 4x2 pooling keeps 62 frames of 8 ms per clip.
+SMALL = dict(n_channels=6, n_layers=3, pool_size=(4, 2), crop_duration=None, random_state=0)
 
 
 def _tones(n_per_class, seed, seconds=0.5):
@@ -101,10 +102,12 @@ def test_early_stopping_restores_the_best_epoch(student, tones):
     assert unweighted_accuracy(y_val, student.predict(X_val)) == pytest.approx(best)
 
 
-def test_regressor_learns_each_dimension(tones):
+@pytest.mark.parametrize("loss", ["mse", "ccc"])
+def test_regressor_learns_each_dimension(tones, loss):
     (X, _, pitch), (X_test, _, pitch_test) = tones
     y = np.column_stack([pitch, -2 * pitch + 1])
-    regressor = Wav2SmallRegressor(max_iter=15, early_stopping=False, **SMALL).fit(X, y)
+    regressor = Wav2SmallRegressor(loss=loss, max_iter=15, early_stopping=False,
+                                   **SMALL).fit(X, y)
     predicted = regressor.predict(X_test)
     assert predicted.shape == (len(X_test), 2)
     scores = concordance_correlation_coefficient(
@@ -113,6 +116,31 @@ def test_regressor_learns_each_dimension(tones):
     assert (scores > 0.5).all()
     one = Wav2SmallRegressor(max_iter=1, **SMALL).fit(X, pitch)
     assert one.predict(X_test).shape == (len(X_test),)
+
+
+def test_ccc_loss_is_the_public_ccc_loss_on_standardised_targets(tones, monkeypatch):
+    import skser.regression
+
+    (X, _, pitch), _ = tones
+    y = np.column_stack([pitch, pitch**2])
+    calls = []
+    public = skser.regression.ccc_loss
+
+    def spy(pred, target, **kwargs):
+        calls.append((pred.shape, float(target.mean()), float(target.std())))
+        return public(pred, target, **kwargs)
+
+    monkeypatch.setattr(skser.regression, "ccc_loss", spy)
+    mse = Wav2SmallRegressor(max_iter=2, early_stopping=False, **SMALL).fit(X, y)
+    assert calls == []
+    ccc = Wav2SmallRegressor(loss="ccc", max_iter=2, early_stopping=False, **SMALL).fit(X, y)
+    assert calls and all(shape[1] == 2 for shape, _, _ in calls)
+    _, mean, std = calls[0]  # one batch holds every clip: standardised targets
+    assert abs(mean) < 1e-5 and 0.9 < std < 1.1
+    assert 0 <= min(ccc.loss_curve_) and max(ccc.loss_curve_) <= 2
+    assert ccc.loss_curve_ != mse.loss_curve_
+    with pytest.raises(ValueError, match="loss"):
+        Wav2SmallRegressor(loss="mae", **SMALL).fit(X, y)
 
 
 @pytest.mark.parametrize(
@@ -221,6 +249,9 @@ def test_dimensional_teacher_gives_a_regressor_student(tones):
     student = distill(ridge, X, n_views=2, X_val=X_val, random_state=0,
                       student=Wav2SmallRegressor(max_iter=3, **SMALL))
     assert isinstance(student, Wav2SmallRegressor)
+    by_ccc = distill(ridge, X, n_views=2, X_val=X_val, random_state=0,
+                     student=Wav2SmallRegressor(loss="ccc", max_iter=3, **SMALL))
+    assert by_ccc.loss == "ccc" and by_ccc.loss_curve_ != student.loss_curve_
     assert student.predict(X_val).shape == (len(X_val), 2)
     assert student.teacher_kind_ == "dimensional"
     with pytest.raises(ValueError, match="needs a Wav2SmallRegressor"):

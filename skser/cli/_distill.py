@@ -70,8 +70,7 @@ def _load_teacher(path):
 
 
 def distill_command(args):
-    from ..distillation import Wav2SmallClassifier, Wav2SmallRegressor, distill
-    from ..distillation._distill import teacher_kind
+    from ..distillation import Wav2SmallClassifier, Wav2SmallRegressor, distill, teacher_kind
     from ..io import AudioLoader
     from ._commands import _save
 

@@ -102,8 +102,9 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
     3. **Training.** A :class:`Wav2SmallClassifier` fits the softened probabilities by
        the distillation loss (:func:`soft_cross_entropy`, ``T**2 * KL``), mixed with the
        cross-entropy of hard labels ``y`` when given (weight ``hard_label_weight``); a
-       :class:`Wav2SmallRegressor` fits the teacher's values by mean squared error on
-       standardised targets.
+       :class:`Wav2SmallRegressor` fits the teacher's standardised values by its
+       ``loss``: mean squared error, or ``loss="ccc"`` for the mean ``1 - CCC``
+       (:func:`skser.regression.ccc_loss`).
     4. **Early stopping** (the student's ``early_stopping``, ``n_iter_no_change``) on
        agreement with the teacher over ``X_val``, clips of **other speakers** than the
        unlabeled ones, whole and unaugmented: top-1 agreement for categories, mean CCC
@@ -195,7 +196,7 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
         val_outputs = _teacher_outputs(teacher, kind, X_val, verbose=verbose,
                                        desc="teacher on X_val")
     student._validate_params()
-    from ..utils._validation import validate_waveforms
+    from ..utils import validate_waveforms
 
     validate_waveforms(student, views, reset=True)
     if X_val is not None:

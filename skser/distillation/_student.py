@@ -12,9 +12,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..io import SAMPLE_RATE, clip_lengths
-from ..utils import Interval, fit_context, progress
-from ..utils._schedule import warmup_cosine
-from ..utils._validation import validate_waveforms
+from ..utils import (
+    Interval,
+    StrOptions,
+    fit_context,
+    progress,
+    validate_waveforms,
+    warmup_cosine,
+)
 from ._losses import soft_cross_entropy
 from ._module import LogMelFrontEnd, Wav2SmallModule, Wav2SmallNetwork
 
@@ -44,11 +49,11 @@ class Wav2SmallStudent(BaseEstimator):
 
     **Defaults.** 7 blocks of 13 channels over 26 log-mel bands of 64-sample frames
     (4 ms) every 32 samples (2 ms), as in Wav2Small, give 11K parameters. The one max
-    pooling takes 4 frames by 2 bands, on the log-mel (``pool_after=0``): the
-    convolutions then run on 8 ms frames. Measured on a busy 2-core machine (one
-    thread, ONNX Runtime, 8 s clip), a 2x2 pooling after the first block took about
-    twice as long as 4x2, and pooling before the first block halved the training time
-    per step; ``benchmarks/bench_distillation.py`` measures the default's latency.
+    pooling takes 8 frames by 2 bands, on the log-mel (``pool_after=0``): the
+    convolutions run on 16 ms frames of 13 bands, and an 8 s clip costs 80.3M
+    multiply-accumulates (16.9M of them in the STFT). A 4x2 pooling would double the
+    convolutions' share. ``benchmarks/bench_distillation.py`` prints the count and the
+    latency on one thread.
     Training takes random crops of ``crop_duration`` seconds, drawn anew at each
     epoch; prediction sees whole clips.
     """
@@ -85,7 +90,7 @@ class Wav2SmallStudent(BaseEstimator):
         n_channels=13,
         n_layers=7,
         pool_after=0,
-        pool_size=(4, 2),
+        pool_size=(8, 2),
         dropout=0.1,
         learning_rate_init=3e-3,
         weight_decay=0.01,
@@ -344,7 +349,7 @@ learning_rate_init, weight_decay, warmup_fraction, max_iter, batch_size, crop_du
 early_stopping, validation_fraction, n_iter_no_change, random_state, device, verbose
         Those of :class:`Wav2SmallStudent`: ``n_fft=64``, ``hop_length=32``,
         ``n_mels=26``, ``n_channels=13``, ``n_layers=7``, ``pool_after=0``,
-        ``pool_size=(4, 2)``, ``dropout=0.1``, ``learning_rate_init=3e-3``,
+        ``pool_size=(8, 2)``, ``dropout=0.1``, ``learning_rate_init=3e-3``,
         ``weight_decay=0.01``, ``warmup_fraction=0.05``, ``max_iter=30``,
         ``batch_size=32``, ``crop_duration=2.0`` (seconds; None trains on whole clips),
         ``early_stopping=True``, ``validation_fraction=0.1``, ``n_iter_no_change=6``,
@@ -384,7 +389,7 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         n_channels=13,
         n_layers=7,
         pool_after=0,
-        pool_size=(4, 2),
+        pool_size=(8, 2),
         dropout=0.1,
         learning_rate_init=3e-3,
         weight_decay=0.01,
@@ -533,12 +538,16 @@ class Wav2SmallRegressor(RegressorMixin, Wav2SmallStudent):
 
     See :class:`Wav2SmallStudent` for the architecture and the parameters they share.
     Targets are standardised inside (the fitted network predicts them back in their own
-    units), so every dimension weighs the same in the mean squared error. Early stopping
-    watches the mean concordance correlation coefficient (CCC) over dimensions of
-    ``X_val``, ``y_val`` (or of a ``validation_fraction``).
+    units), so every dimension weighs the same in the loss. Early stopping watches the
+    mean concordance correlation coefficient (CCC) over dimensions of ``X_val``, ``y_val``
+    (or of a ``validation_fraction``).
 
     Parameters
     ----------
+    loss : {"mse", "ccc"}, default="mse"
+        The training loss on the standardised targets: the mean squared error, or the
+        mean ``1 - CCC`` over dimensions of each batch
+        (:func:`skser.regression.ccc_loss`), the measure dimensional SER is scored by.
     n_fft, hop_length, n_mels, n_channels, n_layers, pool_after, pool_size, dropout, \
 learning_rate_init, weight_decay, warmup_fraction, max_iter, batch_size, crop_duration, \
 early_stopping, validation_fraction, n_iter_no_change, random_state, device, verbose
@@ -564,6 +573,47 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
     >>> student.predict(X[:3]).shape
     (3, 2)
     """
+
+    _parameter_constraints: dict = {
+        **Wav2SmallStudent._parameter_constraints,
+        "loss": [StrOptions({"mse", "ccc"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="mse",
+        n_fft=64,
+        hop_length=32,
+        n_mels=26,
+        n_channels=13,
+        n_layers=7,
+        pool_after=0,
+        pool_size=(8, 2),
+        dropout=0.1,
+        learning_rate_init=3e-3,
+        weight_decay=0.01,
+        warmup_fraction=0.05,
+        max_iter=30,
+        batch_size=32,
+        crop_duration=2.0,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=6,
+        random_state=None,
+        device="cpu",
+        verbose=False,
+    ):
+        super().__init__(
+            n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, n_channels=n_channels,
+            n_layers=n_layers, pool_after=pool_after, pool_size=pool_size, dropout=dropout,
+            learning_rate_init=learning_rate_init, weight_decay=weight_decay,
+            warmup_fraction=warmup_fraction, max_iter=max_iter, batch_size=batch_size,
+            crop_duration=crop_duration, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            random_state=random_state, device=device, verbose=verbose,
+        )
+        self.loss = loss
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, X_val=None, y_val=None):
@@ -620,8 +670,10 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
         targets = torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
 
-        def loss(outputs, target):
-            return torch.nn.functional.mse_loss(outputs, target)
+        if self.loss == "ccc":
+            from ..regression import ccc_loss as loss
+        else:
+            loss = torch.nn.functional.mse_loss
 
         return self._train(X, targets, loss, X_val, _mean_ccc,
                            None if y_val is None else (y_val - self.y_mean_) / self.y_scale_)

@@ -40,7 +40,7 @@ def _splice_student(scope, operator, container, classifier):
     """Splice the float front end and the network; return the network's output name."""
     import copy
 
-    from ..distillation._module import StudentFrontEndGraph
+    from ..distillation import StudentFrontEndGraph
     from ._splice import splice_graph
 
     student = operator.raw_operator
