@@ -12,10 +12,16 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ..utils import Interval, StrOptions, fit_context
-from ..utils._head_training import TorchHeadMixin, as_tensor, predict_outputs
-from ..utils._labels import check_no_missing_labels
-from ..utils._warnings import ravel_column_vector
+from ..utils import (
+    Interval,
+    StrOptions,
+    TorchHeadMixin,
+    as_tensor,
+    check_no_missing_labels,
+    fit_context,
+    predict_outputs,
+    ravel_column_vector,
+)
 from ._focal_loss import _focal_loss
 
 __all__ = ["FocalLossClassifier"]

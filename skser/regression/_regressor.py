@@ -11,8 +11,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ..utils import Interval, StrOptions, fit_context
-from ..utils._head_training import TorchHeadMixin, as_tensor, predict_outputs
+from ..utils import Interval, StrOptions, TorchHeadMixin, as_tensor, fit_context, predict_outputs
 from ._ccc_loss import _ccc_loss
 
 __all__ = ["AVD", "CCCLossRegressor"]
