@@ -9,7 +9,8 @@ __all__ = ["quantize_onnx", "preprocess_for_quantization", "DEFAULT_INT8"]
 
 # Chosen by benchmarks/bench_export.py: on an 8 s clip (2 threads, AVX-512 VNNI) static
 # QDQ ran at 0.28-0.31 of torch fp32 and dynamic at 0.49-0.51, whose ConvInteger kernels
-# are slow; see quantize_onnx.
+# are slow; on an AVX2 CPU without VNNI (int8 only 2x fp32: bench_int8_rate.py) static
+# ran at 0.36-0.39 and dynamic at 0.49-0.58. See quantize_onnx.
 DEFAULT_INT8 = "int8-static"
 # Steps whose weights are worth 8 bits. The weight-free embedder and the trimmer are
 # signal processing (power spectra span 100 dB): they stay float.
