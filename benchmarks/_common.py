@@ -12,15 +12,20 @@ DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(REPO_ROOT))
 
 
-def median_seconds(function, repeats, per=1):
-    """Median wall time of ``function()`` over ``repeats`` runs after a warm-up, / ``per``."""
+def run_seconds(function, repeats, per=1):
+    """Wall time of each of ``repeats`` runs of ``function()`` after one warm-up, / ``per``."""
     function()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         function()
         times.append((time.perf_counter() - start) / per)
-    return float(np.median(times))
+    return times
+
+
+def median_seconds(function, repeats, per=1):
+    """Median wall time of ``function()`` over ``repeats`` runs after a warm-up, / ``per``."""
+    return float(np.median(run_seconds(function, repeats, per)))
 
 
 def continuous_speech(clips, n, seconds=8.0):

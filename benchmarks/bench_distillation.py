@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA, continuous_speech, median_seconds
+from _common import DEFAULT_DATA, continuous_speech, run_seconds
 
 TRAIN_ACTORS = [f"ravdess:{a:02d}" for a in range(1, 8)]
 VALIDATION_ACTOR = "ravdess:08"
@@ -81,8 +81,7 @@ def _latency_ms(path, clip, repeats):
     """Median and fastest milliseconds of one run on ``clip``."""
     session = _session(path)
     name = session.get_inputs()[0].name
-    times = [median_seconds(lambda: session.run(None, {name: clip}), 1)
-             for _ in range(repeats)]
+    times = run_seconds(lambda: session.run(None, {name: clip}), repeats)
     return 1000 * float(np.median(times)), 1000 * min(times)
 
 

@@ -26,35 +26,30 @@ from _common import median_seconds
 _FRAMES, _WIDTH, _FFN = 50, 768, 3072  # transformer frames per second, widths
 
 
-def _conv_graph():
+def _one_node_graph(op, name, x_shape, weight_shape, seed, **attributes):
+    """A graph ``y = op(x, weight)`` with random weights, and a random input for it."""
     from onnx import TensorProto, helper, numpy_helper
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     weight = numpy_helper.from_array(
-        (rng.standard_normal((512, 512, 3)) * 0.03).astype(np.float32), "weight")
-    node = helper.make_node("Conv", ["x", "weight"], ["y"], strides=[2],
-                            kernel_shape=[3])
+        (rng.standard_normal(weight_shape) * 0.03).astype(np.float32), "weight")
+    node = helper.make_node(op, ["x", "weight"], ["y"], **attributes)
     graph = helper.make_graph(
-        [node], "conv", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 512, 25601])],
+        [node], name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
-    x = rng.standard_normal((1, 512, 25601)).astype(np.float32)  # one 8 s clip
-    macs = 512 * 512 * 3 * 12800
-    return graph, x, macs
+    return graph, rng.standard_normal(x_shape).astype(np.float32)
+
+
+def _conv_graph():
+    # The 512 -> 512 convolution on one 8 s clip: 25,601 input frames, 12,800 output.
+    graph, x = _one_node_graph("Conv", "conv", [1, 512, 25601], (512, 512, 3), seed=0,
+                               strides=[2], kernel_shape=[3])
+    return graph, x, 512 * 512 * 3 * 12800
 
 
 def _matmul_graph():
-    from onnx import TensorProto, helper, numpy_helper
-
-    rng = np.random.default_rng(1)
-    weight = numpy_helper.from_array(
-        (rng.standard_normal((_WIDTH, _FFN)) * 0.03).astype(np.float32), "weight")
-    node = helper.make_node("MatMul", ["x", "weight"], ["y"])
     rows = 8 * _FRAMES  # one 8 s clip
-    graph = helper.make_graph(
-        [node], "matmul",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, _WIDTH])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [weight])
-    x = rng.standard_normal((rows, _WIDTH)).astype(np.float32)
+    graph, x = _one_node_graph("MatMul", "matmul", [rows, _WIDTH], (_WIDTH, _FFN), seed=1)
     return graph, x, rows * _WIDTH * _FFN
 
 

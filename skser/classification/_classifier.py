@@ -327,7 +327,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         )
         self._fit_module(
             X_train, y_train, X_val, y_val, n_outputs=n_classes, hidden=hidden, device=device,
-            seeds=(torch_seed, shuffle_seed),
+            seeds=[(torch_seed, shuffle_seed)],
         )
         return self
 

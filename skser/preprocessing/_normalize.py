@@ -8,7 +8,6 @@ from ..utils import SMALLEST_NORMAL, Interval
 from ._base import WaveformTransformer
 
 __all__ = ["PeakNormalizer"]
-"""Clips whose peak is below this (subnormal samples only) are treated as silent."""
 
 
 class PeakNormalizer(WaveformTransformer):

@@ -69,12 +69,11 @@ class TorchHeadMixin:
     def _fit_module(self, X, y, X_val, y_val, *, n_outputs, hidden, device, seeds):
         """Build, train and store ``module_`` (CPU, eval mode).
 
-        ``seeds`` is one ``(torch, shuffle)`` pair, or a list of pairs: then one head is
-        trained per pair (each early-stopping on its own) and ``module_`` averages their
-        outputs. The training attributes (``loss_curve_``, ``best_epoch_``...) are the first
-        head's; ``ensemble_history_`` holds every head's, as one dict per head.
+        ``seeds`` is a list of ``(torch, shuffle)`` seed pairs: one head is trained per
+        pair (each early-stopping on its own) and, with several, ``module_`` averages
+        their outputs. The training attributes (``loss_curve_``, ``best_epoch_``...) are
+        the first head's; ``ensemble_history_`` holds every head's, as one dict per head.
         """
-        pairs = [seeds] if isinstance(seeds[0], Integral) else list(seeds)
         scaler = StandardScaler().fit(X)
         modules, history = [], []
         # One OpenMP thread while training (scoped to this thread, restored after): with
@@ -84,7 +83,7 @@ class TorchHeadMixin:
             threadpool_limits(limits=1, user_api="openmp"),
             torch.random.fork_rng(**_fork_kwargs(device)),
         ):
-            for torch_seed, shuffle_seed in pairs:
+            for torch_seed, shuffle_seed in seeds:
                 torch.manual_seed(torch_seed)
                 module = make_mlp_head(
                     mean=scaler.mean_,
