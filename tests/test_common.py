@@ -30,7 +30,7 @@ ESTIMATORS = [
     WaveformAugmenter(random_state=0),
     AcousticEmbedder(short_clips="pad"),
     DistilHuBERTEmbedder(model=TINY_HUBERT, short_clips="pad"),
-    FocalLossClassifier(random_state=0, max_iter=10),
+    FocalLossClassifier(random_state=0, max_iter=10, n_ensemble=2),
     SpeakerNormalizer(),
     Wav2SmallClassifier(random_state=0, max_iter=3, n_channels=4, n_layers=2),
     Wav2SmallRegressor(random_state=0, max_iter=3, n_channels=4, n_layers=2),
