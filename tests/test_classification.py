@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from sklearn.datasets import make_blobs, make_classification
 from sklearn.decomposition import PCA
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -208,9 +208,12 @@ def test_learns_an_easy_problem():
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
 
 
-def test_module_maps_raw_features_to_logits():
+@pytest.mark.parametrize("n_ensemble", [1, 3])
+def test_module_maps_raw_features_to_logits(n_ensemble):
     X, y = _easy()
-    clf = FocalLossClassifier(max_iter=5, early_stopping=False, random_state=0).fit(X, y)
+    clf = FocalLossClassifier(
+        max_iter=5, early_stopping=False, n_ensemble=n_ensemble, random_state=0
+    ).fit(X, y)
     module = clf.module_
     assert isinstance(module, torch.nn.Module) and not module.training
     first = module[0]
@@ -228,7 +231,9 @@ def test_module_maps_raw_features_to_logits():
 @pytest.mark.parametrize("sizes, widths", [((), []), (8, [8]), ((32, 16), [32, 16])])
 def test_hidden_layer_sizes_shape_the_module(sizes, widths):
     X, y = _easy()
-    clf = FocalLossClassifier(hidden_layer_sizes=sizes, max_iter=2, random_state=0).fit(X, y)
+    clf = FocalLossClassifier(
+        hidden_layer_sizes=sizes, max_iter=2, n_ensemble=1, random_state=0
+    ).fit(X, y)
     linears = [m for m in clf.module_ if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in linears] == [*widths, 3]
     assert linears[0].in_features == 20
@@ -245,7 +250,7 @@ def test_constant_feature_gets_unit_scale():
 def test_binary_and_string_labels():
     X, y = _easy(n_classes=2)
     names = np.array(["neu", "ang"])[y]
-    clf = FocalLossClassifier(random_state=0).fit(X, names)
+    clf = FocalLossClassifier(n_ensemble=1, random_state=0).fit(X, names)
     assert clf.classes_.tolist() == ["ang", "neu"]
     assert set(clf.predict(X)) <= {"ang", "neu"}
     assert clf.score(X, names) > 0.95
@@ -257,7 +262,7 @@ def test_binary_and_string_labels():
 def test_integer_labels_are_kept():
     X, y = _easy()
     labels = np.array([10, -3, 42])[y]
-    clf = FocalLossClassifier(random_state=0).fit(X, labels)
+    clf = FocalLossClassifier(n_ensemble=1, random_state=0).fit(X, labels)
     assert clf.classes_.tolist() == [-3, 10, 42]
     assert clf.predict(X).dtype == labels.dtype
 
@@ -267,7 +272,7 @@ def test_class_weight_variants_set_alpha():
     keep = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:20], np.flatnonzero(y == 2)]
     X, y = X[keep], y[keep]
     counts = np.bincount(y)
-    params = {"max_iter": 2, "early_stopping": False, "random_state": 0}
+    params = {"max_iter": 2, "early_stopping": False, "n_ensemble": 1, "random_state": 0}
     balanced = FocalLossClassifier(**params).fit(X, y).class_weight_
     np.testing.assert_allclose(balanced, len(y) / (3 * counts))
     none = FocalLossClassifier(class_weight=None, **params).fit(X, y).class_weight_
@@ -282,7 +287,7 @@ def test_class_weight_shifts_predictions_towards_the_weighted_class():
     X, y = make_classification(
         n_samples=200, n_features=10, n_informative=2, class_sep=0.3, random_state=0
     )
-    params = {"early_stopping": False, "max_iter": 30, "random_state": 0}
+    params = {"early_stopping": False, "max_iter": 30, "n_ensemble": 1, "random_state": 0}
     heavy0 = FocalLossClassifier(class_weight={0: 20.0, 1: 1.0}, **params).fit(X, y)
     heavy1 = FocalLossClassifier(class_weight={0: 1.0, 1: 20.0}, **params).fit(X, y)
     assert (heavy0.predict(X) == 0).mean() > 0.7
@@ -291,7 +296,9 @@ def test_class_weight_shifts_predictions_towards_the_weighted_class():
 
 def test_label_smoothing_softens_the_probabilities():
     X, y = _easy()
-    params = {"early_stopping": False, "max_iter": 40, "random_state": 0, "gamma": 0.0}
+    params = {
+        "early_stopping": False, "max_iter": 40, "n_ensemble": 1, "random_state": 0, "gamma": 0.0
+    }
     sharp = FocalLossClassifier(label_smoothing=0.0, **params).fit(X, y)
     smooth = FocalLossClassifier(label_smoothing=0.3, **params).fit(X, y)
     assert sharp.score(X, y) == smooth.score(X, y) == 1.0
@@ -308,7 +315,7 @@ def _best_by_ua_then_loss(clf):
 def test_early_stopping_stops_and_restores_the_best_epoch():
     X, y = _hard()
     clf = FocalLossClassifier(
-        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, random_state=0
+        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, n_ensemble=1, random_state=0
     ).fit(X, y)
     assert clf.n_iter_ < 200
     assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == clf.n_iter_
@@ -322,7 +329,7 @@ def test_early_stopping_restores_the_best_weights():
     X, y = _hard(n_samples=240)
     X, X_val, y, y_val = X[:120], X[120:], y[:120], y[120:]
     clf = FocalLossClassifier(
-        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, random_state=0
+        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, n_ensemble=1, random_state=0
     ).fit(X, y, X_val=X_val, y_val=y_val)
     assert clf.best_epoch_ == clf.n_iter_ - 5 == _best_by_ua_then_loss(clf)
     # The module kept scores the best epoch's validation UA, not the last epoch's.
@@ -334,7 +341,7 @@ def test_early_stopping_restores_the_best_weights():
 def test_explicit_validation_set_is_used():
     X, y = _hard(n_samples=240)
     X, X_val, y, y_val = X[:120], X[120:], y[:120], y[120:]
-    clf = FocalLossClassifier(max_iter=30, n_iter_no_change=30, random_state=0)
+    clf = FocalLossClassifier(max_iter=30, n_iter_no_change=30, n_ensemble=1, random_state=0)
     clf.fit(X, y, X_val=X_val, y_val=y_val)
     assert len(clf.validation_scores_) == 30
     # The module kept is the best epoch's, scored on X_val.
@@ -346,7 +353,7 @@ def test_explicit_validation_set_is_used():
 def test_explicit_validation_monitors_without_early_stopping():
     X, y = _easy()
     X, X_val, y, y_val = X[:120], X[120:], y[:120], y[120:]
-    clf = FocalLossClassifier(max_iter=8, early_stopping=False, random_state=0)
+    clf = FocalLossClassifier(max_iter=8, early_stopping=False, n_ensemble=1, random_state=0)
     clf.fit(X, y, X_val=X_val, y_val=y_val)
     assert len(clf.validation_scores_) == clf.n_iter_ == clf.best_epoch_ == 8
 
@@ -368,12 +375,119 @@ def test_tiny_dataset_trains_on_everything():
 
 def test_random_state_reproduces_and_seeds_differ():
     X, y = _hard()
-    params = {"max_iter": 15}
+    params = {"max_iter": 15, "n_ensemble": 2}
     a = FocalLossClassifier(random_state=3, **params).fit(X, y).predict_proba(X)
     b = FocalLossClassifier(random_state=3, **params).fit(X, y).predict_proba(X)
     c = FocalLossClassifier(random_state=4, **params).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
+
+
+# -- ensemble --------------------------------------------------------------------------
+
+
+def _head_probabilities(clf, X):
+    """Each head's softmax, computed from ``module_``'s parts: (n_heads, n, n_classes)."""
+    with torch.no_grad():
+        standardized = clf.module_[0](torch.as_tensor(X, dtype=torch.float32))
+        return np.stack([
+            torch.softmax(head(standardized).double(), 1).numpy()
+            for head in clf.module_[1].heads
+        ])
+
+
+def test_ensemble_predicts_the_mean_of_the_heads_probabilities():
+    X, y = _hard(n_samples=160)
+    clf = FocalLossClassifier(max_iter=8, n_ensemble=4, random_state=0).fit(X[:120], y[:120])
+    heads = _head_probabilities(clf, X[120:])
+    assert heads.shape == (4, 40, 3)
+    proba = clf.predict_proba(X[120:])
+    np.testing.assert_allclose(proba, heads.mean(0), atol=1e-6)
+    np.testing.assert_array_equal(clf.predict(X[120:]), clf.classes_[proba.argmax(1)])
+    # Not the softmax of the mean logits: on this noisy problem the two differ.
+    with torch.no_grad():
+        standardized = clf.module_[0](torch.as_tensor(X[120:], dtype=torch.float32))
+        mean_logits = torch.stack([head(standardized) for head in clf.module_[1].heads]).mean(0)
+    assert not np.allclose(proba, torch.softmax(mean_logits.double(), 1).numpy(), atol=1e-4)
+    # The heads differ, from their initialisation on.
+    for k in range(1, 4):
+        assert not np.allclose(heads[0], heads[k], atol=1e-3)
+    first_layers = [head[0].weight for head in clf.module_[1].heads]
+    assert not torch.equal(first_layers[0], first_layers[1])
+
+
+def test_each_head_restores_its_own_best_epoch():
+    X, y = _hard(n_samples=240)
+    X, X_val, y, y_val = X[:120], X[120:], y[:120], y[120:]
+    clf = FocalLossClassifier(
+        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, n_ensemble=3, random_state=0
+    ).fit(X, y, X_val=X_val, y_val=y_val)
+    history = clf.ensemble_history_
+    assert len(history) == 3
+    heads = _head_probabilities(clf, X_val)
+    for k, (record, proba) in enumerate(zip(history, heads)):
+        scores = record["validation_scores_"]
+        assert len(scores) == len(record["loss_curve_"]) == record["n_iter_"] < 200
+        assert record["best_epoch_"] == record["n_iter_"] - 5
+        # Head k holds its own best epoch's weights, scored on the shared X_val.
+        restored = balanced_accuracy_score(y_val, proba.argmax(1))
+        assert restored == pytest.approx(scores[record["best_epoch_"] - 1]), k
+    # Each head stopped on its own: they did not all run the same epochs.
+    assert len({(r["best_epoch_"], tuple(r["validation_scores_"])) for r in history}) == 3
+    # The single-head attributes are the first head's.
+    for name, value in history[0].items():
+        assert getattr(clf, name) == value
+
+
+def test_one_head_is_the_first_head_of_an_ensemble():
+    X, y = _hard()
+    params = {"max_iter": 10, "random_state": 5}
+    one = FocalLossClassifier(n_ensemble=1, **params).fit(X, y)
+    three = FocalLossClassifier(n_ensemble=3, **params).fit(X, y)
+    assert isinstance(one.module_[1], torch.nn.Linear)  # one head: no averaging layer
+    assert three.ensemble_history_[0] == one.ensemble_history_[0]
+    expected = {name: getattr(one, name) for name in one.ensemble_history_[0]}
+    assert one.ensemble_history_ == [expected]
+    np.testing.assert_allclose(_head_probabilities(three, X)[0], one.predict_proba(X), atol=1e-6)
+
+
+def test_one_head_reproduces_the_single_head_classifier():
+    # n_ensemble=1 draws the seeds the classifier drew before it had n_ensemble (split,
+    # torch, shuffle from random_state) and trains one head with them: rebuilt here by hand.
+    X, y = _hard()
+    clf = FocalLossClassifier(max_iter=12, n_ensemble=1, random_state=11).fit(X, y)
+    split_seed, torch_seed, shuffle_seed = (
+        int(seed) for seed in np.random.RandomState(11).randint(np.iinfo(np.int32).max, size=3)
+    )
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=0.1, stratify=y, random_state=split_seed
+    )
+    by_hand = FocalLossClassifier(max_iter=12, n_ensemble=1)
+    by_hand.class_weight_ = len(y_train) / (3 * np.bincount(y_train))
+    by_hand._fit_module(X_train, y_train, X_val, y_val, n_outputs=3, hidden=[256],
+                        device=torch.device("cpu"), seeds=[(torch_seed, shuffle_seed)])
+    assert by_hand.validation_scores_ == clf.validation_scores_
+    theirs = by_hand.module_.state_dict()
+    for name, ours in clf.module_.state_dict().items():
+        torch.testing.assert_close(ours, theirs[name], rtol=0, atol=0)
+    # And the probabilities the single-head classifier gave before n_ensemble existed
+    # (recorded from that code on this problem; no early stopping, so no discrete choice).
+    old = FocalLossClassifier(max_iter=5, early_stopping=False, n_ensemble=1, random_state=0)
+    old.fit(X[:100], y[:100])
+    recorded = [
+        [0.236440, 0.261497, 0.502063],
+        [0.179276, 0.316826, 0.503898],
+        [0.418797, 0.201743, 0.379460],
+        [0.384640, 0.213018, 0.402342],
+    ]
+    np.testing.assert_allclose(old.predict_proba(X[100:104]), recorded, atol=1e-4)
+
+
+def test_default_is_an_ensemble_of_five():
+    X, y = _easy()
+    clf = FocalLossClassifier(max_iter=2, early_stopping=False, random_state=0).fit(X, y)
+    assert clf.n_ensemble == 5
+    assert len(clf.module_[1].heads) == len(clf.ensemble_history_) == 5
 
 
 def test_fit_leaves_torch_global_state_alone():
@@ -390,7 +504,8 @@ def test_fit_leaves_torch_global_state_alone():
 @pytest.mark.parametrize("dump", ["pickle", "joblib"])
 def test_pickle_round_trip(dump, tmp_path):
     X, y = _easy()
-    clf = FocalLossClassifier(max_iter=5, random_state=0).fit(X, np.array(["a", "b", "c"])[y])
+    clf = FocalLossClassifier(max_iter=5, n_ensemble=2, random_state=0)
+    clf.fit(X, np.array(["a", "b", "c"])[y])
     if dump == "pickle":
         loaded = pickle.loads(pickle.dumps(clf))
     else:
@@ -402,7 +517,7 @@ def test_pickle_round_trip(dump, tmp_path):
 
 def test_in_a_pipeline_with_cross_validation():
     X, y = _easy()
-    pipeline = make_pipeline(PCA(n_components=5), FocalLossClassifier(random_state=0))
+    pipeline = make_pipeline(PCA(n_components=5), FocalLossClassifier(n_ensemble=1, random_state=0))
     scores = cross_val_score(pipeline, X, y, cv=3)
     assert scores.min() > 0.9
 
@@ -487,6 +602,9 @@ def test_bad_validation_set():
         ("warmup_fraction", 2.0),
         ("max_iter", 0),
         ("batch_size", 0),
+        ("n_ensemble", 0),
+        ("n_ensemble", 2.0),
+        ("n_ensemble", "5"),
         ("validation_fraction", 1.0),
         ("n_iter_no_change", 0),
         ("tol", -1.0),

@@ -34,3 +34,12 @@ def test_noise_augmented_pipeline_trains_on_noisy_clips_and_predicts_clean_ones(
 def test_unknown_augmentation_is_named():
     with pytest.raises(ValueError, match="augment must be"):
         make_ser_pipeline(augment="reverb")
+
+
+def test_head_parameters_pass_through_to_either_head():
+    head = make_ser_pipeline(n_ensemble=1, max_iter=3)[-1]
+    assert (head.n_ensemble, head.max_iter, head.random_state) == (1, 3, 0)
+    assert make_ser_pipeline()[-1].n_ensemble == 5
+    assert make_ser_pipeline(task="dimensional", n_ensemble=2)[-1].n_ensemble == 2
+    with pytest.raises(TypeError, match="n_heads"):
+        make_ser_pipeline(n_heads=3)

@@ -42,6 +42,18 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     layer, with ``mean`` and ``scale`` buffers, so ``module_`` alone plus a softmax is the
     whole model (what the ONNX export needs). ``predict_proba`` is that softmax.
 
+    **Ensemble.** ``n_ensemble`` heads (5 by default) are trained from different seeds
+    (initialisation, dropout, shuffling) on the same rows and the same validation set,
+    each early-stopping on its own validation UA and restored to its own best epoch.
+    ``predict_proba`` is the mean of the heads' probabilities (the softmax of each head,
+    then the mean; not the softmax of the mean logits), ``predict`` its argmax. One head's
+    leave-one-speaker-out UA moves by points from its seed alone; the mean of five is
+    steadier (see ``benchmarks/bench_default_search.py``). Training costs ``n_ensemble``
+    times one head; ``n_ensemble=1`` trains one, exactly the head earlier versions
+    trained with the same ``random_state`` (and the first head of a larger ensemble is
+    that head too). With several heads ``module_`` still maps features to logits: its
+    output is the log of the mean probability, so its softmax is that mean.
+
     **Validation and early stopping.** By default a stratified ``validation_fraction`` of
     the training data (drawn with ``random_state``) is held out; pass ``X_val``, ``y_val``
     to :meth:`fit` to validate on a set of your own (e.g. a held-out session) and train on
@@ -58,11 +70,11 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     ``class_weight`` says: with deliberately skewed class weights, set
     ``early_stopping=False``.
 
-    **Defaults.** Measured on RAVDESS (shared actors 01-12) MFCC features (40 MFCCs and
-    their deltas, mean and standard deviation over time: 160 features), by 6-fold
-    GroupKFold over actors (2 unseen speakers per fold), and on a synthetic problem
-    (``make_classification``: 800 samples, 256 features, 4 imbalanced classes, 5-fold),
-    test UA as mean over folds x 3 seeds:
+    **Defaults.** Measured with one head each (``n_ensemble=1``) on RAVDESS (shared actors
+    01-12) MFCC features (40 MFCCs and their deltas, mean and standard deviation over
+    time: 160 features), by 6-fold GroupKFold over actors (2 unseen speakers per fold),
+    and on a synthetic problem (``make_classification``: 800 samples, 256 features, 4
+    imbalanced classes, 5-fold), test UA as mean over folds x 3 seeds:
 
     ============================  ========  ========  =========
     setting                       8 emot.   4 emot.   synthetic
@@ -77,7 +89,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     The paper's rate underfits a freshly initialised head by 10 points or more; 3e-4 to
     3e-3 are all within the noise (fold-to-fold standard deviation 0.03-0.09), and
     1e-3 converges in the fewest steps (early stopping after 13-20 of 25 epochs, under a
-    second or two per fit on a CPU). ``dropout`` from 0.0 to 0.4 made no difference
+    second or two per head on a CPU). ``dropout`` from 0.0 to 0.4 made no difference
     beyond the noise. For reference, on the same folds a standardised logistic regression
     (C=0.1) scores 0.397, 0.492, 0.764 and an RBF SVC 0.417, 0.516, 0.742. The paper's
     recipe is one parameter away: ``learning_rate_init=5e-5`` (the other defaults are
@@ -87,7 +99,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     thread and restored afterwards; ``torch.set_num_threads`` is never called): with
     mini-batches of 16 through a small head, thread synchronisation costs more than it
     saves. The torch global random state is forked, so fitting leaves it untouched, and
-    ``random_state`` fixes the split, the initialisation, dropout and the shuffling.
+    ``random_state`` fixes the split and every head's initialisation, dropout and shuffling.
 
     Parameters
     ----------
@@ -114,6 +126,10 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         Maximum number of epochs.
     batch_size : int >= 1, default=16
         Mini-batch size (capped at the number of training samples).
+    n_ensemble : int >= 1, default=5
+        Number of heads trained from different seeds on the same rows and validation set,
+        each early-stopping on its own; ``predict_proba`` is the mean of their
+        probabilities (see Ensemble above). 1 trains a single head.
     early_stopping : bool, default=True
         Hold out a validation set, stop when it stops improving and restore the best
         epoch (see above).
@@ -141,20 +157,28 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         Column names, when ``X`` was a DataFrame with string column names.
     module_ : torch.nn.Sequential
         Raw float32 features ``(n, n_features_in_)`` to logits ``(n, n_classes)``, on the
-        CPU, in eval mode; ``module_[0]`` is the :class:`Standardize` layer.
+        CPU, in eval mode; ``module_[0]`` is the :class:`Standardize` layer. With one head,
+        the head's layers follow it; with ``n_ensemble > 1``, ``module_[1]`` is a
+        ``LogMeanOfProbabilities`` over the heads (``module_[1].heads``), whose output is
+        the log of their mean probability.
     class_weight_ : np.ndarray [shape=(n_classes,)]
         The :math:`\alpha` used, in the order of ``classes_``.
     loss_curve_ : list of float
-        Mean training loss of each epoch (with dropout active).
+        Mean training loss of each epoch (with dropout active), of the first head.
     validation_scores_ : list of float or None
-        Validation UA after each epoch; None when no validation set was used.
+        Validation UA after each epoch, of the first head; None when no validation set
+        was used.
     validation_loss_curve_ : list of float or None
-        Validation loss after each epoch; None when no validation set was used.
+        Validation loss after each epoch, of the first head; None when no validation set
+        was used.
     best_epoch_ : int
-        The epoch (1 to ``n_iter_``) whose weights ``module_`` holds: the best one with
-        early stopping, else the last.
+        The epoch (1 to ``n_iter_``) whose weights the first head holds: the best one
+        with early stopping, else the last.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs the first head ran.
+    ensemble_history_ : list of dict
+        The five attributes above for each head, as ``{"loss_curve_": ..., ...}``, one
+        dict per head in the order of ``module_[1].heads``.
 
     See Also
     --------
@@ -186,6 +210,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         "warmup_fraction": [Interval(Real, 0, 1, closed="both")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "n_ensemble": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -208,6 +233,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         warmup_fraction=0.1,
         max_iter=25,
         batch_size=16,
+        n_ensemble=5,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=6,
@@ -226,6 +252,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         self.warmup_fraction = warmup_fraction
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.n_ensemble = n_ensemble
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -236,6 +263,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
 
     _target_dtype = torch.long
     _score_name = "val_UA"
+    _average = "probabilities"
 
     # -- checks ------------------------------------------------------------------------
 
@@ -306,8 +334,10 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
                 f"{self.classes_.tolist()}"
             )
         rng = check_random_state(self.random_state)
-        split_seed, torch_seed, shuffle_seed = (
-            int(seed) for seed in rng.randint(np.iinfo(np.int32).max, size=3)
+        # The split's seed, then a (torch, shuffle) pair per head: n_ensemble=1 draws the
+        # three seeds one head always drew, and head k's seeds do not depend on n_ensemble.
+        split_seed, *member_seeds = (
+            int(seed) for seed in rng.randint(np.iinfo(np.int32).max, size=1 + 2 * self.n_ensemble)
         )
         if X_val is not None or y_val is not None:
             X_val, y_val = self._check_validation_set(X_val, y_val)
@@ -327,7 +357,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         )
         self._fit_module(
             X_train, y_train, X_val, y_val, n_outputs=n_classes, hidden=hidden, device=device,
-            seeds=[(torch_seed, shuffle_seed)],
+            seeds=list(zip(member_seeds[::2], member_seeds[1::2])),
         )
         return self
 
@@ -347,7 +377,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     # -- predict -----------------------------------------------------------------------
 
     def predict_proba(self, X):
-        """Class probabilities: the softmax of ``module_``'s logits.
+        """Class probabilities: the softmax of ``module_``'s logits (the heads' mean).
 
         Parameters
         ----------

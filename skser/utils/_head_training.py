@@ -36,11 +36,13 @@ class TorchHeadMixin:
     ``early_stopping``, ``n_iter_no_change``, ``tol``, ``device`` and ``verbose``, and the
     methods ``_objective(outputs, target)`` (a scalar loss tensor) and
     ``_validation_score(outputs, target)`` (a float, higher is better). ``_target_dtype``
-    is the torch dtype of the targets, and ``_score_name`` labels the progress bar.
+    is the torch dtype of the targets, ``_score_name`` labels the progress bar, and
+    ``_average`` says how several heads are averaged (see :func:`average_mlp_heads`).
     """
 
     _target_dtype = torch.float32
     _score_name = "score"
+    _average = "outputs"
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -71,8 +73,9 @@ class TorchHeadMixin:
 
         ``seeds`` is a list of ``(torch, shuffle)`` seed pairs: one head is trained per
         pair (each early-stopping on its own) and, with several, ``module_`` averages
-        their outputs. The training attributes (``loss_curve_``, ``best_epoch_``...) are
-        the first head's; ``ensemble_history_`` holds every head's, as one dict per head.
+        them as ``_average`` says (outputs, or class probabilities). The training
+        attributes (``loss_curve_``, ``best_epoch_``...) are the first head's;
+        ``ensemble_history_`` holds every head's, as one dict per head.
         """
         scaler = StandardScaler().fit(X)
         modules, history = [], []
@@ -99,7 +102,7 @@ class TorchHeadMixin:
         for name in _HISTORY:
             setattr(self, name, history[0][name])
         self.ensemble_history_ = history
-        self.module_ = average_mlp_heads(modules).eval()
+        self.module_ = average_mlp_heads(modules, average=self._average).eval()
 
     def _train(self, module, X, y, X_val, y_val, device, generator):
         module.to(device)

@@ -1,10 +1,15 @@
 """The torch module of skser's MLP heads: standardisation baked in, then an MLP."""
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["MeanOfHeads", "Standardize", "average_mlp_heads", "make_mlp_head"]
+__all__ = [
+    "LogMeanOfProbabilities", "MeanOfHeads", "Standardize", "average_mlp_heads",
+    "make_mlp_head",
+]
 
 
 class Standardize(nn.Module):
@@ -72,7 +77,34 @@ class MeanOfHeads(nn.Module):
         return torch.stack([head(x) for head in self.heads]).mean(0)
 
 
-def average_mlp_heads(modules):
+class LogMeanOfProbabilities(nn.Module):
+    """The log of the mean of several heads' class probabilities.
+
+    ``log(mean_k softmax(head_k(x)))``, computed as a ``logsumexp`` of the heads'
+    ``log_softmax`` (stable for confident heads). The output is a valid set of logits
+    whose softmax is the mean of the heads' probabilities: an ensemble of classifiers
+    averaged in probability, not in logits, behind the same "logits, then softmax"
+    interface as one head.
+
+    Parameters
+    ----------
+    heads : sequence of torch.nn.Module
+        Modules mapping the same input to logits ``(n, n_classes)``.
+    """
+
+    def __init__(self, heads):
+        super().__init__()
+        self.heads = nn.ModuleList(heads)
+
+    def forward(self, x):
+        log_probabilities = torch.stack([head(x).log_softmax(1) for head in self.heads])
+        return torch.logsumexp(log_probabilities, dim=0) - math.log(len(self.heads))
+
+
+_AVERAGES = {"outputs": MeanOfHeads, "probabilities": LogMeanOfProbabilities}
+
+
+def average_mlp_heads(modules, *, average="outputs"):
     """One module averaging MLP heads that share their :class:`Standardize` layer.
 
     Parameters
@@ -80,13 +112,20 @@ def average_mlp_heads(modules):
     modules : sequence of torch.nn.Sequential
         Heads made by :func:`make_mlp_head` on the same training rows (so the same
         standardisation). One module is returned as it is.
+    average : {"outputs", "probabilities"}, default="outputs"
+        ``"outputs"`` averages the heads' outputs (:class:`MeanOfHeads`, regression);
+        ``"probabilities"`` averages the softmax of their logits and returns its log
+        (:class:`LogMeanOfProbabilities`, classification).
 
     Returns
     -------
     module : torch.nn.Sequential
-        ``Standardize -> MeanOfHeads([head[1:] for head in modules])``.
+        ``Standardize -> MeanOfHeads([head[1:] for head in modules])``, or
+        ``LogMeanOfProbabilities`` in its place.
     """
     modules = list(modules)
+    if average not in _AVERAGES:
+        raise ValueError(f"average must be one of {sorted(_AVERAGES)}, got {average!r}")
     if len(modules) == 1:
         return modules[0]
-    return nn.Sequential(modules[0][0], MeanOfHeads([module[1:] for module in modules]))
+    return nn.Sequential(modules[0][0], _AVERAGES[average]([module[1:] for module in modules]))
