@@ -15,10 +15,10 @@ SAMPLE_RATE = 16000
 # Values at the pinned indices, and the mean absolute value over all features.
 PINS = {
     "AcousticEmbedder": {
-        "version": 1,
-        "indices": [0, 21, 41, 62, 82, 103, 123, 144],
-        "values": [-20.579, -3.73619, 10.9711, -28.0797, -33.5413, 12.9905, 1.83221, 1.5],
-        "mean_abs": 14.2245,
+        "version": 2,
+        "indices": [0, 25, 50, 75, 99, 124, 149, 174],
+        "values": [-20.6455, -2.96232, 2.19257, -33.2654, 13.4411, 0.219039, 16.4075, 4.26853],
+        "mean_abs": 13.4023,
     },
     "DistilHuBERTEmbedder": {
         "version": 1,

@@ -19,10 +19,13 @@ class AcousticEmbedder(ClipEmbedder):
     weights. It computes, over each clip's true length, statistics of loudness (level,
     spread, percentiles, slope, flux, pauses), pitch (f0 level, spread and slope in
     semitones, their frame-to-frame change, voiced fraction, harmonics-to-noise ratio,
-    level change between voiced frames), MFCCs 1-12 with
-    deltas, 40 log-mel bands, spectral slope, alpha ratio, Hammarberg index, centroid and
-    flux, and the duration: 145 named features (see ``get_feature_names_out``), in the
-    spirit of eGeMAPS. The computation is one torch module (:class:`AcousticFeatures`) of
+    level change between voiced frames, f0 percentiles and range), MFCCs 1-12 with
+    deltas (also over voiced frames alone), 40 log-mel bands, spectral slope, alpha ratio,
+    Hammarberg index, centroid and flux, rhythm (the loudness envelope's modulation in the
+    syllable band) and the duration: 175 named features (see ``get_feature_names_out``),
+    in the spirit of eGeMAPS. The spectra are first cleaned of each clip's own steady
+    noise (see :class:`AcousticFeatures`), so a noise floor or a hiss moves the features
+    little. The computation is one torch module (:class:`AcousticFeatures`) of
     convolutions and matrix products, so it runs fast on one core and exports to ONNX.
 
     Parameters
@@ -51,7 +54,7 @@ class AcousticEmbedder(ClipEmbedder):
     module_ : AcousticFeatures
         The torch module computing the features.
     feature_names_out_ : np.ndarray of str
-        The 145 feature names.
+        The 175 feature names.
     fingerprint_ : str
         A hash of the options, ``FEATURE_VERSION`` and skser's version (the cache
         namespace).
@@ -65,13 +68,13 @@ class AcousticEmbedder(ClipEmbedder):
     >>> embedder = AcousticEmbedder().fit(X)
     >>> features = embedder.transform(X)
     >>> features.shape, features.dtype
-    ((8, 145), dtype('float32'))
+    ((8, 175), dtype('float32'))
     >>> embedder.get_feature_names_out()[:3].tolist()
     ['loudness_mean', 'loudness_std', 'loudness_p10']
     """
 
     min_samples = AcousticFeatures.min_samples
-    FEATURE_VERSION = 1
+    FEATURE_VERSION = 2
 
     _parameter_constraints: dict = {
         "n_mels": [Interval(Integral, 8, 128, closed="both")],

@@ -20,6 +20,26 @@ WINDOW, HOP, N_FFT = 400, 160, 512
 PITCH_WINDOW, PITCH_N_FFT, PITCH_BINS = 640, 1024, 257
 OCTAVE_COST = 0.01
 LOG_FLOOR = 1e-10
+# Noise handling, per clip and per spectrum: the noise estimate is the mean power spectrum
+# of the clip's quietest fifth of frames, each bin capped at NOISE_CAP times the lowest
+# estimate within NOISE_SPAN bins of it (a hiss is smooth across frequency; a steady tone
+# or a voice's harmonics are not, so their bins are not taken for noise). NOISE_SUBTRACTION
+# times the estimate is subtracted (over-subtraction: little of the noise's frame-to-frame
+# fluctuation survives), and a flat floor FLOOR_DB below the clip's mean per-bin power (before
+# cleaning) is added back, so a clean clip and a noisy one meet on the same floor.
+NOISE_QUANTILE = 0.2
+NOISE_SPAN = 8
+NOISE_CAP = 2.0
+NOISE_SUBTRACTION = 4.0
+FLOOR_DB = -25.0
+# A bin's estimate counts as steady noise where at least 50% of the clip's frames reach
+# half of it (for white noise about 61% do), and not at all below 30%.
+NOISE_PRESENCE = 0.3
+# Rhythm: the loudness envelope's modulation spectrum at 0.25 Hz steps from 0.5 Hz to the
+# 50 Hz frame-rate limit; the syllable band is 2-8 Hz.
+MODULATION_HZ = np.arange(2, 201) * 0.25
+SYLLABLE_BAND_HZ = (2.0, 8.0)
+ENVELOPE_RANGE_DB = 40.0
 
 _LOUDNESS = ["mean", "std", "p10", "p50", "p90", "range", "slope", "flux", "pause_fraction"]
 _PITCH = [
@@ -27,6 +47,8 @@ _PITCH = [
     "voicing_mean", "voicing_std", "level_frame_change",
 ]
 _SPECTRAL = ["slope", "alpha_ratio", "hammarberg", "centroid", "flux"]
+_F0_QUANTILES = ["f0_p10", "f0_p50", "f0_p90", "f0_range"]
+_RHYTHM = ["syllable_band_share", "syllable_band_centroid"]
 
 
 def acoustic_feature_names(n_mels=40, n_mfcc=12):
@@ -35,8 +57,8 @@ def acoustic_feature_names(n_mels=40, n_mfcc=12):
     Examples
     --------
     >>> names = acoustic_feature_names()
-    >>> len(names), names[0], names[9]
-    (145, 'loudness_mean', 'pitch_f0_mean')
+    >>> len(names), names[0], names[9], names[-1]
+    (175, 'loudness_mean', 'pitch_f0_mean', 'rhythm_syllable_band_centroid')
     """
     names = [f"loudness_{name}" for name in _LOUDNESS]
     names += [f"pitch_{name}" for name in _PITCH]
@@ -48,6 +70,10 @@ def acoustic_feature_names(n_mels=40, n_mfcc=12):
     for name in _SPECTRAL:
         names += [f"spectral_{name}_mean", f"spectral_{name}_std"]
     names.append("duration")
+    names += [f"pitch_{name}" for name in _F0_QUANTILES]
+    names += [f"mfcc{i}_voiced_mean" for i in range(1, n_mfcc + 1)]
+    names += [f"mfcc{i}_voiced_std" for i in range(1, n_mfcc + 1)]
+    names += [f"rhythm_{name}" for name in _RHYTHM]
     return names
 
 
@@ -134,6 +160,14 @@ class AcousticFeatures(nn.Module):
       across mel bands, alpha ratio (50-1000 Hz vs 1-5 kHz), Hammarberg index (peak
       0-2 kHz vs 2-5 kHz), centroid (kHz), flux (mean absolute log-mel change).
 
+    Both power spectra (25 ms and 40 ms) are first cleaned of the clip's own noise, so a
+    hiss or a phone's noise floor barely moves the pauses, the weak high bands, the
+    voicing strength and the spectral balance: the mean spectrum of the clip's quietest
+    fifth of frames, capped per bin at twice the lowest estimate within 8 bins (a steady
+    tone or a voice's harmonics is not taken for noise), is subtracted four times over
+    (clamped at zero), and a flat floor 25 dB below the clip's mean per-bin power is added
+    back, so clean and noisy versions of a clip meet on the same floor.
+
     Statistics: mean and standard deviation of each; for loudness also 10/50/90th
     percentiles, their range, the slope over time, the mean frame-to-frame change and the
     share of frames 30 dB or more below the loudest ("pause fraction"); for pitch the
@@ -141,8 +175,11 @@ class AcousticFeatures(nn.Module):
     change between consecutive voiced 10 ms frames, semitones), voiced fraction, mean
     harmonics-to-noise ratio (Boersma's autocorrelation HNR, ``10 log10(r / (1 - r))``),
     voicing strength, and the level frame change (mean absolute level change between
-    consecutive voiced frames, dB); and the speech duration in seconds. See
-    :func:`acoustic_feature_names`.
+    consecutive voiced frames, dB); and the speech duration in seconds. Then the 10/50/90th
+    percentiles of f0 over the frames at least half voiced and their range; the mean and
+    standard deviation of MFCCs 1-12 over voiced frames only; and rhythm, from the
+    modulation spectrum of the loudness envelope: the share of its energy in the
+    syllable band (2-8 Hz) and that band's centroid. See :func:`acoustic_feature_names`.
 
     Everything is Fourier transforms, matrix products and elementwise work; for ONNX
     export the transforms are written as convolutions with the DFT basis
@@ -208,6 +245,9 @@ class AcousticFeatures(nn.Module):
         self._constant("octave_bonus", octave_bonus)
         self._constant("lags", lags)
         self.n_lags = len(lags)
+        self._constant("modulation_hz", MODULATION_HZ)
+        low, high = SYLLABLE_BAND_HZ
+        self._constant("syllable_band", (MODULATION_HZ >= low) & (MODULATION_HZ <= high))
 
     def _constant(self, name, values):
         self.register_buffer(name, torch.as_tensor(np.asarray(values), dtype=torch.float32))
@@ -240,14 +280,59 @@ class AcousticFeatures(nn.Module):
         pause = (quiet * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
         return [mean, std, p10, p50, p90, p90 - p10, slope, flux, pause]
 
-    def _pitch_features(self, waveforms, lengths):
-        power = self._power(waveforms, self.pitch_kernel, PITCH_N_FFT)
-        mask = frame_mask(conv_output_lengths(lengths, PITCH_WINDOW, HOP), power.shape[1])
+    def _denoise(self, power, mask, bin_weights):
+        """``power`` less the clip's own noise estimate, on a floor set by the clip's level.
+
+        See ``NOISE_QUANTILE`` and the constants after it: the estimate is the mean
+        spectrum of the frames at or below the clip's quietest-fifth level, each bin capped
+        at ``NOISE_CAP`` times the lowest estimate within ``NOISE_SPAN`` bins (so a steady
+        tone keeps its power) and kept only in bins where it is steady (``NOISE_PRESENCE``);
+        ``NOISE_SUBTRACTION`` times it is subtracted (clamped at 0) and a flat floor
+        ``FLOOR_DB`` below the clip's mean per-bin power is added. Also returns the
+        subtracted estimate's energy ``(n_clips, 1)``.
+        """
+        level = 10 * torch.log10(_weigh(power, bin_weights) + LOG_FLOOR)
+        (threshold,) = _masked_quantiles(level, mask, (NOISE_QUANTILE,))
+        quiet = (level <= threshold[:, None]).to(power.dtype) * mask
+        noise = (quiet[..., None] * power).sum(dim=1, keepdim=True) / quiet.sum(
+            dim=1).clamp(min=1e-6)[:, None, None]
+        smooth = -F.max_pool1d(-noise, 2 * NOISE_SPAN + 1, stride=1, padding=NOISE_SPAN)
+        noise = torch.minimum(noise, NOISE_CAP * smooth)
+        # A steady noise is there in every frame: a bin whose estimate most frames fall
+        # well short of (a moving tone's trace, say) is not noise, and is left alone.
+        present = ((power >= 0.5 * noise).to(power.dtype) * mask[..., None]).sum(dim=1) / (
+            mask.sum(dim=1, keepdim=True).clamp(min=1e-6))
+        stationary = ((present - NOISE_PRESENCE) / 0.2).clamp(0.0, 1.0)
+        noise = stationary[:, None, :] * noise
+        cleaned = (power - NOISE_SUBTRACTION * noise).clamp(min=0.0)
+        mean_energy = (_weigh(power, bin_weights) * mask).sum(dim=1) / mask.sum(
+            dim=1).clamp(min=1e-6)
+        floor = 10 ** (FLOOR_DB / 10) * mean_energy / bin_weights.sum()
+        return cleaned + floor[:, None, None], _weigh(noise, bin_weights)
+
+    def _correlation(self, power):
+        """Window-corrected normalized autocorrelation at the pitch lags, and the energy.
+
+        Window-corrected (Boersma): it may exceed 1 slightly near the period, so the peak
+        is searched and interpolated unclamped and only the strength is clipped.
+        """
         energy = _weigh(power, self.pitch_bin_weights)
         correlation = (power @ self.lag_basis) / energy[..., None].clamp(min=LOG_FLOOR)
-        # Window-corrected (Boersma); may exceed 1 slightly near the period, so the peak
-        # is searched and interpolated unclamped and only the strength is clipped.
-        correlation = correlation / self.window_correlation
+        return correlation / self.window_correlation, energy
+
+    def _pitch_features(self, waveforms, lengths):
+        """Pitch statistics, and the frame values later features reuse.
+
+        Returns the statistics, each frame's voiced weight, its level (dB) and the frame
+        mask, all on the pitch analysis's frames.
+        """
+        power = self._power(waveforms, self.pitch_kernel, PITCH_N_FFT)
+        mask = frame_mask(conv_output_lengths(lengths, PITCH_WINDOW, HOP), power.shape[1])
+        cleaned, noise_energy = self._denoise(power, mask, self.pitch_bin_weights)
+        # The period is searched on the spectrum as it is (what the noise removal takes
+        # can tip the octave choice); the voicing strength is read on the cleaned one.
+        correlation, _ = self._correlation(power)
+        cleaned_correlation, energy = self._correlation(cleaned)
         best = torch.argmax(correlation + self.octave_bonus, dim=2, keepdim=True)
         left = torch.gather(correlation, 2, (best - 1).clamp(min=0))
         peak = torch.gather(correlation, 2, best)
@@ -257,11 +342,15 @@ class AcousticFeatures(nn.Module):
         shift = (0.5 * (left - right) / safe).clamp(-0.5, 0.5)
         lag = torch.gather(self.lags.expand_as(correlation), 2, best) + shift
         semitones = (12 * torch.log2(SAMPLE_RATE / lag / 27.5))[..., 0]
-        strength = peak[..., 0].clamp(0.0, 1.0)
+        strength = torch.gather(cleaned_correlation, 2, best)[..., 0].clamp(0.0, 1.0)
 
         level = 10 * torch.log10(energy * PITCH_N_FFT / self.pitch_power_norm + LOG_FLOOR)
         loudest = _masked_max(level, mask, keepdim=True)
         audible = ((level - loudest + 35.0) / 10.0).clamp(0.0, 1.0)
+        # What is left of a frame of noise alone is a few random peaks, which correlate
+        # like a tone: a voiced frame must also stand 3 dB or more above the noise removed.
+        snr = 10 * torch.log10(energy / noise_energy.clamp(min=LOG_FLOOR) + LOG_FLOOR)
+        audible = audible * (snr / 3.0).clamp(0.0, 1.0)
         voiced = ((strength - 0.45) / 0.25).clamp(0.0, 1.0) * audible * mask
 
         f0_mean, f0_std = masked_mean_std(semitones, voiced, dim=1)
@@ -275,15 +364,43 @@ class AcousticFeatures(nn.Module):
         hnr_mean, _ = masked_mean_std(hnr, voiced, dim=1)
         voicing_mean, voicing_std = masked_mean_std(strength, mask, dim=1)
         level_change = _pairwise_change(level, voiced)
-        return [
+        stats = [
             f0_mean, f0_std, f0_slope, f0_change, voiced_fraction, hnr_mean,
             voicing_mean, voicing_std, level_change,
         ]
+        # Quantiles over the frames at least half voiced (quantiles need a hard set).
+        mostly_voiced = (voiced > 0.5).to(voiced.dtype)
+        quantiles = _masked_quantiles(semitones, mostly_voiced, (0.1, 0.5, 0.9))
+        any_voiced = mostly_voiced.sum(dim=1) > 0  # else 0, as the means are
+        p10, p50, p90 = (torch.where(any_voiced, q, torch.zeros_like(q)) for q in quantiles)
+        return stats, [p10, p50, p90, p90 - p10], voiced, level, mask
 
-    def _spectral_features(self, power, mask):
+    def _rhythm_features(self, level, mask):
+        """How much of the loudness envelope's modulation lies in the syllable band.
+
+        The envelope is the frame level re the clip's loudest frame, floored
+        ``ENVELOPE_RANGE_DB`` below it, less its mean; its modulation spectrum is a DFT at
+        the fixed frequencies ``MODULATION_HZ`` (any clip length). Returns the share of the
+        modulation energy in ``SYLLABLE_BAND_HZ`` and that band's centroid (Hz).
+        """
+        loudest = _masked_max(level, mask, keepdim=True)
+        envelope = (level - loudest).clamp(min=-ENVELOPE_RANGE_DB)
+        mean = (envelope * mask).sum(dim=1, keepdim=True) / mask.sum(dim=1, keepdim=True).clamp(
+            min=1e-6)
+        envelope = (envelope - mean) * mask
+        angle = 2 * math.pi * _frame_times(envelope)[0][:, None] * self.modulation_hz
+        energy = (envelope @ torch.cos(angle)) ** 2 + (envelope @ torch.sin(angle)) ** 2
+        band = self.syllable_band
+        in_band = _weigh(energy, band)
+        share = in_band / energy.sum(dim=1).clamp(min=LOG_FLOOR)
+        centroid = _weigh(energy, band * self.modulation_hz) / in_band.clamp(min=LOG_FLOOR)
+        return [share, centroid]
+
+    def _spectral_features(self, power, mask, voiced):
         power_db = 10 * torch.log10(power + LOG_FLOOR)
         log_mel = 10 * torch.log10(power @ self.mel_basis + LOG_FLOOR)
         mfcc = log_mel @ self.dct_basis
+        voiced_mean, voiced_std = masked_mean_std(mfcc, voiced[..., None], dim=1)
         delta_mask = mask[:, 2:] * mask[:, :-2]
         delta = (mfcc[:, 2:] - mfcc[:, :-2]) / 2
         mfcc_mean, mfcc_std = masked_mean_std(mfcc, mask[..., None], dim=1)
@@ -308,10 +425,10 @@ class AcousticFeatures(nn.Module):
         flux = (log_mel[:, 1:] - log_mel[:, :-1]).abs().mean(dim=2)
         stats.extend(masked_mean_std(flux, mask[:, 1:] * mask[:, :-1], dim=1))
         vectors = [mfcc_mean, mfcc_std, delta_std, mel_mean, mel_std]
-        return vectors, stats
+        return vectors, stats, [voiced_mean, voiced_std]
 
     def forward(self, waveforms, lengths):
-        """Features ``(n_clips, 145)`` of a padded batch.
+        """Features ``(n_clips, 175)`` of a padded batch.
 
         Parameters
         ----------
@@ -322,12 +439,19 @@ class AcousticFeatures(nn.Module):
         """
         power = self._power(waveforms, self.stft_kernel, N_FFT)
         mask = frame_mask(conv_output_lengths(lengths, WINDOW, HOP), power.shape[1])
+        power, _ = self._denoise(power, mask, self.bin_weights)
         loudness = 10 * torch.log10(_weigh(power, self.bin_weights) / self.power_norm + LOG_FLOOR)
         scalars = self._loudness_features(loudness, mask)
-        scalars += self._pitch_features(waveforms, lengths)
-        vectors, spectral = self._spectral_features(power, mask)
+        pitch, f0_quantiles, voiced, level, pitch_mask = self._pitch_features(waveforms, lengths)
+        scalars += pitch
+        # A 40 ms pitch frame's centre is 0.75 of a hop after the 25 ms frame of the same
+        # index: shift by one frame (to 0.25), and pad to the 25 ms analysis's frames.
+        voiced_here = F.pad(voiced, (1, power.shape[1] - voiced.shape[1] - 1)) * mask
+        vectors, spectral, voiced_mfcc = self._spectral_features(power, mask, voiced_here)
+        rhythm = self._rhythm_features(level, pitch_mask)
         duration = lengths.to(torch.float32) / SAMPLE_RATE
         return torch.cat(
-            [torch.stack(scalars, dim=1), *vectors, torch.stack([*spectral, duration], dim=1)],
+            [torch.stack(scalars, dim=1), *vectors, torch.stack([*spectral, duration], dim=1),
+             torch.stack(f0_quantiles, dim=1), *voiced_mfcc, torch.stack(rhythm, dim=1)],
             dim=1,
         )
