@@ -293,7 +293,9 @@ class AcousticFeatures(nn.Module):
         """
         level = 10 * torch.log10(_weigh(power, bin_weights) + LOG_FLOOR)
         (threshold,) = _masked_quantiles(level, mask, (NOISE_QUANTILE,))
-        quiet = (level <= threshold[:, None]).to(power.dtype) * mask
+        # Frames up to 1 dB above the quantile count in part, so frames of equal level
+        # (a steady sound's) are all in or all out: the estimate is continuous.
+        quiet = (threshold[:, None] + 1.0 - level).clamp(0.0, 1.0) * mask
         noise = (quiet[..., None] * power).sum(dim=1, keepdim=True) / quiet.sum(
             dim=1).clamp(min=1e-6)[:, None, None]
         smooth = -F.max_pool1d(-noise, 2 * NOISE_SPAN + 1, stride=1, padding=NOISE_SPAN)
@@ -342,7 +344,9 @@ class AcousticFeatures(nn.Module):
         shift = (0.5 * (left - right) / safe).clamp(-0.5, 0.5)
         lag = torch.gather(self.lags.expand_as(correlation), 2, best) + shift
         semitones = (12 * torch.log2(SAMPLE_RATE / lag / 27.5))[..., 0]
-        strength = torch.gather(cleaned_correlation, 2, best)[..., 0].clamp(0.0, 1.0)
+        # The cleaned spectrum's own highest peak: continuous in the samples (reading it at
+        # the raw search's lag would jump wherever two near-equal lags trade places).
+        strength = cleaned_correlation.amax(dim=2).clamp(0.0, 1.0)
 
         level = 10 * torch.log10(energy * PITCH_N_FFT / self.pitch_power_norm + LOG_FLOOR)
         loudest = _masked_max(level, mask, keepdim=True)
