@@ -18,19 +18,22 @@ def noise_augmenter(random_state=None):
     """The noise-aware ``WaveformAugmenter`` of ``make_ser_pipeline(augment="noise")``.
 
     Noise on every other clip: white (half the time) or babble of 4 other training clips,
-    at 5-40 dB SNR against the clip's speech; pitch shifts of up to 2 semitones and
+    at 5-40 dB SNR against the clip's speech; a synthetic room (RT60 0.2-0.8 s) on a
+    quarter of the clips and a band-pass channel (lower edge 150-400 Hz, upper 2.8-4.5
+    kHz, as a telephone's) on another quarter; pitch shifts of up to 2 semitones and
     polarity inversion as in the paper; no gain (the ``PeakNormalizer`` undoes it).
 
     Examples
     --------
-    >>> noise_augmenter(random_state=0).snr_db
-    (5.0, 40.0)
+    >>> augmenter = noise_augmenter(random_state=0)
+    >>> augmenter.snr_db, augmenter.reverb_p, augmenter.band_p
+    ((5.0, 40.0), 0.25, 0.25)
     """
     from .preprocessing import WaveformAugmenter
 
     return WaveformAugmenter(
         gain_p=0.0, noise_p=0.5, snr_db=(5.0, 40.0), babble_p=0.5, babble_talkers=4,
-        random_state=random_state,
+        reverb_p=0.25, band_p=0.25, random_state=random_state,
     )
 
 
@@ -76,9 +79,10 @@ def make_ser_pipeline(
         after the ``PeakNormalizer`` (gain, Gaussian noise of a fixed amplitude, pitch
         shift, polarity); ``"noise"`` is noise-aware and comes first, where real noise
         enters: white noise or babble of other training clips at 5-40 dB SNR against each
-        clip's speech, before trimming and pre-emphasis, plus the pitch shift and
-        polarity. Augmented clips are new clips, so the encoder runs on them at every fit
-        and the embedding cache cannot help.
+        clip's speech, a synthetic room or a telephone-like band on some clips, before
+        trimming and pre-emphasis, plus the pitch shift and polarity (see
+        ``noise_augmenter``). Augmented clips are new clips, so the encoder runs on them
+        at every fit and the embedding cache cannot help.
     random_state : int, default=0
         Seeds the augmenter and the head.
     verbose : bool, default=False

@@ -298,6 +298,10 @@ def test_augmenter_pitch_shift_moves_the_tone():
         ({"noise_amplitude": (-0.1, 0.1)}, "noise_amplitude"),
         ({"pitch_semitones": (1.0,)}, "pitch_semitones"),
         ({"snr_db": (30.0, 5.0)}, "snr_db"),
+        ({"rt60_s": (0.0, 0.5)}, "rt60_s"),
+        ({"band_low_hz": (400.0, 150.0)}, "band_low_hz"),
+        ({"band_high_hz": (2800.0, 9000.0)}, "band_high_hz.*half the sample rate"),
+        ({"band_low_hz": (150.0, 3000.0)}, "band_low_hz must lie below band_high_hz"),
     ],
 )
 def test_augmenter_bad_ranges_are_named(params, message, clips):
@@ -343,3 +347,40 @@ def test_augmenter_babble_is_made_of_the_other_clips():
 def test_augmenter_babble_needs_an_snr(clips):
     with pytest.raises(ValueError, match="babble_p > 0 needs snr_db"):
         WaveformAugmenter(babble_p=0.5).fit_transform(clips)
+
+
+def _band_power_db(clip, low, high):
+    spectrum = np.abs(np.fft.rfft(clip.astype(np.float64))) ** 2
+    hz = np.fft.rfftfreq(clip.size, 1 / 16000)
+    return 10 * np.log10(spectrum[(hz >= low) & (hz < high)].sum())
+
+
+def test_augmenter_band_keeps_the_telephone_band_only():
+    X = as_batch([np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1])
+    out = WaveformAugmenter(
+        gain_p=0, noise_p=0, band_p=1.0, pitch_p=0, polarity_p=0, random_state=0,
+    ).fit_transform(X)[0]
+    # Edges are drawn from 150-400 Hz and 2.8-4.5 kHz: 500-2500 Hz passes, below 60 Hz
+    # and above 6 kHz are cut by more than 20 dB.
+    for low, high in [(500, 2500)]:
+        assert abs(_band_power_db(out, low, high) - _band_power_db(X[0], low, high)) < 1.5
+    for low, high in [(0, 60), (6000, 8000)]:
+        assert _band_power_db(out, low, high) < _band_power_db(X[0], low, high) - 20
+
+
+def test_augmenter_room_adds_a_decaying_tail_and_keeps_the_length():
+    # A click followed by silence: the room leaves the click and adds a tail whose
+    # energy falls by about 60 dB over the drawn RT60 (0.3 s here).
+    click = np.zeros(16000, np.float32)
+    click[100] = 0.5
+    click[-1] = 1e-6  # keep the true length at 1 s
+    X = as_batch([click])
+    out = WaveformAugmenter(
+        gain_p=0, noise_p=0, reverb_p=1.0, rt60_s=(0.3, 0.3), reverb_drr_db=(0.0, 0.0),
+        pitch_p=0, polarity_p=0, random_state=0,
+    ).fit_transform(X)[0]
+    assert out.shape == click.shape and out[100] == pytest.approx(0.5, rel=1e-4)
+    tail = out[101:].astype(np.float64) ** 2
+    assert tail.sum() == pytest.approx(0.25, rel=0.05)  # 0 dB direct-to-reverberant
+    early, late = tail[:800].mean(), tail[4000:4800].mean()  # 0-50 ms vs 250-300 ms
+    assert 10 * np.log10(early / late) == pytest.approx(60 * 0.25 / 0.3, abs=4)

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from audiomentations import Gain, PitchShift, PolarityInversion
+from scipy import signal
 from sklearn.utils import check_random_state
 
 from ..io import SAMPLE_RATE, clip_lengths
@@ -24,7 +25,7 @@ def _check_range(name, bounds, low=None):
 
 
 class WaveformAugmenter(WaveformTransformer):
-    """Randomly perturb training clips: gain, noise, pitch shift, polarity.
+    """Randomly perturb training clips: gain, room, noise, channel band, pitch, polarity.
 
     The paper's training-only augmentation, on audiomentations' ``Gain``, ``PitchShift``
     and ``PolarityInversion`` (with noise drawn from this estimator's own generator). Each
@@ -38,6 +39,15 @@ class WaveformAugmenter(WaveformTransformer):
     noise is babble rather than white: the sum of ``babble_talkers`` other clips of the
     same training batch (other training speakers' speech, never a test clip's), each
     at its own level and starting at a random point.
+
+    **Room and channel** (off by default, on in ``skser.pipeline.noise_augmenter``). With
+    probability ``reverb_p`` the clip is convolved with a synthetic room response: a
+    direct path, then exponentially decaying white noise whose decay time (RT60) is drawn
+    from ``rt60_s``, its energy ``reverb_drr_db`` (drawn) below the direct path's; the
+    clip keeps its length. With probability ``band_p`` it passes a 4th-order Butterworth
+    band-pass whose edges are drawn from ``band_low_hz`` and ``band_high_hz`` (a
+    telephone's 300-3400 Hz lies inside those ranges). The order is gain, room, noise,
+    band, pitch, polarity: the room before the microphone's noise, the channel after.
 
     **Augments only in** ``fit_transform``. This departs from the usual
     ``fit(X).transform(X) == fit_transform(X)`` on purpose: a ``Pipeline`` calls
@@ -64,6 +74,18 @@ class WaveformAugmenter(WaveformTransformer):
         ``snr_db``).
     babble_talkers : int >= 1, default=4
         Clips summed into one babble.
+    reverb_p : float in [0, 1], default=0.0
+        Probability of a synthetic room.
+    rt60_s : tuple of float, default=(0.2, 0.8)
+        Range of the room's RT60 (time to decay by 60 dB), in seconds.
+    reverb_drr_db : tuple of float, default=(0.0, 10.0)
+        Range of the direct-to-reverberant energy ratio, in dB.
+    band_p : float in [0, 1], default=0.0
+        Probability of a band-pass channel.
+    band_low_hz : tuple of float, default=(150.0, 400.0)
+        Range of the band's lower edge, in Hz.
+    band_high_hz : tuple of float, default=(2800.0, 4500.0)
+        Range of the band's upper edge, in Hz (below half the sample rate).
     pitch_semitones : tuple of float, default=(-2.0, 2.0)
         Range of the pitch shift, in semitones (signalsmith stretch, length kept).
     pitch_p : float in [0, 1], default=0.5
@@ -100,6 +122,12 @@ class WaveformAugmenter(WaveformTransformer):
         "snr_db": [None, tuple, list],
         "babble_p": [_probability],
         "babble_talkers": [Interval(Integral, 1, None, closed="left")],
+        "reverb_p": [_probability],
+        "rt60_s": [tuple, list],
+        "reverb_drr_db": [tuple, list],
+        "band_p": [_probability],
+        "band_low_hz": [tuple, list],
+        "band_high_hz": [tuple, list],
         "pitch_semitones": [tuple, list],
         "pitch_p": [_probability],
         "polarity_p": [_probability],
@@ -117,6 +145,12 @@ class WaveformAugmenter(WaveformTransformer):
         snr_db=None,
         babble_p=0.0,
         babble_talkers=4,
+        reverb_p=0.0,
+        rt60_s=(0.2, 0.8),
+        reverb_drr_db=(0.0, 10.0),
+        band_p=0.0,
+        band_low_hz=(150.0, 400.0),
+        band_high_hz=(2800.0, 4500.0),
         pitch_semitones=(-2.0, 2.0),
         pitch_p=0.5,
         polarity_p=0.5,
@@ -130,6 +164,12 @@ class WaveformAugmenter(WaveformTransformer):
         self.snr_db = snr_db
         self.babble_p = babble_p
         self.babble_talkers = babble_talkers
+        self.reverb_p = reverb_p
+        self.rt60_s = rt60_s
+        self.reverb_drr_db = reverb_drr_db
+        self.band_p = band_p
+        self.band_low_hz = band_low_hz
+        self.band_high_hz = band_high_hz
         self.pitch_semitones = pitch_semitones
         self.pitch_p = pitch_p
         self.polarity_p = polarity_p
@@ -141,6 +181,17 @@ class WaveformAugmenter(WaveformTransformer):
         _check_range("gain_db", self.gain_db)
         _check_range("noise_amplitude", self.noise_amplitude, low=0.0)
         _check_range("pitch_semitones", self.pitch_semitones)
+        _check_range("rt60_s", self.rt60_s, low=0.01)
+        _check_range("reverb_drr_db", self.reverb_drr_db)
+        _check_range("band_low_hz", self.band_low_hz, low=1.0)
+        _check_range("band_high_hz", self.band_high_hz)
+        if not self.band_low_hz[1] < self.band_high_hz[0] < self.band_high_hz[1] < (
+                self.sample_rate / 2):
+            raise ValueError(
+                "band_low_hz must lie below band_high_hz, and band_high_hz below half the "
+                f"sample rate ({self.sample_rate / 2:g} Hz): got band_low_hz="
+                f"{self.band_low_hz!r}, band_high_hz={self.band_high_hz!r}"
+            )
         if self.snr_db is not None:
             _check_range("snr_db", self.snr_db)
         elif self.babble_p > 0:
@@ -186,12 +237,18 @@ class WaveformAugmenter(WaveformTransformer):
             gain = Gain(p=1.0)
             gain.parameters = {"amplitude_ratio": 10 ** (rng.uniform(*self.gain_db) / 20)}
             samples = gain.apply(samples, rate)
+        if rng.uniform() < self.reverb_p:
+            samples = self._room(samples, rng)
         if rng.uniform() < self.noise_p:
             if self.snr_db is None:
                 amplitude = rng.uniform(*self.noise_amplitude)
                 samples = samples + amplitude * rng.standard_normal(samples.shape[0])
             else:
                 samples = self._add_at_snr(samples, X, lengths, index, rng)
+        if rng.uniform() < self.band_p:
+            edges = [rng.uniform(*self.band_low_hz), rng.uniform(*self.band_high_hz)]
+            sos = signal.butter(4, edges, btype="bandpass", fs=rate, output="sos")
+            samples = signal.sosfilt(sos, samples)
         if rng.uniform() < self.pitch_p:
             shift = PitchShift(p=1.0)
             shift.parameters = {"num_semitones": rng.uniform(*self.pitch_semitones)}
@@ -199,6 +256,16 @@ class WaveformAugmenter(WaveformTransformer):
         if rng.uniform() < self.polarity_p:
             samples = PolarityInversion(p=1.0).apply(samples, rate)
         return np.asarray(samples, dtype=np.float32)
+
+    def _room(self, samples, rng):
+        """``samples`` through a synthetic room response (see the class docstring)."""
+        rt60 = rng.uniform(*self.rt60_s)
+        t = np.arange(1, int(rt60 * self.sample_rate)) / self.sample_rate
+        tail = rng.standard_normal(t.size) * 10 ** (-3 * t / rt60)  # -60 dB at rt60
+        ratio = 10 ** (-rng.uniform(*self.reverb_drr_db) / 10)
+        tail *= np.sqrt(ratio / max(np.sum(tail**2), 1e-20))
+        response = np.concatenate([[1.0], tail])
+        return signal.fftconvolve(samples, response)[: samples.shape[0]]
 
     def _add_at_snr(self, samples, X, lengths, index, rng):
         """``samples`` plus white noise or babble at an SNR drawn from ``snr_db``."""
