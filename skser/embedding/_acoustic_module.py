@@ -291,26 +291,25 @@ class AcousticFeatures(nn.Module):
         ``FLOOR_DB`` below the clip's mean per-bin power is added. Also returns the
         subtracted estimate's energy ``(n_clips, 1)``.
         """
-        level = 10 * torch.log10(_weigh(power, bin_weights) + LOG_FLOOR)
+        energy = _weigh(power, bin_weights)
+        level = 10 * torch.log10(energy + LOG_FLOOR)
         (threshold,) = _masked_quantiles(level, mask, (NOISE_QUANTILE,))
         # Frames up to 1 dB above the quantile count in part, so frames of equal level
         # (a steady sound's) are all in or all out: the estimate is continuous.
         quiet = (threshold[:, None] + 1.0 - level).clamp(0.0, 1.0) * mask
-        noise = (quiet[..., None] * power).sum(dim=1, keepdim=True) / quiet.sum(
-            dim=1).clamp(min=1e-6)[:, None, None]
+        # Weighted sums over frames as products (n_clips, 1, n_frames) @ (.., n_bins).
+        noise = (quiet[:, None, :] @ power) / quiet.sum(dim=1).clamp(min=1e-6)[:, None, None]
         smooth = -F.max_pool1d(-noise, 2 * NOISE_SPAN + 1, stride=1, padding=NOISE_SPAN)
         noise = torch.minimum(noise, NOISE_CAP * smooth)
         # A steady noise is there in every frame: a bin whose estimate most frames fall
         # well short of (a moving tone's trace, say) is not noise, and is left alone.
-        present = ((power >= 0.5 * noise).to(power.dtype) * mask[..., None]).sum(dim=1) / (
-            mask.sum(dim=1, keepdim=True).clamp(min=1e-6))
-        stationary = ((present - NOISE_PRESENCE) / 0.2).clamp(0.0, 1.0)
-        noise = stationary[:, None, :] * noise
-        cleaned = (power - NOISE_SUBTRACTION * noise).clamp(min=0.0)
-        mean_energy = (_weigh(power, bin_weights) * mask).sum(dim=1) / mask.sum(
-            dim=1).clamp(min=1e-6)
-        floor = 10 ** (FLOOR_DB / 10) * mean_energy / bin_weights.sum()
-        return cleaned + floor[:, None, None], _weigh(noise, bin_weights)
+        frames = mask.sum(dim=1).clamp(min=1e-6)[:, None, None]
+        present = (mask[:, None, :] @ (power >= 0.5 * noise).to(power.dtype)) / frames
+        noise = ((present - NOISE_PRESENCE) / 0.2).clamp(0.0, 1.0) * noise
+        mean_energy = (energy * mask).sum(dim=1) / frames[:, 0, 0]
+        floor = (10 ** (FLOOR_DB / 10) * mean_energy / bin_weights.sum())[:, None, None]
+        cleaned = torch.clamp(power - NOISE_SUBTRACTION * noise, min=0.0) + floor
+        return cleaned, _weigh(noise, bin_weights)
 
     def _correlation(self, power):
         """Window-corrected normalized autocorrelation at the pitch lags, and the energy.
