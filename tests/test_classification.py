@@ -325,12 +325,19 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     assert clf.best_epoch_ == _best_by_ua_then_loss(clf)
 
 
-def test_early_stopping_restores_the_best_weights():
+def _fit_with_early_stopping(n_ensemble):
+    """A classifier that early-stops on a held-out half of a hard problem, and that half."""
     X, y = _hard(n_samples=240)
     X, X_val, y, y_val = X[:120], X[120:], y[:120], y[120:]
     clf = FocalLossClassifier(
-        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, n_ensemble=1, random_state=0
+        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, n_ensemble=n_ensemble,
+        random_state=0,
     ).fit(X, y, X_val=X_val, y_val=y_val)
+    return clf, X_val, y_val
+
+
+def test_early_stopping_restores_the_best_weights():
+    clf, X_val, y_val = _fit_with_early_stopping(n_ensemble=1)
     assert clf.best_epoch_ == clf.n_iter_ - 5 == _best_by_ua_then_loss(clf)
     # The module kept scores the best epoch's validation UA, not the last epoch's.
     restored = balanced_accuracy_score(y_val, clf.predict(X_val))
@@ -417,11 +424,7 @@ def test_ensemble_predicts_the_mean_of_the_heads_probabilities():
 
 
 def test_each_head_restores_its_own_best_epoch():
-    X, y = _hard(n_samples=240)
-    X, X_val, y, y_val = X[:120], X[120:], y[:120], y[120:]
-    clf = FocalLossClassifier(
-        max_iter=200, n_iter_no_change=5, learning_rate_init=3e-3, n_ensemble=3, random_state=0
-    ).fit(X, y, X_val=X_val, y_val=y_val)
+    clf, X_val, y_val = _fit_with_early_stopping(n_ensemble=3)
     history = clf.ensemble_history_
     assert len(history) == 3
     heads = _head_probabilities(clf, X_val)
