@@ -119,7 +119,9 @@ def make_ser_pipeline(
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     if embedder == "weight-free":
-        encoder = AcousticEmbedder(memory=memory, verbose=verbose)
+        # The noise removal costs valence (bench_dimensional): off for dimensions.
+        encoder = AcousticEmbedder(denoise=task != "dimensional", memory=memory,
+                                   verbose=verbose)
     elif embedder == "distilhubert":
         encoder = DistilHuBERTEmbedder(
             model=model, local_files_only=local_files_only, memory=memory, verbose=verbose

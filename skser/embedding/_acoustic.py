@@ -19,10 +19,10 @@ class AcousticEmbedder(ClipEmbedder):
     weights. It computes, over each clip's true length, statistics of loudness (level,
     spread, percentiles, slope, flux, pauses), pitch (f0 level, spread and slope in
     semitones, their frame-to-frame change, voiced fraction, harmonics-to-noise ratio,
-    level change between voiced frames, f0 percentiles and range), MFCCs 1-12 with
+    level change between voiced frames), MFCCs 1-12 with
     deltas (also over voiced frames alone), 40 log-mel bands, spectral slope, alpha ratio,
     Hammarberg index, centroid and flux, rhythm (the loudness envelope's modulation in the
-    syllable band) and the duration: 175 named features (see ``get_feature_names_out``),
+    syllable band) and the duration: 171 named features (see ``get_feature_names_out``),
     in the spirit of eGeMAPS. The spectra are first cleaned of each clip's own steady
     noise (see :class:`AcousticFeatures`), so a noise floor or a hiss moves the features
     little. The computation is one torch module (:class:`AcousticFeatures`) of
@@ -36,6 +36,11 @@ class AcousticEmbedder(ClipEmbedder):
         Lowest pitch searched, in Hz.
     f0_max : float > 0, default=500.0
         Highest pitch searched, in Hz.
+    denoise : bool, default=True
+        Clean each clip's spectra of its own steady noise before computing features
+        (robust to a hiss or a noise floor). It costs some valence information:
+        ``make_ser_pipeline(task="dimensional")`` turns it off (see the README's
+        dimensional section).
     batch_size : int >= 1, default=32
         Clips per forward pass (batched with clips of similar lengths).
     device : str, default="cpu"
@@ -54,7 +59,7 @@ class AcousticEmbedder(ClipEmbedder):
     module_ : AcousticFeatures
         The torch module computing the features.
     feature_names_out_ : np.ndarray of str
-        The 175 feature names.
+        The 171 feature names.
     fingerprint_ : str
         A hash of the options, ``FEATURE_VERSION`` and skser's version (the cache
         namespace).
@@ -68,7 +73,7 @@ class AcousticEmbedder(ClipEmbedder):
     >>> embedder = AcousticEmbedder().fit(X)
     >>> features = embedder.transform(X)
     >>> features.shape, features.dtype
-    ((8, 175), dtype('float32'))
+    ((8, 171), dtype('float32'))
     >>> embedder.get_feature_names_out()[:3].tolist()
     ['loudness_mean', 'loudness_std', 'loudness_p10']
     """
@@ -80,6 +85,7 @@ class AcousticEmbedder(ClipEmbedder):
         "n_mels": [Interval(Integral, 8, 128, closed="both")],
         "f0_min": [Interval(Real, 0, None, closed="neither")],
         "f0_max": [Interval(Real, 0, None, closed="neither")],
+        "denoise": ["boolean"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "memory": memory_constraint(),
@@ -93,6 +99,7 @@ class AcousticEmbedder(ClipEmbedder):
         n_mels=40,
         f0_min=60.0,
         f0_max=500.0,
+        denoise=True,
         batch_size=32,
         device="cpu",
         memory=None,
@@ -102,6 +109,7 @@ class AcousticEmbedder(ClipEmbedder):
         self.n_mels = n_mels
         self.f0_min = f0_min
         self.f0_max = f0_max
+        self.denoise = denoise
         self.batch_size = batch_size
         self.device = device
         self.memory = memory
@@ -114,7 +122,9 @@ class AcousticEmbedder(ClipEmbedder):
                 f"need 20 <= f0_min < f0_max <= 2000 Hz, got f0_min={self.f0_min}, "
                 f"f0_max={self.f0_max}"
             )
-        module = AcousticFeatures(n_mels=self.n_mels, f0_min=self.f0_min, f0_max=self.f0_max)
-        options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max))
+        module = AcousticFeatures(n_mels=self.n_mels, f0_min=self.f0_min, f0_max=self.f0_max,
+                                  denoise=self.denoise)
+        options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max),
+                   bool(self.denoise))
         fingerprint = hashlib.blake2b(repr(options).encode(), digest_size=16).hexdigest()
         return module, acoustic_feature_names(n_mels=self.n_mels), fingerprint

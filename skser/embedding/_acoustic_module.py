@@ -47,7 +47,6 @@ _PITCH = [
     "voicing_mean", "voicing_std", "level_frame_change",
 ]
 _SPECTRAL = ["slope", "alpha_ratio", "hammarberg", "centroid", "flux"]
-_F0_QUANTILES = ["f0_p10", "f0_p50", "f0_p90", "f0_range"]
 _RHYTHM = ["syllable_band_share", "syllable_band_centroid"]
 
 
@@ -58,7 +57,7 @@ def acoustic_feature_names(n_mels=40, n_mfcc=12):
     --------
     >>> names = acoustic_feature_names()
     >>> len(names), names[0], names[9], names[-1]
-    (175, 'loudness_mean', 'pitch_f0_mean', 'rhythm_syllable_band_centroid')
+    (171, 'loudness_mean', 'pitch_f0_mean', 'rhythm_syllable_band_centroid')
     """
     names = [f"loudness_{name}" for name in _LOUDNESS]
     names += [f"pitch_{name}" for name in _PITCH]
@@ -70,7 +69,6 @@ def acoustic_feature_names(n_mels=40, n_mfcc=12):
     for name in _SPECTRAL:
         names += [f"spectral_{name}_mean", f"spectral_{name}_std"]
     names.append("duration")
-    names += [f"pitch_{name}" for name in _F0_QUANTILES]
     names += [f"mfcc{i}_voiced_mean" for i in range(1, n_mfcc + 1)]
     names += [f"mfcc{i}_voiced_std" for i in range(1, n_mfcc + 1)]
     names += [f"rhythm_{name}" for name in _RHYTHM]
@@ -175,8 +173,7 @@ class AcousticFeatures(nn.Module):
     change between consecutive voiced 10 ms frames, semitones), voiced fraction, mean
     harmonics-to-noise ratio (Boersma's autocorrelation HNR, ``10 log10(r / (1 - r))``),
     voicing strength, and the level frame change (mean absolute level change between
-    consecutive voiced frames, dB); and the speech duration in seconds. Then the 10/50/90th
-    percentiles of f0 over the frames at least half voiced and their range; the mean and
+    consecutive voiced frames, dB); and the speech duration in seconds. Then the mean and
     standard deviation of MFCCs 1-12 over voiced frames only; and rhythm, from the
     modulation spectrum of the loudness envelope: the share of its energy in the
     syllable band (2-8 Hz) and that band's centroid. See :func:`acoustic_feature_names`.
@@ -193,13 +190,16 @@ class AcousticFeatures(nn.Module):
         MFCCs after the zeroth.
     f0_min, f0_max : float, default=60.0, 500.0
         The pitch search range, in Hz.
+    denoise : bool, default=True
+        Clean the spectra of the clip's own steady noise first (see above).
     """
 
     min_samples = 640  # one 40 ms pitch window
     dft_as_convolution = False  # set for ONNX export, see _power
 
-    def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0):
+    def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0, denoise=True):
         super().__init__()
+        self.denoise = bool(denoise)
         import librosa
 
         kernel, window = _dft_kernel(WINDOW, N_FFT)
@@ -291,6 +291,8 @@ class AcousticFeatures(nn.Module):
         ``FLOOR_DB`` below the clip's mean per-bin power is added. Also returns the
         subtracted estimate's energy ``(n_clips, 1)``.
         """
+        if not self.denoise:
+            return power, torch.zeros_like(power[:, :1, 0])
         energy = _weigh(power, bin_weights)
         level = 10 * torch.log10(energy + LOG_FLOOR)
         (threshold,) = _masked_quantiles(level, mask, (NOISE_QUANTILE,))
@@ -303,8 +305,10 @@ class AcousticFeatures(nn.Module):
         noise = torch.minimum(noise, NOISE_CAP * smooth)
         # A steady noise is there in every frame: a bin whose estimate most frames fall
         # well short of (a moving tone's trace, say) is not noise, and is left alone.
+        # (A soft count of the frames reaching half of it: continuous in the samples.)
         frames = mask.sum(dim=1).clamp(min=1e-6)[:, None, None]
-        present = (mask[:, None, :] @ (power >= 0.5 * noise).to(power.dtype)) / frames
+        reach = ((power / noise.clamp(min=LOG_FLOOR) - 0.25) / 0.5).clamp(0.0, 1.0)
+        present = (mask[:, None, :] @ reach) / frames
         noise = ((present - NOISE_PRESENCE) / 0.2).clamp(0.0, 1.0) * noise
         mean_energy = (energy * mask).sum(dim=1) / frames[:, 0, 0]
         floor = (10 ** (FLOOR_DB / 10) * mean_energy / bin_weights.sum())[:, None, None]
@@ -371,12 +375,7 @@ class AcousticFeatures(nn.Module):
             f0_mean, f0_std, f0_slope, f0_change, voiced_fraction, hnr_mean,
             voicing_mean, voicing_std, level_change,
         ]
-        # Quantiles over the frames at least half voiced (quantiles need a hard set).
-        mostly_voiced = (voiced > 0.5).to(voiced.dtype)
-        quantiles = _masked_quantiles(semitones, mostly_voiced, (0.1, 0.5, 0.9))
-        any_voiced = mostly_voiced.sum(dim=1) > 0  # else 0, as the means are
-        p10, p50, p90 = (torch.where(any_voiced, q, torch.zeros_like(q)) for q in quantiles)
-        return stats, [p10, p50, p90, p90 - p10], voiced, level, mask
+        return stats, voiced, level, mask
 
     def _rhythm_features(self, level, mask):
         """How much of the loudness envelope's modulation lies in the syllable band.
@@ -395,8 +394,14 @@ class AcousticFeatures(nn.Module):
         energy = (envelope @ torch.cos(angle)) ** 2 + (envelope @ torch.sin(angle)) ** 2
         band = self.syllable_band
         in_band = _weigh(energy, band)
-        share = in_band / energy.sum(dim=1).clamp(min=LOG_FLOOR)
-        centroid = _weigh(energy, band * self.modulation_hz) / in_band.clamp(min=LOG_FLOOR)
+        # A steady envelope has no modulation to speak of: the energy of a 0.1 dB wobble
+        # is added, so its share goes to 0 and its centroid to the band's middle (rather
+        # than to ratios of rounding errors).
+        wobble = (0.1 * mask.sum(dim=1)) ** 2
+        share = in_band / (energy.sum(dim=1) + wobble)
+        middle = sum(SYLLABLE_BAND_HZ) / 2
+        centroid = (_weigh(energy, band * self.modulation_hz) + middle * wobble) / (
+            in_band + wobble)
         return [share, centroid]
 
     def _spectral_features(self, power, mask, voiced):
@@ -431,7 +436,7 @@ class AcousticFeatures(nn.Module):
         return vectors, stats, [voiced_mean, voiced_std]
 
     def forward(self, waveforms, lengths):
-        """Features ``(n_clips, 175)`` of a padded batch.
+        """Features ``(n_clips, 171)`` of a padded batch.
 
         Parameters
         ----------
@@ -445,7 +450,7 @@ class AcousticFeatures(nn.Module):
         power, _ = self._denoise(power, mask, self.bin_weights)
         loudness = 10 * torch.log10(_weigh(power, self.bin_weights) / self.power_norm + LOG_FLOOR)
         scalars = self._loudness_features(loudness, mask)
-        pitch, f0_quantiles, voiced, level, pitch_mask = self._pitch_features(waveforms, lengths)
+        pitch, voiced, level, pitch_mask = self._pitch_features(waveforms, lengths)
         scalars += pitch
         # A 40 ms pitch frame's centre is 0.75 of a hop after the 25 ms frame of the same
         # index: shift by one frame (to 0.25), and pad to the 25 ms analysis's frames.
@@ -455,6 +460,6 @@ class AcousticFeatures(nn.Module):
         duration = lengths.to(torch.float32) / SAMPLE_RATE
         return torch.cat(
             [torch.stack(scalars, dim=1), *vectors, torch.stack([*spectral, duration], dim=1),
-             torch.stack(f0_quantiles, dim=1), *voiced_mfcc, torch.stack(rhythm, dim=1)],
+             *voiced_mfcc, torch.stack(rhythm, dim=1)],
             dim=1,
         )

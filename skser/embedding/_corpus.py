@@ -323,7 +323,7 @@ def embed_corpus(
     0
     >>> data = load_embeddings(out)
     >>> data.data.shape, bool((data.target == y).all())
-    ((8, 175), True)
+    ((8, 171), True)
     >>> import shutil; shutil.rmtree(folder)
     """
     _require_pyarrow()
