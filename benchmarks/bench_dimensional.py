@@ -55,7 +55,7 @@ GOALS = {"arousal": 0.65, "valence": 0.40}
 def _front_end():
     from skser.pipeline import make_ser_pipeline
 
-    return make_ser_pipeline()[:-1]  # everything but the head; nothing in it is fitted
+    return make_ser_pipeline(task="dimensional")[:-1]  # all but the head; nothing fitted
 
 
 def _load(data):
