@@ -149,6 +149,21 @@ def test_unknown_corpus_is_refused_by_the_parser(capsys):
     assert "invalid choice: 'tess'" in capsys.readouterr().err
 
 
+def test_heads_sets_how_many_heads_are_averaged(workdir):
+    model = workdir / "one-head.joblib"
+    argv = ["train", *SMALL, "--cache", str(workdir / "cache"), "--heads", "1", "--out"]
+    assert main([*argv, str(model)]) == 0
+    head = joblib.load(model)[-1]
+    assert head.n_ensemble == 1 and len(head.ensemble_history_) == 1
+
+
+@pytest.mark.parametrize("heads", ["0", "-2", "two"])
+def test_heads_must_be_a_positive_whole_number(heads, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--heads", heads, "--out", "x.joblib"])
+    assert f"expected a whole number of at least 1, got '{heads}'" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path, capsys):
     out = tmp_path / "demo"

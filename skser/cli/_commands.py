@@ -41,6 +41,12 @@ def load_model(path):
     return model
 
 
+def head_params(args):
+    """The head's parameters the command line sets (``--heads``)."""
+    heads = getattr(args, "heads", None)
+    return {} if heads is None else {"n_ensemble": heads}
+
+
 def _pipeline(args):
     from ..pipeline import make_ser_pipeline
 
@@ -48,6 +54,7 @@ def _pipeline(args):
         task=getattr(args, "task", "categorical"),
         embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
         memory=args.cache, augment=args.augment, random_state=args.seed, verbose=args.verbose,
+        **head_params(args),
     )
 
 

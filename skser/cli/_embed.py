@@ -146,7 +146,10 @@ def _features_corpus(args):
 def _head(args):
     from ..pipeline import make_ser_pipeline
 
-    return make_ser_pipeline(random_state=args.seed, verbose=args.verbose)[-1]
+    from ._commands import head_params
+
+    return make_ser_pipeline(random_state=args.seed, verbose=args.verbose,
+                             **head_params(args))[-1]
 
 
 def train_features(args):
