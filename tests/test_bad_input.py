@@ -117,9 +117,10 @@ TRANSPOSED[:, 0] = 0.1
         ([np.ones(4000), np.ones(4000, complex)], "clip 1 has dtype complex128"),
         ([np.ones(4000), np.ones(4000, np.uint8)], "clip 1 has dtype uint8"),
         (np.array([np.ones(4000), None], dtype=object), "clip 1 is None"),
+        (np.float32(0.5), "got a scalar"),
     ],
     ids=["transposed", "empty-list", "empty-array", "none-first", "none-second", "path-mix",
-         "3d", "bool", "complex", "complex-clip", "uint8-clip", "object-none"],
+         "3d", "bool", "complex", "complex-clip", "uint8-clip", "object-none", "scalar"],
 )
 def test_bad_batches_name_the_mistake_in_pipeline_and_runtime(runtime_and_pipeline, X, message):
     runtime, pipe = runtime_and_pipeline
@@ -156,3 +157,15 @@ def test_int_pcm_and_narrow_batches_still_pass():
     pcm = (np.random.default_rng(0).integers(-2000, 2000, (3, 8000))).astype(np.int16)
     assert as_batch(pcm).dtype == np.float32
     assert as_batch(np.ones((999, 8), np.float32)).shape == (999, 8)  # sklearn-sized arrays
+
+
+def test_a_silent_clip_is_named_as_silent_by_the_pipeline_and_its_export():
+    from skser.pipeline import make_ser_pipeline
+
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=1, random_state=0)
+    pipe = make_ser_pipeline(n_ensemble=1, max_iter=2).fit(X, y)
+    batch = [X[0], np.zeros(16000, np.float32)]
+    with pytest.raises(ValueError, match="clip 1 has 0 .* silent, or was trimmed to nothing"):
+        pipe.predict(batch)
+    with pytest.raises(ValueError, match="clip 1 has 0 .* silent"):
+        OnnxPipeline(to_onnx(pipe)).predict(batch)

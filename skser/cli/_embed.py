@@ -145,7 +145,6 @@ def _features_corpus(args):
 
 def _head(args):
     from ..pipeline import make_ser_pipeline
-
     from ._commands import head_params
 
     return make_ser_pipeline(random_state=args.seed, verbose=args.verbose,

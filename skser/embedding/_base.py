@@ -68,12 +68,15 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
         short = np.flatnonzero(lengths < self.min_samples)
         if short.size and self.short_clips == "error":
             first = int(short[0])
+            silent = ("A clip of 0 samples is silent, or was trimmed to nothing. "
+                      if lengths[first] == 0 else "")
             raise ValueError(
                 f"{short.size} clip(s) are shorter than the {self.min_samples} samples "
                 f"({1000 * self.min_samples / SAMPLE_RATE:.0f} ms) {type(self).__name__} "
                 f"needs: clip {first} has {int(lengths[first])} (indices {short[:5].tolist()}"
-                f"{'...' if short.size > 5 else ''}). Drop them, trim less, or set "
-                "short_clips='pad' to pad them with zeros."
+                f"{'...' if short.size > 5 else ''}). "
+                f"{silent}"
+                "Drop them, trim less, or set short_clips='pad' to pad them with zeros."
             )
         return np.maximum(lengths, self.min_samples)
 

@@ -15,6 +15,9 @@ __all__ = ["OnnxPipeline"]
 _SUM_TOLERANCE = 1e-3
 
 
+_SILENT_HINT = "; a clip of 0 samples is silent (all zeros)"
+
+
 def _check_probabilities(probabilities, X):
     """Raise unless every row is a probability distribution (finite, >= 0, sums to 1)."""
     finite = np.isfinite(probabilities).all(axis=1)
@@ -169,6 +172,7 @@ class OnnxPipeline:
             raise ValueError(
                 f"{short.size} clip(s) are shorter than the {minimum} samples this model "
                 f"needs: clip {first} has {int(lengths[first])} (indices {short[:5].tolist()})"
+                f"{_SILENT_HINT if lengths[first] == 0 else ''}"
             )
         return X, lengths
 
@@ -210,6 +214,8 @@ class OnnxPipeline:
         return values
 
     def _run(self, X, speakers=None, speaker_stats=None):
+        if not hasattr(X, "__len__"):  # a scalar: as_batch names it
+            as_batch(X)
         if self.task == "dimensional" and self.speaker_adaptation_ is None:
             return (self._run_dimensional(X),)
         if self.speaker_adaptation_ is not None:
