@@ -192,30 +192,35 @@ class OnnxPipeline:
             start = stop
         return batches
 
-    def _outputs_by_batch(self, X, outputs):
-        """``(rows, outputs)`` for batches of clips of similar lengths."""
+    def _run_by_batch(self, X, names):
+        """The ``names`` outputs of every clip, in order, run in batches of similar lengths.
+
+        Returns the outputs and the prepared input (waveforms read from paths, as a batch).
+        """
         X, lengths = self._prepare(X)
+        outputs = None
         for rows in self._batches(lengths, len(X)):
             batch = X[rows]
             if lengths is not None:
                 batch = batch[:, : max(1, int(lengths[rows].max()))]
-            yield rows, self.session_.run(outputs, {self._input: batch})
+            values = self.session_.run(names, {self._input: batch})
+            if outputs is None:
+                outputs = [np.empty((len(X), *value.shape[1:]), value.dtype) for value in values]
+            for output, value in zip(outputs, values):
+                output[rows] = value
+        return outputs, X
 
     def _run_dimensional(self, X):
-        values = np.empty((len(X), len(self.target_names_)), dtype=np.float32)
-        for rows, (batch_values,) in self._outputs_by_batch(X, self._outputs):
-            values[rows] = batch_values
+        (values,), _ = self._run_by_batch(X, self._outputs)
         finite = np.isfinite(values).all(axis=1)
         if not finite.all():
             raise ValueError(
                 f"the model gave NaN or inf for clip {int(np.flatnonzero(~finite)[0])}; "
                 "waveforms are expected in about [-1, 1]"
             )
-        return values
+        return values.astype(np.float32, copy=False)
 
     def _run(self, X, speakers=None, speaker_stats=None):
-        if not hasattr(X, "__len__"):  # a scalar: as_batch names it
-            as_batch(X)
         if self.task == "dimensional" and self.speaker_adaptation_ is None:
             return (self._run_dimensional(X),)
         if self.speaker_adaptation_ is not None:
@@ -225,13 +230,10 @@ class OnnxPipeline:
                 "this model has no SpeakerNormalizer: speakers and speaker_stats need a "
                 "speaker-adapted model (skser.preprocessing.make_speaker_adapted)"
             )
-        n_clips = len(X)
-        labels = np.empty(n_clips, dtype=self.classes_.dtype)
-        probabilities = np.empty((n_clips, len(self.classes_)), dtype=np.float32)
-        for rows, (label, proba) in self._outputs_by_batch(X, self._outputs):
-            labels[rows], probabilities[rows] = label, proba
+        (labels, probabilities), X = self._run_by_batch(X, self._outputs)
+        probabilities = probabilities.astype(np.float32, copy=False)
         _check_probabilities(probabilities, X)
-        return labels, probabilities
+        return labels.astype(self.classes_.dtype), probabilities
 
     def _run_adapted(self, X, speakers, speaker_stats):
         from ._speaker_runtime import SpeakerHead
@@ -258,10 +260,8 @@ class OnnxPipeline:
         """
         if self.speaker_adaptation_ is None:
             raise ValueError("this model has no SpeakerNormalizer, so no embeddings output")
-        embeddings = np.empty((len(X), self.speaker_adaptation_["n_features"]), np.float32)
-        for rows, (values,) in self._outputs_by_batch(X, ["embeddings"]):
-            embeddings[rows] = values
-        return embeddings
+        (embeddings,), _ = self._run_by_batch(X, ["embeddings"])
+        return embeddings.astype(np.float32, copy=False)
 
     def predict_proba(self, X, *, speakers=None, speaker_stats=None):
         """Class probabilities of each clip.
