@@ -264,10 +264,13 @@ class AcousticFeatures(nn.Module):
             spectrum = F.conv1d(waveforms[:, None, :], kernel, stride=HOP)
             power = spectrum[:, :n_bins] ** 2 + spectrum[:, n_bins:] ** 2
             return power.transpose(1, 2)
-        window = torch.hann_window(window_length, periodic=True, dtype=waveforms.dtype,
-                                   device=waveforms.device)
-        frames = waveforms.unfold(1, window_length, HOP) * window
-        spectrum = torch.fft.rfft(frames, n=n_fft)[..., :n_bins]
+        # The window is zero-padded to n_fft and the waveform by as much, so the frames
+        # come out of one product already padded (the same frames and spectra as
+        # padding each frame for the FFT, with no copy of every frame).
+        window = F.pad(torch.hann_window(window_length, periodic=True, dtype=waveforms.dtype,
+                                         device=waveforms.device), (0, n_fft - window_length))
+        frames = F.pad(waveforms, (0, n_fft - window_length)).unfold(1, n_fft, HOP) * window
+        spectrum = torch.fft.rfft(frames)[..., :n_bins]
         return spectrum.real**2 + spectrum.imag**2
 
     def _loudness_features(self, loudness, mask):
