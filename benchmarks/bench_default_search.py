@@ -24,6 +24,13 @@ Candidates:
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips). The
   augmented candidates train the default head.
+- ``speed perturbation``: every training clip also at speeds 0.9 and 1.1 (Kaldi's
+  standard factors; each recorded clip resampled by 10/9 and 9/10 with
+  ``scipy.signal.resample_poly`` and played at 16 kHz, so its pitch, formants and tempo
+  all move by 10%: new voices), three rows per clip; validation and test clips as
+  recorded. ``+ test-time speeds`` also predicts each test clip at the three speeds and
+  averages the probabilities. Not yet a pipeline option: the rows are embedded here, once
+  per clip.
 
 Usage: python benchmarks/bench_default_search.py [--data ../shared/data] [--seeds 0 1]
 """
@@ -64,8 +71,24 @@ def embed(X, augmenter=None, before_trim=False, groups=None):
     return AcousticEmbedder().fit(X).transform(X)
 
 
-def loso(E, y, groups, make_head, train_rows=None, extra=None):
-    """Per-fold UA of a head; ``train_rows`` replaces the training embeddings when given."""
+def speed_copies(X, factors=((10, 9), (9, 10))):
+    """Each recorded clip resampled by ``up/down`` per factor: speeds 0.9 and 1.1 at 16 kHz."""
+    from scipy.signal import resample_poly
+
+    from skser.io import as_batch, clip_lengths
+
+    lengths = clip_lengths(X)
+    return [as_batch([resample_poly(clip[:n].astype(np.float64), up, down).astype(np.float32)
+                      for clip, n in zip(X, lengths)]) for up, down in factors]
+
+
+def loso(E, y, groups, make_head, train_rows=None, extra=None, copies=(), test_views=()):
+    """Per-fold UA of a head.
+
+    ``train_rows`` replaces the training embeddings when given; ``copies`` (embeddings of
+    other versions of every clip) add training rows; ``test_views`` (the same) are
+    predicted too, and the probabilities of every version of a test clip averaged.
+    """
     from skser.metrics import unweighted_accuracy
 
     train_rows = E if train_rows is None else train_rows
@@ -74,12 +97,15 @@ def loso(E, y, groups, make_head, train_rows=None, extra=None):
     for index, speaker in enumerate(speakers):
         following = speakers[(index + 1) % len(speakers)]
         train = (groups != speaker) & (groups != following)
-        X_train, y_train = train_rows[train], y[train]
+        X_train = np.concatenate([train_rows[train], *(copy[train] for copy in copies)])
+        y_train = np.tile(y[train], 1 + len(copies))
         if extra is not None:
             X_train, y_train = np.concatenate([X_train, extra[0]]), np.concatenate([y_train,
                                                                                     extra[1]])
+        test = groups == speaker
         proba = make_head().fit_predict_proba(X_train, y_train, E[groups == following],
-                                              y[groups == following], E[groups == speaker])
+                                              y[groups == following],
+                                              [E[test], *(view[test] for view in test_views)])
         predicted = np.asarray(LABELS)[np.argmax(proba, axis=1)]
         scores.append(unweighted_accuracy(y[groups == speaker], predicted))
     return np.array(scores)
@@ -91,7 +117,8 @@ class Head:
     def __init__(self, kind, seed):
         self.kind, self.seed = kind, seed
 
-    def fit_predict_proba(self, X, y, X_val, y_val, X_test):
+    def fit_predict_proba(self, X, y, X_val, y_val, X_tests):
+        """Fit, then the mean predicted probability over the test sets ``X_tests``."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
@@ -101,10 +128,11 @@ class Head:
         if self.kind == "logistic":
             model = make_pipeline(StandardScaler(), LogisticRegression(
                 C=0.01, class_weight="balanced", max_iter=3000)).fit(X, y)
-            return model.predict_proba(X_test)
-        params = {"n_ensemble": 1} if self.kind == "one head" else {}
-        head = FocalLossClassifier(random_state=self.seed, **params)
-        return head.fit(X, y, X_val=X_val, y_val=y_val).predict_proba(X_test)
+        else:
+            params = {"n_ensemble": 1} if self.kind == "one head" else {}
+            model = FocalLossClassifier(random_state=self.seed, **params)
+            model.fit(X, y, X_val=X_val, y_val=y_val)
+        return np.mean([model.predict_proba(X_test) for X_test in X_tests], axis=0)
 
 
 def main():
@@ -132,11 +160,11 @@ def main():
         paper = embed(X, WaveformAugmenter(random_state=0), groups=groups)
         noise = embed(X, noise_augmenter(random_state=0), before_trim=True, groups=groups)
         corpora[name] = dict(
-            X=clean, y=y, groups=groups,
+            X=clean, y=y, groups=groups, speeds=[embed(copy) for copy in speed_copies(X)],
             paper=np.where(pick[:, None], paper, clean),
             noise=np.where(pick[:, None], noise, clean),
         )
-    print(f"embedded (clean and two augmented copies of each clip) in "
+    print(f"embedded (clean, two augmented copies and two speeds of each clip) in "
           f"{time.perf_counter() - start:.0f} s\n")
 
     candidates = {
@@ -146,6 +174,8 @@ def main():
         "logistic C=0.01": dict(kind="logistic"),
         "paper augmentation": dict(kind="focal", rows="paper"),
         "noise augmentation": dict(kind="focal", rows="noise"),
+        "speed perturbation": dict(kind="focal", speeds="train"),
+        "+ test-time speeds": dict(kind="focal", speeds="train and test"),
     }
     header = f"{'candidate':22s} {'corpus':8s} " + " ".join(
         f"{'seed ' + str(seed):>12s}" for seed in args.seeds) + f" {'mean':>6s}"
@@ -159,7 +189,10 @@ def main():
                 scores = loso(data["X"], data["y"], data["groups"],
                               lambda seed=seed, kind=spec["kind"]: Head(kind, seed),
                               train_rows=data.get(spec.get("rows")),
-                              extra=(other["X"], other["y"]) if spec.get("extra") else None)
+                              extra=(other["X"], other["y"]) if spec.get("extra") else None,
+                              copies=data["speeds"] if spec.get("speeds") else (),
+                              test_views=data["speeds"] if spec.get("speeds") == "train and test"
+                              else ())
                 cells.append(f"{100 * scores.mean():.1f} ± {100 * scores.std():.1f}")
                 means.append(scores.mean())
             cells += ["(deterministic)"] * (len(args.seeds) - len(seeds))
