@@ -102,12 +102,11 @@ def loso(E, y, groups, make_head, train_rows=None, extra=None, copies=(), test_v
         if extra is not None:
             X_train, y_train = np.concatenate([X_train, extra[0]]), np.concatenate([y_train,
                                                                                     extra[1]])
-        test = groups == speaker
-        proba = make_head().fit_predict_proba(X_train, y_train, E[groups == following],
-                                              y[groups == following],
+        test, validation = groups == speaker, groups == following
+        proba = make_head().fit_predict_proba(X_train, y_train, E[validation], y[validation],
                                               [E[test], *(view[test] for view in test_views)])
         predicted = np.asarray(LABELS)[np.argmax(proba, axis=1)]
-        scores.append(unweighted_accuracy(y[groups == speaker], predicted))
+        scores.append(unweighted_accuracy(y[test], predicted))
     return np.array(scores)
 
 
