@@ -5,6 +5,7 @@ from ._acoustic_module import acoustic_feature_names
 from ._cache import cache_info, clear_cache
 from ._corpus import assemble_pipeline, embed_corpus, load_embeddings
 from ._distilhubert import DistilHuBERTEmbedder, distilhubert_config, load_hubert
+from ._speed import speed_ratio
 
 # The torch modules and the cache are internals (skser.export splices the modules);
 # they stay importable here but are not the public surface.
@@ -26,4 +27,5 @@ __all__ = [
     "clear_cache",
     "distilhubert_config",
     "load_hubert",
+    "speed_ratio",
 ]

@@ -1,6 +1,7 @@
 """AcousticEmbedder: prosodic and spectral statistics, with no pretrained weights."""
 
 import hashlib
+import math
 from numbers import Integral, Real
 
 import torch
@@ -8,6 +9,7 @@ import torch
 from ..utils import Interval, StrOptions
 from ._acoustic_module import AcousticFeatures, acoustic_feature_names
 from ._base import ClipEmbedder, memory_constraint
+from ._speed import SpeedViews, speed_ratio
 
 __all__ = ["AcousticEmbedder"]
 
@@ -41,6 +43,15 @@ class AcousticEmbedder(ClipEmbedder):
         (robust to a hiss or a noise floor). It costs some valence information:
         ``make_ser_pipeline(task="dimensional")`` turns it off (see the README's
         dimensional section).
+    speeds : tuple of float, default=()
+        Also embed each clip played at these speeds (speed perturbation: 0.9 is 10%
+        slower and lower, see :func:`~skser.embedding.speed_ratio`): the output is then
+        ``1 + len(speeds)`` blocks of the 171 features, the clip as given first, the
+        others named ``speed0.9_loudness_mean``... Each view is resampled inside the
+        torch module (scipy's polyphase filter, as a convolution), so it exports to ONNX
+        too. A head given ``n_views=1 + len(speeds)`` (``FocalLossClassifier``) trains on
+        every view and averages its verdict over them: the default pipeline's
+        ``(0.9, 1.1)`` (see the README's default search).
     batch_size : int >= 1, default=32
         Clips per forward pass (batched with clips of similar lengths).
     device : str, default="cpu"
@@ -59,7 +70,7 @@ class AcousticEmbedder(ClipEmbedder):
     module_ : AcousticFeatures
         The torch module computing the features.
     feature_names_out_ : np.ndarray of str
-        The 171 feature names.
+        The 171 feature names, times ``1 + len(speeds)``.
     fingerprint_ : str
         A hash of the options, ``FEATURE_VERSION`` and skser's version (the cache
         namespace).
@@ -76,9 +87,11 @@ class AcousticEmbedder(ClipEmbedder):
     ((8, 171), dtype('float32'))
     >>> embedder.get_feature_names_out()[:3].tolist()
     ['loudness_mean', 'loudness_std', 'loudness_p10']
+    >>> fast = AcousticEmbedder(speeds=(0.9, 1.1)).fit(X)
+    >>> fast.transform(X).shape, fast.get_feature_names_out()[171]
+    ((8, 513), 'speed0.9_loudness_mean')
     """
 
-    min_samples = AcousticFeatures.min_samples
     FEATURE_VERSION = 2
 
     _parameter_constraints: dict = {
@@ -86,6 +99,7 @@ class AcousticEmbedder(ClipEmbedder):
         "f0_min": [Interval(Real, 0, None, closed="neither")],
         "f0_max": [Interval(Real, 0, None, closed="neither")],
         "denoise": ["boolean"],
+        "speeds": ["array-like"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "memory": memory_constraint(),
@@ -100,6 +114,7 @@ class AcousticEmbedder(ClipEmbedder):
         f0_min=60.0,
         f0_max=500.0,
         denoise=True,
+        speeds=(),
         batch_size=32,
         device="cpu",
         memory=None,
@@ -110,13 +125,33 @@ class AcousticEmbedder(ClipEmbedder):
         self.f0_min = f0_min
         self.f0_max = f0_max
         self.denoise = denoise
+        self.speeds = speeds
         self.batch_size = batch_size
         self.device = device
         self.memory = memory
         self.short_clips = short_clips
         self.verbose = verbose
 
+    @property
+    def min_samples(self):
+        """640 samples (one pitch window), more where a faster view would be shorter."""
+        fastest = max([1.0, *self._speeds()])
+        return math.ceil(AcousticFeatures.min_samples * fastest)
+
+    def _speeds(self):
+        speeds = self.speeds
+        if isinstance(speeds, (str, bytes)) or not hasattr(speeds, "__iter__"):
+            raise ValueError(f"speeds must be a sequence of floats, got {speeds!r}")
+        try:
+            speeds = [float(speed) for speed in speeds]
+        except (TypeError, ValueError):
+            raise ValueError(f"speeds must be a sequence of floats, got {self.speeds!r}") from None
+        for speed in speeds:
+            speed_ratio(speed)
+        return speeds
+
     def _build(self):
+        speeds = self._speeds()
         if not 20 <= self.f0_min < self.f0_max <= 2000:
             raise ValueError(
                 f"need 20 <= f0_min < f0_max <= 2000 Hz, got f0_min={self.f0_min}, "
@@ -124,7 +159,12 @@ class AcousticEmbedder(ClipEmbedder):
             )
         module = AcousticFeatures(n_mels=self.n_mels, f0_min=self.f0_min, f0_max=self.f0_max,
                                   denoise=self.denoise)
+        names = acoustic_feature_names(n_mels=self.n_mels)
         options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max),
                    bool(self.denoise))
+        if speeds:
+            module = SpeedViews(module, speeds)
+            names = names + [f"speed{speed:g}_{name}" for speed in speeds for name in names]
+            options += (tuple(speeds),)
         fingerprint = hashlib.blake2b(repr(options).encode(), digest_size=16).hexdigest()
-        return module, acoustic_feature_names(n_mels=self.n_mels), fingerprint
+        return module, names, fingerprint
