@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 __all__ = [
-    "LogMeanOfProbabilities", "MeanOfHeads", "Standardize", "average_mlp_heads",
+    "LogMeanOfProbabilities", "LogMeanOverViews", "MeanOfHeads", "Standardize", "average_mlp_heads",
     "make_mlp_head",
 ]
 
@@ -99,6 +99,35 @@ class LogMeanOfProbabilities(nn.Module):
     def forward(self, x):
         log_probabilities = torch.stack([head(x).log_softmax(1) for head in self.heads])
         return torch.logsumexp(log_probabilities, dim=0) - math.log(len(self.heads))
+
+
+class LogMeanOverViews(nn.Module):
+    """A classifier applied to each view of a row, its probabilities averaged, as logits.
+
+    A row of ``n_views * n_features`` columns holds ``n_views`` blocks (views of one clip,
+    e.g. at several speeds); each block goes through ``module`` and the output is
+    ``log(mean_v softmax(module(view_v)))``, so its softmax is the mean probability.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Maps ``(n, n_features)`` to logits ``(n, n_classes)``.
+    n_views : int
+        Blocks per row.
+    n_features : int
+        Columns per block.
+    """
+
+    def __init__(self, module, n_views, n_features):
+        super().__init__()
+        self.module = module
+        self.n_views = int(n_views)
+        self.n_features = int(n_features)
+
+    def forward(self, x):
+        logits = self.module(x.reshape(-1, self.n_features)).log_softmax(1)
+        views = logits.reshape(-1, self.n_views, logits.shape[1])
+        return torch.logsumexp(views, dim=1) - math.log(self.n_views)
 
 
 _AVERAGES = {"outputs": MeanOfHeads, "probabilities": LogMeanOfProbabilities}
