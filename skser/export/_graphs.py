@@ -26,10 +26,12 @@ class EmbedderGraph(nn.Module):
         super().__init__()
         self.module = module
         self.min_samples = min_samples
-        if hasattr(module, "dft_as_convolution"):
+        if any(hasattr(part, "dft_as_convolution") for part in module.modules()):
             # ONNX has no FFT the legacy exporter writes: a copy that convolves instead.
-            self.module = copy.copy(module)
-            self.module.dft_as_convolution = True
+            self.module = copy.deepcopy(module)
+            for part in self.module.modules():
+                if hasattr(part, "dft_as_convolution"):
+                    part.dft_as_convolution = True
 
     def forward(self, waveforms):
         lengths = lengths_from_padding(waveforms).clamp(min=self.min_samples)
