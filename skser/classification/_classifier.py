@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..utils import (
     Interval,
+    LogMeanOverViews,
     StrOptions,
     TorchHeadMixin,
     as_tensor,
@@ -22,7 +23,6 @@ from ..utils import (
     predict_outputs,
     ravel_column_vector,
 )
-from ..utils._mlp_head import LogMeanOverViews
 from ._focal_loss import _focal_loss
 
 __all__ = ["FocalLossClassifier"]

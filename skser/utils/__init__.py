@@ -25,6 +25,7 @@ __all__ = [
     "HasMethods",
     "Interval",
     "InvalidParameterError",
+    "LogMeanOverViews",
     "SpeakerAdaptationWarning",
     "StrOptions",
     "TorchHeadMixin",
@@ -58,6 +59,7 @@ _LAZY = {
     "validate_waveforms": "._validation",
     "release_freed_memory": "._memory",
     "TorchHeadMixin": "._head_training",
+    "LogMeanOverViews": "._mlp_head",
     "as_tensor": "._head_training",
     "predict_outputs": "._head_training",
 }
