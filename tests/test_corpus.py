@@ -139,7 +139,8 @@ def test_a_killed_worker_still_gives_every_row_once(corpus, serial, cluster, tmp
     table = load_embeddings(out)
     assert result.n_rows == len(paths)
     assert table.paths.tolist() == paths  # every row once, in order
-    np.testing.assert_allclose(table.data, serial[1].data, rtol=1e-6, atol=1e-6)
+    # Batched float32 embeddings move by ~1e-6 with the batch (bounded in test_embedding).
+    np.testing.assert_allclose(table.data, serial[1].data, rtol=1e-5, atol=1e-5)
 
 
 def test_a_rerun_computes_only_the_missing_chunks(corpus, serial, tmp_path):

@@ -46,13 +46,18 @@ def add_embed_parser(commands):
     return command
 
 
-def _front(embedder, model, local_files_only, cache=None):
+def _front(embedder, model, local_files_only, cache=None, speeds="auto"):
     """The default pipeline's waveform steps and embedder (no file loader, no head)."""
     from ..pipeline import make_ser_pipeline
 
     pipe = make_ser_pipeline(embedder=embedder, model=model, local_files_only=local_files_only,
-                             memory=cache)
+                             memory=cache, speeds=speeds)
     return pipe[1:-1]
+
+
+def _speeds(front):
+    """The speeds of the front's embedder: ``()`` for DistilHuBERT or one speed."""
+    return tuple(float(speed) for speed in getattr(front[-1], "speeds", ()))
 
 
 def _qualified(corpus, ids):
@@ -107,7 +112,7 @@ def embed(args):
     paths, columns = _sources(args)
     front = _front(args.embedder, args.model, args.local_files_only, args.cache)
     metadata = {"embedder": args.embedder, "model": os.fspath(args.model),
-                "local_files_only": args.local_files_only,
+                "local_files_only": args.local_files_only, "speeds": list(_speeds(front)),
                 "corpus": args.corpus or "files"}
     with ExitStack() as stack:
         client = _client(args, stack)
@@ -143,12 +148,18 @@ def _features_corpus(args):
     return corpus, data.metadata
 
 
-def _head(args):
+def _table_speeds(metadata):
+    """The speeds a table was embedded at (tables written before speeds have none)."""
+    return tuple(float(speed) for speed in metadata.get("speeds", ()))
+
+
+def _head(args, metadata):
+    """The default head, with one view per speed the table was embedded at."""
     from ..pipeline import make_ser_pipeline
     from ._commands import head_params
 
-    return make_ser_pipeline(random_state=args.seed, verbose=args.verbose,
-                             **head_params(args))[-1]
+    params = {"n_views": 1 + len(_table_speeds(metadata)), **head_params(args)}
+    return make_ser_pipeline(random_state=args.seed, verbose=args.verbose, **params)[-1]
 
 
 def train_features(args):
@@ -161,10 +172,10 @@ def train_features(args):
     from ._commands import _fit_final, _save
 
     corpus, metadata = _features_corpus(args)
-    head = _fit_final(_head(args), corpus, None)
+    head = _fit_final(_head(args, metadata), corpus, None)
     front = _front(metadata.get("embedder", "weight-free"),
                    metadata.get("model", "ntu-spml/distilhubert"),
-                   metadata.get("local_files_only", False))
+                   metadata.get("local_files_only", False), speeds=_table_speeds(metadata))
     # The waveform steps and the embedder learn nothing from data: fitting prepares them.
     clip = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=0)[0][:1]
     pipe = assemble_pipeline(front.fit(clip), head)
@@ -177,8 +188,8 @@ def evaluate_features(args):
     from ._commands import _evaluate
     from ._report import write_report
 
-    corpus, _ = _features_corpus(args)
-    report = _evaluate(_head(args), corpus, None, args.n_jobs)
+    corpus, metadata = _features_corpus(args)
+    report = _evaluate(_head(args, metadata), corpus, None, args.n_jobs)
     print(report)
     if args.report:
         path = write_report(report, args.report,
