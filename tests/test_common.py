@@ -29,6 +29,8 @@ ESTIMATORS = [
     FixedDuration(),
     WaveformAugmenter(random_state=0),
     AcousticEmbedder(short_clips="pad"),
+    # The speed views resample inside the module: the same checks, three blocks of features.
+    AcousticEmbedder(speeds=(0.9, 1.1), short_clips="pad"),
     DistilHuBERTEmbedder(model=TINY_HUBERT, short_clips="pad"),
     # Two heads: the checks run through the ensemble's averaging module. (One head fails
     # check_class_weight_classifiers: early stopping keeps the epoch of best validation UA,
