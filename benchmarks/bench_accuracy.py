@@ -11,6 +11,9 @@ Methods, each run once with the stated defaults (nothing is tuned on these resul
 
 (a) ``make_ser_pipeline()``: the weight-free AcousticEmbedder + FocalLossClassifier, with an
     embedding cache (``memory=``) so each clip is embedded once across folds and settings;
+    each clip is embedded as recorded and at speeds 0.9 and 1.1, the head trains on all
+    three and averages its verdict over them;
+(a1) the same with ``speeds=()``: each clip embedded once (the default before speeds);
 (b) eGeMAPSv02 functionals (openSMILE, 88 features) + StandardScaler + SVC(rbf,
     class_weight="balanced"); skipped with a note when ``opensmile`` is not installed;
 (c) librosa MFCC statistics (40 MFCC + deltas, mean and std over 25 ms / 10 ms frames:
@@ -124,7 +127,8 @@ def _methods(cache, baseline_input):
             return []
         return [Trimmer(top_db=20), PreEmphasis(coef=0.97), PeakNormalizer(peak=0.95)]
 
-    methods = {"(a) skser default": make_ser_pipeline(memory=cache)}
+    methods = {"(a) skser default": make_ser_pipeline(memory=cache),
+               "(a1) one speed": make_ser_pipeline(memory=cache, speeds=())}
     try:
         import opensmile  # noqa: F401
     except ImportError:

@@ -7,7 +7,8 @@ Prints, side by side in one run:
   and encoded at 8 s) vs skser's (true lengths, the default one clip per pass); target ratio
   0.55 or less for these 3-5 s clips;
 - per-clip time of the weight-free AcousticEmbedder on one core, on 8 s clips of speech
-  (target 20 ms or less) and on the RAVDESS clips;
+  (target 20 ms or less) and on the RAVDESS clips, at one speed and with the default
+  pipeline's speed views (0.9 and 1.1: three embeddings per clip);
 - peak memory (RSS) of a fresh process embedding a few hundred clips with DistilHuBERT
   (target 1.5 GB or less).
 
@@ -19,6 +20,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -81,17 +83,19 @@ def bench_acoustic(clips, repeats):
 
     from skser.embedding import AcousticEmbedder
     from skser.io import as_batch
+    from skser.pipeline import DEFAULT_SPEEDS
 
     torch.set_num_threads(1)
     eight = continuous_speech(clips, 8)
-    embedder = AcousticEmbedder(batch_size=8).fit(eight)
-    per_8s = median_seconds(lambda: embedder.transform(eight), repeats, per=len(eight))
     X = as_batch(clips)
-    per_clip = median_seconds(lambda: embedder.transform(X), repeats, per=len(X))
-    print(f"AcousticEmbedder (weight-free), 1 thread, median of {repeats}:")
-    print(f"  8 s speech clips   {1000 * per_8s:8.1f} ms/clip   (target <= 20 ms; "
-          f"{len(eight)} clips)")
-    print(f"  RAVDESS clips      {1000 * per_clip:8.1f} ms/clip")
+    for speeds, title in [((), "one speed"), (DEFAULT_SPEEDS, "the default's speeds 0.9, 1.1")]:
+        transform = AcousticEmbedder(batch_size=8, speeds=speeds).fit(eight).transform
+        per_8s = median_seconds(partial(transform, eight), repeats, per=len(eight))
+        per_clip = median_seconds(partial(transform, X), repeats, per=len(X))
+        print(f"AcousticEmbedder (weight-free), {title}, 1 thread, median of {repeats}:")
+        print(f"  8 s speech clips   {1000 * per_8s:8.1f} ms/clip   (target <= 20 ms; "
+              f"{len(eight)} clips)")
+        print(f"  RAVDESS clips      {1000 * per_clip:8.1f} ms/clip")
 
 
 _MEMORY_CHILD = """

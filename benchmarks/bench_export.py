@@ -14,7 +14,9 @@ prints, side by side in one run:
   int8 / torch fp32 (target: 80 ms or less, 0.25 or less);
 - top-1 agreement of every int8 variant vs fp32 (target 99% or more) and fp32 parity, on
   the clips of every actor but the one whose clips calibrate int8-static;
-- the same sizes and latency for the default weight-free pipeline.
+- the same sizes and latency for the default weight-free pipeline (``make_ser_pipeline()``
+  after its loader: three speed views) and for it with one speed (``speeds=()``);
+  ``--weight-free-only`` runs this part alone.
 
 Usage: python benchmarks/bench_export.py [--data ../shared/data] [--repeats 7]
 """
@@ -109,16 +111,13 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--calibration-clips", type=int, default=32)
+    parser.add_argument("--weight-free-only", action="store_true",
+                        help="skip the DistilHuBERT pipeline")
     args = parser.parse_args()
     if not (args.data / "ravdess").is_dir():
         sys.exit(f"shared RAVDESS not found under {args.data}: pass --data")
 
-    import torch
-    from transformers import HubertModel
-
     from skser.datasets import load_ravdess
-    from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder, distilhubert_config
-    from skser.export import OnnxPipeline, to_onnx
     from skser.io import AudioLoader
 
     data = load_ravdess(args.data / "ravdess")
@@ -134,46 +133,67 @@ def main():
           f"{args.threads} threads, median of {args.repeats}\n")
 
     with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
-        torch.manual_seed(0)
-        HubertModel(distilhubert_config()).save_pretrained(folder / "encoder")
-        start = time.perf_counter()
-        pipe = _pipeline(DistilHuBERTEmbedder(model=folder / "encoder")).fit(X, y)
-        print(f"DistilHuBERT pipeline (random-init encoder, head trained on the clips; "
-              f"fit {time.perf_counter() - start:.0f} s)")
-        paths = {
-            "fp32": folder / "fp32.onnx",
-            "int8 dynamic": folder / "int8-dynamic.onnx",
-            "int8 static": folder / "int8-static.onnx",
-        }
-        to_onnx(pipe, path=paths["fp32"])
-        to_onnx(pipe, quantize="int8-dynamic", path=paths["int8 dynamic"])
-        to_onnx(pipe, quantize="int8-static", calibration=calibration,
-                path=paths["int8 static"])
-        paths.update(_static_variants(paths["fp32"], calibration, folder))
-        print("File sizes:")
-        _print_sizes(paths)
-        print("Latency per 8 s clip:")
-        _print_latency(_latency_table(pipe, paths, clip, args.repeats, args.threads))
+        if not args.weight_free_only:
+            _bench_distilhubert(args, X, y, clip, calibration, scored, Path(folder))
+        _bench_weight_free(args, X, y, clip, Path(folder))
 
-        reference = pipe.predict_proba(scored)
-        fp32 = OnnxPipeline(paths["fp32"], n_threads=args.threads).predict_proba(scored)
-        print(f"Agreement on the {len(scored)} clips not used for calibration:")
-        print(f"  fp32 ONNX vs sklearn: max |dp| {np.abs(fp32 - reference).max():.2e}")
-        for name in [name for name in paths if name.startswith("int8")]:
-            proba = OnnxPipeline(paths[name], n_threads=args.threads).predict_proba(scored)
-            agree = (proba.argmax(1) == fp32.argmax(1)).mean()
-            print(f"  {name} vs fp32: top-1 agreement {100 * agree:.1f}% "
-                  f"(target >= 99%), max |dp| {np.abs(proba - fp32).max():.3f}")
 
-        pipe = _pipeline(AcousticEmbedder()).fit(X, y)
+def _bench_distilhubert(args, X, y, clip, calibration, scored, folder):
+    import torch
+    from transformers import HubertModel
+
+    from skser.embedding import DistilHuBERTEmbedder, distilhubert_config
+    from skser.export import OnnxPipeline, to_onnx
+
+    torch.manual_seed(0)
+    HubertModel(distilhubert_config()).save_pretrained(folder / "encoder")
+    start = time.perf_counter()
+    pipe = _pipeline(DistilHuBERTEmbedder(model=folder / "encoder")).fit(X, y)
+    print(f"DistilHuBERT pipeline (random-init encoder, head trained on the clips; "
+          f"fit {time.perf_counter() - start:.0f} s)")
+    paths = {
+        "fp32": folder / "fp32.onnx",
+        "int8 dynamic": folder / "int8-dynamic.onnx",
+        "int8 static": folder / "int8-static.onnx",
+    }
+    to_onnx(pipe, path=paths["fp32"])
+    to_onnx(pipe, quantize="int8-dynamic", path=paths["int8 dynamic"])
+    to_onnx(pipe, quantize="int8-static", calibration=calibration,
+            path=paths["int8 static"])
+    paths.update(_static_variants(paths["fp32"], calibration, folder))
+    print("File sizes:")
+    _print_sizes(paths)
+    print("Latency per 8 s clip:")
+    _print_latency(_latency_table(pipe, paths, clip, args.repeats, args.threads))
+
+    reference = pipe.predict_proba(scored)
+    fp32 = OnnxPipeline(paths["fp32"], n_threads=args.threads).predict_proba(scored)
+    print(f"Agreement on the {len(scored)} clips not used for calibration:")
+    print(f"  fp32 ONNX vs sklearn: max |dp| {np.abs(fp32 - reference).max():.2e}")
+    for name in [name for name in paths if name.startswith("int8")]:
+        proba = OnnxPipeline(paths[name], n_threads=args.threads).predict_proba(scored)
+        agree = (proba.argmax(1) == fp32.argmax(1)).mean()
+        print(f"  {name} vs fp32: top-1 agreement {100 * agree:.1f}% "
+              f"(target >= 99%), max |dp| {np.abs(proba - fp32).max():.3f}")
+
+
+def _bench_weight_free(args, X, y, clip, folder):
+    from skser.export import OnnxPipeline, to_onnx
+    from skser.pipeline import make_ser_pipeline
+
+    for speeds, title in [("auto", "Default weight-free pipeline (make_ser_pipeline(): "
+                                   "speeds 0.9 and 1.1, three views)"),
+                          ((), "One speed (make_ser_pipeline(speeds=()))")]:
+        # The default pipeline after its AudioLoader: these clips are already arrays.
+        pipe = make_ser_pipeline(speeds=speeds, random_state=0)[1:].fit(X, y)
         paths = {"fp32": folder / "acoustic.onnx"}
         to_onnx(pipe, path=paths["fp32"])
-        print("\nDefault weight-free pipeline (AcousticEmbedder + FocalLossClassifier)")
+        print(f"\n{title}")
         _print_sizes(paths)
         _print_latency(_latency_table(pipe, paths, clip, args.repeats, args.threads))
         fp32 = OnnxPipeline(paths["fp32"]).predict_proba(X)
-        print(f"  fp32 ONNX vs sklearn: max |dp| {np.abs(fp32 - pipe.predict_proba(X)).max():.2e}")
+        print(f"  fp32 ONNX vs sklearn: max |dp| "
+              f"{np.abs(fp32 - pipe.predict_proba(X)).max():.2e}")
 
 
 if __name__ == "__main__":
