@@ -85,3 +85,28 @@ def test_embed_then_train_and_evaluate_on_ravdess(ravdess_subset, tmp_path, caps
     np.testing.assert_allclose(pipe.predict_proba(files), head.predict_proba(data.data[:6]),
                                atol=1e-4)
     assert main(["predict", str(model), *files]) == 0
+
+
+def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsys):
+    """Tables without a ``speeds`` entry were embedded once per clip: the model must be too."""
+    from skser.cli._embed import _front
+    from skser.embedding import embed_corpus
+
+    X, y, groups = make_emotional_speech(n_speakers=3, n_clips_per_class=3, random_state=2)
+    paths = []
+    for index, clip in enumerate(X):
+        paths.append(str(tmp_path / f"{index:02d}.wav"))
+        write_audio(paths[-1], clip[clip != 0])
+    table, model = tmp_path / "old.parquet", tmp_path / "model.joblib"
+    old_metadata = {"embedder": "weight-free", "model": "ntu-spml/distilhubert",
+                    "local_files_only": False, "corpus": "synthetic"}
+    embed_corpus(_front("weight-free", "unused", False, speeds=()), paths, out=table,
+                 columns={"label": y, "group": groups}, metadata=old_metadata)
+    assert load_embeddings(table).data.shape[1] == 171
+
+    assert main(["train", "--features", str(table), "--out", str(model), "--heads", "1"]) == 0
+    pipe = joblib.load(model)
+    assert tuple(pipe[-2].speeds) == () and pipe[-1].n_views == 1
+    rows = load_embeddings(table).data[:4]
+    np.testing.assert_allclose(pipe.predict_proba(paths[:4]), pipe[-1].predict_proba(rows),
+                               atol=1e-4)
