@@ -15,12 +15,14 @@ then predicts the test actor's clips under each condition of ``_conditions.condi
 Degradations are applied to the clips as recorded, before the pipeline (the Trimmer,
 pre-emphasis and peak normalization then see the noise, as they would in use).
 
-Training variants (``make_ser_pipeline(augment=...)``, all else default):
+Training variants (``make_ser_pipeline(...)``, all else default):
 
-- ``augment=False``: no augmentation;
-- ``augment="paper"``: the paper's WaveformAugmenter after the peak normalizer;
-- ``augment="noise"``: the noise-aware augmenter before the Trimmer (white noise or babble
-  of other training clips at 5-40 dB SNR, pitch shift, polarity).
+- ``none``: no augmentation (the default pipeline: three speed views);
+- ``one-speed``: no augmentation, ``speeds=()`` (each clip embedded once);
+- ``paper``: ``augment="paper"``, the paper's WaveformAugmenter after the peak
+  normalizer;
+- ``noise``: ``augment="noise"``, the noise-aware augmenter before the Trimmer (white
+  noise or babble of other training clips at 5-40 dB SNR, pitch shift, polarity).
 
 Prints, per variant, UA (mean over the 12 folds) per condition, its difference from clean,
 and the share of each predicted class (the true shares are ang 28.6, hap 28.6, neu 14.3,
@@ -41,7 +43,13 @@ from _common import DEFAULT_DATA
 from _conditions import conditions, make_babble
 
 LABELS = ["ang", "hap", "neu", "sad"]
-VARIANTS = {"none": False, "paper": "paper", "noise": "noise"}
+# Training variants: make_ser_pipeline's arguments (all else default).
+VARIANTS = {
+    "none": {"augment": False},
+    "one-speed": {"augment": False, "speeds": ()},
+    "paper": {"augment": "paper"},
+    "noise": {"augment": "noise"},
+}
 
 
 def degraded_sets(X, babble, opus, seed=1):
@@ -113,11 +121,12 @@ def main():
     with tempfile.TemporaryDirectory() as cache:
         for variant in args.variants:
             start = time.perf_counter()
-            pipe = make_ser_pipeline(memory=cache, augment=VARIANTS[variant])
+            pipe = make_ser_pipeline(memory=cache, **VARIANTS[variant])
             predictions = loso_under_conditions(pipe, X, y, groups, sets)
             clean = fold_ua(y, predictions["clean"], groups)
-            print(f"training augmentation: {variant} (make_ser_pipeline(augment="
-                  f"{VARIANTS[variant]!r})), {time.perf_counter() - start:.0f} s")
+            arguments = ", ".join(f"{k}={v!r}" for k, v in VARIANTS[variant].items())
+            print(f"training variant: {variant} (make_ser_pipeline({arguments})), "
+                  f"{time.perf_counter() - start:.0f} s")
             header = f"{'condition':30s} {'UA %':>6s} {'Δ clean':>8s}   predicted share %"
             print(header + "\n" + "-" * (len(header) + 30))
             for name, predicted in predictions.items():
