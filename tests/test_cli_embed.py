@@ -104,7 +104,11 @@ def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsy
                  columns={"label": y, "group": groups}, metadata=old_metadata)
     assert load_embeddings(table).data.shape[1] == 171
 
-    assert main(["train", "--features", str(table), "--out", str(model), "--heads", "1"]) == 0
+    argv = ["train", "--features", str(table), "--out", str(model), "--heads", "1"]
+    assert main([*argv, "--speeds", "0.9", "1.1"]) == 2
+    assert "--speeds 0.9 1.1 does not match the table, embedded at speeds none" in (
+        capsys.readouterr().err)
+    assert main(argv) == 0
     pipe = joblib.load(model)
     assert tuple(pipe[-2].speeds) == () and pipe[-1].n_views == 1
     rows = load_embeddings(table).data[:4]

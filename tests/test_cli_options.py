@@ -60,3 +60,36 @@ def test_int8_that_quantizes_nothing_says_so(tmp_path, capsys):
     assert "int8-dynamic changes nothing in this pipeline" in error
     assert "export it without quantization" in error
     assert not out.exists()  # no float model labelled int8
+
+
+def test_speeds_sets_the_embedders_views_and_the_heads(tmp_path):
+    common = ["train", "--speakers", "3", "--clips-per-class", "2", "--heads", "1",
+              "--cache", str(tmp_path / "cache"), "--out"]
+    X = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=3)[0]
+    for speeds, views in ((["none"], ()), (["0.9"], (0.9,)), (["auto"], (0.9, 1.1))):
+        model = tmp_path / f"{speeds[0]}.joblib"
+        assert main([*common, str(model), "--speeds", *speeds]) == 0
+        pipe = joblib.load(model)
+        assert tuple(pipe[-2].speeds) == views
+        assert pipe[-1].n_views == 1 + len(views)
+        assert pipe[1:-1].transform(X).shape[1] == 171 * (1 + len(views))
+
+
+@pytest.mark.parametrize("speeds, message", [
+    (["fast"], "--speeds takes auto, none or numbers such as 0.9 1.1, got fast"),
+    (["3"], "each speed must be in [0.5, 2], got 3.0"),
+])
+def test_bad_speeds_are_named(speeds, message, tmp_path, capsys):
+    argv = ["train", "--speakers", "3", "--clips-per-class", "2", "--out",
+            str(tmp_path / "m.joblib"), "--speeds", *speeds]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_speeds_are_refused_with_distilhubert(tmp_path, capsys):
+    argv = ["train", "--embedder", "distilhubert", "--local-files-only", "--speeds", "0.9",
+            "--out", str(tmp_path / "m.joblib")]
+    assert main(argv) == 2
+    assert "speeds are built for the categorical task with the weight-free embedder" in (
+        capsys.readouterr().err)

@@ -15,7 +15,7 @@ from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
 from ._distill import add_distill_parser
-from ._embed import add_embed_parser
+from ._embed import add_embed_parser, add_speeds_option
 from ._errors import run_command
 from ._speakers import add_enroll_parser
 
@@ -59,6 +59,7 @@ def _data_options(parser):
     model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",
                        default=False, help="training-only waveform augmentation: the "
                        "paper's (the default with no value) or noise-aware")
+    add_speeds_option(model)
     model.add_argument("--heads", type=_positive_int, metavar="N",
                        help="heads trained from different seeds and averaged (default: the "
                             "head's own, 5); 1 trains one head, about five times faster")

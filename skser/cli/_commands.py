@@ -10,6 +10,7 @@ import numpy as np
 from ..io import as_batch, load_audio_batch
 from ..utils import expand_path
 from ._data import load_corpus
+from ._embed import speeds_argument
 
 ONNX_SUFFIX = ".onnx"
 
@@ -53,8 +54,8 @@ def _pipeline(args):
     return make_ser_pipeline(
         task=getattr(args, "task", "categorical"),
         embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
-        memory=args.cache, augment=args.augment, random_state=args.seed, verbose=args.verbose,
-        **head_params(args),
+        memory=args.cache, augment=args.augment, speeds=speeds_argument(args),
+        random_state=args.seed, verbose=args.verbose, **head_params(args),
     )
 
 

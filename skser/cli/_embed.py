@@ -9,6 +9,27 @@ import numpy as np
 from ._data import LOADERS, MAX_DURATION, Corpus
 
 
+def add_speeds_option(parser):
+    """``--speeds``: the weight-free embedder's speed views (``make_ser_pipeline(speeds=)``)."""
+    parser.add_argument(
+        "--speeds", nargs="+", default=["auto"], metavar="SPEED",
+        help="weight-free embedder: also embed each clip at these speeds, e.g. 0.9 1.1 "
+             "(auto: 0.9 1.1 for emotion classes; none: each clip once, three times "
+             "faster) (default: auto)")
+
+
+def speeds_argument(args):
+    """``--speeds`` as ``make_ser_pipeline``'s ``speeds``: ``"auto"`` or a tuple of floats."""
+    values = getattr(args, "speeds", ["auto"])
+    if values in (["auto"], ["none"]):
+        return "auto" if values == ["auto"] else ()
+    try:
+        return tuple(float(value) for value in values)
+    except ValueError:
+        raise ValueError(f"--speeds takes auto, none or numbers such as 0.9 1.1, got "
+                         f"{' '.join(values)}") from None
+
+
 def add_embed_parser(commands):
     """The ``embed`` sub-command's options."""
     from ..pipeline import EMBEDDERS, default_cache_dir
@@ -37,6 +58,7 @@ def add_embed_parser(commands):
                          help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
     command.add_argument("--local-files-only", action="store_true",
                          help="never reach the network for the weights")
+    add_speeds_option(command)
     command.add_argument("--cache", default=default_cache_dir(),
                          help="per-clip embedding cache folder (default: %(default)s)")
     command.add_argument("--overwrite", action="store_true",
@@ -110,7 +132,8 @@ def embed(args):
     from ..embedding import embed_corpus
 
     paths, columns = _sources(args)
-    front = _front(args.embedder, args.model, args.local_files_only, args.cache)
+    front = _front(args.embedder, args.model, args.local_files_only, args.cache,
+                   speeds=speeds_argument(args))
     metadata = {"embedder": args.embedder, "model": os.fspath(args.model),
                 "local_files_only": args.local_files_only, "speeds": list(_speeds(front)),
                 "corpus": args.corpus or "files"}
@@ -148,9 +171,20 @@ def _features_corpus(args):
     return corpus, data.metadata
 
 
-def _table_speeds(metadata):
-    """The speeds a table was embedded at (tables written before speeds have none)."""
-    return tuple(float(speed) for speed in metadata.get("speeds", ()))
+def _table_speeds(metadata, args=None):
+    """The speeds a table was embedded at (tables written before speeds have none).
+
+    A ``--speeds`` other than ``auto`` must name them: the table decides, not the option.
+    """
+    speeds = tuple(float(speed) for speed in metadata.get("speeds", ()))
+    asked = "auto" if args is None else speeds_argument(args)
+    if asked != "auto" and tuple(asked) != speeds:
+        raise ValueError(
+            f"--speeds {' '.join(map(str, asked)) or 'none'} does not match the table, "
+            f"embedded at speeds {' '.join(map(str, speeds)) or 'none'}: with --features "
+            "the table's speeds are used (embed again with skser embed --speeds to change them)"
+        )
+    return speeds
 
 
 def _head(args, metadata):
@@ -158,7 +192,7 @@ def _head(args, metadata):
     from ..pipeline import make_ser_pipeline
     from ._commands import head_params
 
-    params = {"n_views": 1 + len(_table_speeds(metadata)), **head_params(args)}
+    params = {"n_views": 1 + len(_table_speeds(metadata, args)), **head_params(args)}
     return make_ser_pipeline(random_state=args.seed, verbose=args.verbose, **params)[-1]
 
 
