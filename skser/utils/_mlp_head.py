@@ -116,6 +116,15 @@ class LogMeanOverViews(nn.Module):
         Blocks per row.
     n_features : int
         Columns per block.
+
+    Examples
+    --------
+    >>> import torch
+    >>> views = LogMeanOverViews(torch.nn.Linear(4, 3), n_views=2, n_features=4)
+    >>> x = torch.randn(5, 8)
+    >>> mean = (views.module(x[:, :4]).softmax(1) + views.module(x[:, 4:]).softmax(1)) / 2
+    >>> bool(torch.allclose(views(x).softmax(1), mean, atol=1e-6))
+    True
     """
 
     def __init__(self, module, n_views, n_features):
