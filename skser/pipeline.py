@@ -172,6 +172,7 @@ def _speeds(speeds, task, embedder):
     if speeds and not auto:
         raise ValueError(
             "speeds are built for the categorical task with the weight-free embedder, got "
-            f"task={task!r}, embedder={embedder!r}: pass speeds=() or 'auto'"
+            f"task={task!r}, embedder={embedder!r}: pass speeds=() or 'auto' (--speeds none "
+            "or auto)"
         )
     return speeds
