@@ -171,13 +171,13 @@ def _features_corpus(args):
     return corpus, data.metadata
 
 
-def _table_speeds(metadata, args=None):
+def _table_speeds(metadata, args):
     """The speeds a table was embedded at (tables written before speeds have none).
 
     A ``--speeds`` other than ``auto`` must name them: the table decides, not the option.
     """
     speeds = tuple(float(speed) for speed in metadata.get("speeds", ()))
-    asked = "auto" if args is None else speeds_argument(args)
+    asked = speeds_argument(args)
     if asked != "auto" and tuple(asked) != speeds:
         raise ValueError(
             f"--speeds {' '.join(map(str, asked)) or 'none'} does not match the table, "
@@ -187,12 +187,12 @@ def _table_speeds(metadata, args=None):
     return speeds
 
 
-def _head(args, metadata):
+def _head(args, speeds):
     """The default head, with one view per speed the table was embedded at."""
     from ..pipeline import make_ser_pipeline
     from ._commands import head_params
 
-    params = {"n_views": 1 + len(_table_speeds(metadata, args)), **head_params(args)}
+    params = {"n_views": 1 + len(speeds), **head_params(args)}
     return make_ser_pipeline(random_state=args.seed, verbose=args.verbose, **params)[-1]
 
 
@@ -206,10 +206,11 @@ def train_features(args):
     from ._commands import _fit_final, _save
 
     corpus, metadata = _features_corpus(args)
-    head = _fit_final(_head(args, metadata), corpus, None)
+    speeds = _table_speeds(metadata, args)
+    head = _fit_final(_head(args, speeds), corpus, None)
     front = _front(metadata.get("embedder", "weight-free"),
                    metadata.get("model", "ntu-spml/distilhubert"),
-                   metadata.get("local_files_only", False), speeds=_table_speeds(metadata))
+                   metadata.get("local_files_only", False), speeds=speeds)
     # The waveform steps and the embedder learn nothing from data: fitting prepares them.
     clip = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=0)[0][:1]
     pipe = assemble_pipeline(front.fit(clip), head)
@@ -223,7 +224,7 @@ def evaluate_features(args):
     from ._report import write_report
 
     corpus, metadata = _features_corpus(args)
-    report = _evaluate(_head(args, metadata), corpus, None, args.n_jobs)
+    report = _evaluate(_head(args, _table_speeds(metadata, args)), corpus, None, args.n_jobs)
     print(report)
     if args.report:
         path = write_report(report, args.report,
