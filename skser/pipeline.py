@@ -153,7 +153,13 @@ def make_ser_pipeline(
 
         steps.append(CCCLossRegressor(random_state=random_state, **head_params))
     else:
-        head_params = {"n_views": 1 + len(speeds), **head_params}
+        n_views = head_params.setdefault("n_views", 1 + len(speeds))
+        if n_views != 1 + len(speeds):
+            raise ValueError(
+                f"n_views={n_views!r} does not match speeds={speeds!r}: the embedder gives "
+                f"{1 + len(speeds)} views of each clip (the clip as given, then one per "
+                "speed); leave n_views out, it follows speeds"
+            )
         steps.append(FocalLossClassifier(random_state=random_state, **head_params))
     return make_pipeline(*steps)
 

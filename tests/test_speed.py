@@ -146,6 +146,13 @@ def test_default_pipeline_plays_each_clip_at_three_speeds():
         make_ser_pipeline(speeds="fast")
 
 
+def test_pipeline_refuses_a_number_of_views_that_does_not_match_its_speeds():
+    # 171 features divide into 3 blocks of 57: the head alone could not tell.
+    with pytest.raises(ValueError, match=r"n_views=3 does not match speeds=\(\)"):
+        make_ser_pipeline(speeds=(), n_views=3)
+    assert make_ser_pipeline(speeds=(0.9, 1.1), n_views=3)[-1].n_views == 3
+
+
 def test_default_pipeline_exports_with_its_views(speech):
     pytest.importorskip("onnxruntime")
     from skser.export import OnnxPipeline, to_onnx
