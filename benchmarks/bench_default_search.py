@@ -2,35 +2,36 @@
 
 Data: the shared RAVDESS (actors 01-12) and EmoDB, emotion4 labels. Every candidate is the
 default front end (Trimmer 20 dB, PreEmphasis 0.97, PeakNormalizer 0.95, FixedDuration 8 s)
-and the weight-free AcousticEmbedder, embedded once per clip; candidates differ in their
-training data and head. Folds as ``evaluate_sessions(..., validation="next")``: test on
-one speaker, early-stop on the next, train on the rest. Each candidate is run with several
+and the weight-free AcousticEmbedder, each clip embedded once, at its own speed and at
+speeds 0.9, 1.1, 0.8 and 1.2 (``AcousticEmbedder(speeds=(0.9, 1.1, 0.8, 1.2))``: five
+blocks of 171 features; the first three are exactly what the default pipeline's
+``speeds=(0.9, 1.1)`` gives). Candidates differ in the blocks they read, their training
+data and their head. Folds as ``evaluate_sessions(..., validation="next")``: test on one
+speaker, early-stop on the next, train on the rest. Each candidate is run with several
 head seeds (``--seeds``); the table shows UA mean ± std over folds for each seed, and the
 mean over seeds, since one seed's UA moves by up to 3 points on RAVDESS from the seed
 alone. Nothing is tuned on these results: each candidate is one principled setting.
 
 Candidates:
 
-- ``default``: ``FocalLossClassifier()`` on the training speakers: an ensemble of
-  ``n_ensemble=5`` heads that differ only in their seed, predicting their mean probability;
-- ``one head``: ``FocalLossClassifier(n_ensemble=1)``, the single head (the default before
-  ``n_ensemble``);
-- ``+ other corpus``: the default, the other corpus's clips added to every fold's training
-  set;
-- ``logistic C=0.01``: a standardised, strongly regularised linear head;
+- ``default``: what ``make_ser_pipeline()`` trains: ``FocalLossClassifier(n_views=3)``
+  (five heads that differ only in their seed) over three views of each clip (speeds 1,
+  0.9, 1.1), trained on every view and averaging its probabilities over them;
+- ``one speed``: the same head on the first block alone (``speeds=()``);
+- ``five speeds``: ``n_views=5``, speeds 0.8 and 1.2 as well;
+- ``one head``: ``n_ensemble=1``;
+- ``wider head``: ``hidden_layer_sizes=(512,), dropout=0.5``: twice the width, more
+  dropout;
+- ``+ other corpus``: the default, the other corpus's clips added to every fold's
+  training set;
+- ``logistic C=0.01``: a standardised, strongly regularised linear model, trained on every
+  view as its own row and averaging its probabilities over a clip's three views;
 - ``paper augmentation`` / ``noise augmentation``: half the training clips replaced by one
   augmented copy (``WaveformAugmenter()`` after the normalizer, or ``noise_augmenter()``
   before the Trimmer), drawn once per clip: the distribution the augmenting pipeline
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips). The
-  augmented candidates train the default head.
-- ``speed perturbation``: every training clip also at speeds 0.9 and 1.1 (Kaldi's
-  standard factors; each recorded clip resampled by 10/9 and 9/10 with
-  ``scipy.signal.resample_poly`` and played at 16 kHz, so its pitch, formants and tempo
-  all move by 10%: new voices), three rows per clip; validation and test clips as
-  recorded. ``+ test-time speeds`` also predicts each test clip at the three speeds and
-  averages the probabilities. Not yet a pipeline option: the rows are embedded here, once
-  per clip.
+  augmented candidates train the default head on three views of the augmented clip.
 
 Usage: python benchmarks/bench_default_search.py [--data ../shared/data] [--seeds 0 1]
 """
@@ -46,8 +47,12 @@ from _common import DEFAULT_DATA
 LABELS = ["ang", "hap", "neu", "sad"]
 
 
+SPEEDS = (0.9, 1.1, 0.8, 1.2)
+DEFAULT_VIEWS = (0, 1, 2)
+
+
 def embed(X, augmenter=None, before_trim=False, groups=None):
-    """Default front end + AcousticEmbedder, with an augmenter applied per speaker."""
+    """Default front end + AcousticEmbedder at five speeds, an augmenter applied per speaker."""
     from sklearn.pipeline import make_pipeline
 
     from skser.embedding import AcousticEmbedder
@@ -68,56 +73,47 @@ def embed(X, augmenter=None, before_trim=False, groups=None):
     if augmenter is not None and not before_trim:
         X = augment(X)
     X = FixedDuration(duration=8.0).fit_transform(X)
-    return AcousticEmbedder().fit(X).transform(X)
+    return AcousticEmbedder(speeds=SPEEDS).fit(X).transform(X)
 
 
-def speed_copies(X, factors=((10, 9), (9, 10))):
-    """Each recorded clip resampled by ``up/down`` per factor: speeds 0.9 and 1.1 at 16 kHz."""
-    from scipy.signal import resample_poly
-
-    from skser.io import as_batch, clip_lengths
-
-    lengths = clip_lengths(X)
-    return [as_batch([resample_poly(clip[:n].astype(np.float64), up, down).astype(np.float32)
-                      for clip, n in zip(X, lengths)]) for up, down in factors]
+def blocks(E, views):
+    """The 171-feature blocks ``views`` of embeddings ``E``, side by side."""
+    width = E.shape[1] // (1 + len(SPEEDS))
+    return np.hstack([E[:, view * width:(view + 1) * width] for view in views])
 
 
-def loso(E, y, groups, make_head, train_rows=None, extra=None, copies=(), test_views=()):
-    """Per-fold UA of a head.
+def loso(E, y, groups, head, train_rows=None, extra=None, n_jobs=2):
+    """Per-fold UA of a head (folds in parallel); ``train_rows`` replaces the training rows."""
+    from joblib import Parallel, delayed
 
-    ``train_rows`` replaces the training embeddings when given; ``copies`` (embeddings of
-    other versions of every clip) add training rows; ``test_views`` (the same) are
-    predicted too, and the probabilities of every version of a test clip averaged.
-    """
     from skser.metrics import unweighted_accuracy
 
     train_rows = E if train_rows is None else train_rows
     speakers = np.unique(groups)
-    scores = []
-    for index, speaker in enumerate(speakers):
+
+    def fold(index, speaker):
         following = speakers[(index + 1) % len(speakers)]
         train = (groups != speaker) & (groups != following)
-        X_train = np.concatenate([train_rows[train], *(copy[train] for copy in copies)])
-        y_train = np.tile(y[train], 1 + len(copies))
+        X_train, y_train = train_rows[train], y[train]
         if extra is not None:
             X_train, y_train = np.concatenate([X_train, extra[0]]), np.concatenate([y_train,
                                                                                     extra[1]])
         test, validation = groups == speaker, groups == following
-        proba = make_head().fit_predict_proba(X_train, y_train, E[validation], y[validation],
-                                              [E[test], *(view[test] for view in test_views)])
+        proba = head.fit_predict_proba(X_train, y_train, E[validation], y[validation], E[test])
         predicted = np.asarray(LABELS)[np.argmax(proba, axis=1)]
-        scores.append(unweighted_accuracy(y[test], predicted))
-    return np.array(scores)
+        return unweighted_accuracy(y[test], predicted)
+
+    return np.array(Parallel(n_jobs=n_jobs)(delayed(fold)(index, speaker)
+                                            for index, speaker in enumerate(speakers)))
 
 
 class Head:
-    """One way of fitting a head on embeddings and predicting test probabilities."""
+    """One way of fitting a head on ``n_views`` blocks and predicting test probabilities."""
 
-    def __init__(self, kind, seed):
-        self.kind, self.seed = kind, seed
+    def __init__(self, kind, seed, n_views, **params):
+        self.kind, self.seed, self.n_views, self.params = kind, seed, n_views, params
 
-    def fit_predict_proba(self, X, y, X_val, y_val, X_tests):
-        """Fit, then the mean predicted probability over the test sets ``X_tests``."""
+    def fit_predict_proba(self, X, y, X_val, y_val, X_test):
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
@@ -125,19 +121,38 @@ class Head:
         from skser.classification import FocalLossClassifier
 
         if self.kind == "logistic":
+            def rows(E):
+                return np.concatenate(np.split(E, self.n_views, axis=1))
+
             model = make_pipeline(StandardScaler(), LogisticRegression(
-                C=0.01, class_weight="balanced", max_iter=3000)).fit(X, y)
-        else:
-            params = {"n_ensemble": 1} if self.kind == "one head" else {}
-            model = FocalLossClassifier(random_state=self.seed, **params)
-            model.fit(X, y, X_val=X_val, y_val=y_val)
-        return np.mean([model.predict_proba(X_test) for X_test in X_tests], axis=0)
+                C=0.01, class_weight="balanced", max_iter=3000))
+            model.fit(rows(X), np.tile(y, self.n_views))
+            views = np.split(X_test, self.n_views, axis=1)
+            return np.mean([model.predict_proba(view) for view in views], axis=0)
+        model = FocalLossClassifier(n_views=self.n_views, random_state=self.seed, **self.params)
+        return model.fit(X, y, X_val=X_val, y_val=y_val).predict_proba(X_test)
+
+
+CANDIDATES = {
+    "default": dict(),
+    "one speed": dict(views=(0,)),
+    "five speeds": dict(views=(0, 1, 2, 3, 4)),
+    "one head": dict(params={"n_ensemble": 1}),
+    "wider head": dict(params={"hidden_layer_sizes": (512,), "dropout": 0.5}),
+    "+ other corpus": dict(extra=True),
+    "logistic C=0.01": dict(kind="logistic"),
+    "paper augmentation": dict(rows="paper"),
+    "noise augmentation": dict(rows="noise"),
+}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--candidates", nargs="+", choices=list(CANDIDATES),
+                        default=list(CANDIDATES))
+    parser.add_argument("--n-jobs", type=int, default=2, help="folds fitted in parallel")
     args = parser.parse_args()
     for name in ("ravdess", "emodb"):
         if not (args.data / name).is_dir():
@@ -158,40 +173,30 @@ def main():
         clean = embed(X)
         paper = embed(X, WaveformAugmenter(random_state=0), groups=groups)
         noise = embed(X, noise_augmenter(random_state=0), before_trim=True, groups=groups)
-        corpora[name] = dict(
-            X=clean, y=y, groups=groups, speeds=[embed(copy) for copy in speed_copies(X)],
-            paper=np.where(pick[:, None], paper, clean),
-            noise=np.where(pick[:, None], noise, clean),
-        )
-    print(f"embedded (clean, two augmented copies and two speeds of each clip) in "
+        corpora[name] = dict(X=clean, y=y, groups=groups,
+                             paper=np.where(pick[:, None], paper, clean),
+                             noise=np.where(pick[:, None], noise, clean))
+    print(f"embedded (each clip at five speeds, and two augmented copies) in "
           f"{time.perf_counter() - start:.0f} s\n")
 
-    candidates = {
-        "default": dict(kind="focal"),
-        "one head": dict(kind="one head"),
-        "+ other corpus": dict(kind="focal", extra=True),
-        "logistic C=0.01": dict(kind="logistic"),
-        "paper augmentation": dict(kind="focal", rows="paper"),
-        "noise augmentation": dict(kind="focal", rows="noise"),
-        "speed perturbation": dict(kind="focal", speeds="train"),
-        "+ test-time speeds": dict(kind="focal", speeds="train and test"),
-    }
     header = f"{'candidate':22s} {'corpus':8s} " + " ".join(
         f"{'seed ' + str(seed):>12s}" for seed in args.seeds) + f" {'mean':>6s}"
     print(header + "\n" + "-" * len(header))
-    for candidate, spec in candidates.items():
+    for candidate in args.candidates:
+        spec = CANDIDATES[candidate]
+        kind, views = spec.get("kind", "focal"), spec.get("views", DEFAULT_VIEWS)
         for corpus, data in corpora.items():
             other = corpora["EmoDB" if corpus == "RAVDESS" else "RAVDESS"]
+            rows = data.get(spec.get("rows"))
             cells, means = [], []
-            seeds = args.seeds if spec["kind"] != "logistic" else args.seeds[:1]
+            seeds = args.seeds if kind != "logistic" else args.seeds[:1]
             for seed in seeds:
-                scores = loso(data["X"], data["y"], data["groups"],
-                              lambda seed=seed, kind=spec["kind"]: Head(kind, seed),
-                              train_rows=data.get(spec.get("rows")),
-                              extra=(other["X"], other["y"]) if spec.get("extra") else None,
-                              copies=data["speeds"] if spec.get("speeds") else (),
-                              test_views=data["speeds"] if spec.get("speeds") == "train and test"
-                              else ())
+                head = Head(kind, seed, len(views), **spec.get("params", {}))
+                scores = loso(blocks(data["X"], views), data["y"], data["groups"], head,
+                              train_rows=None if rows is None else blocks(rows, views),
+                              extra=((blocks(other["X"], views), other["y"])
+                                     if spec.get("extra") else None),
+                              n_jobs=args.n_jobs)
                 cells.append(f"{100 * scores.mean():.1f} ± {100 * scores.std():.1f}")
                 means.append(scores.mean())
             cells += ["(deterministic)"] * (len(args.seeds) - len(seeds))

@@ -322,3 +322,54 @@ def test_two_synthetic_corpora_are_other_voices(tmp_path, capsys):
             "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "m.joblib")]
     assert main(argv) == 0, capsys.readouterr().err
     assert "fitted on 84 clips" in capsys.readouterr().out
+
+
+def test_export_refuses_silent_calibration_and_keeps_the_old_model(trained, workdir, capsys):
+    out = workdir / "kept.onnx"
+    assert main(["export", str(trained), "--out", str(out)]) == 0
+    before = out.read_bytes()
+    calibration = workdir / "silent-calibration"
+    calibration.mkdir()
+    silent = write_audio(calibration / "silence.wav", np.zeros(2 * 16000))
+    capsys.readouterr()
+    assert main(["export", str(trained), "--out", str(out), "--quantize", "int8",
+                 "--calibration", str(calibration)]) == 2
+    err = capsys.readouterr().err
+    assert "calibration files the model cannot use" in err and str(silent) in err
+    assert out.read_bytes() == before
+    assert not out.with_name(out.name + ".partial").exists()
+
+
+def test_predict_names_a_silent_file_and_still_labels_the_others(trained, wav_files, workdir,
+                                                                 capsys):
+    silent = write_audio(workdir / "quiet.wav", np.zeros(16000))
+    assert main(["predict", str(trained), wav_files[0], str(silent), wav_files[1],
+                 "--json"]) == 1
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert [row["file"] for row in rows] == wav_files[:2]
+    assert f"{silent}:" in captured.err and "shorter than" in captured.err
+
+
+@pytest.mark.parametrize(
+    "option, name, message",
+    [
+        ("--out", "a-folder", "is a folder"),
+        ("--report", "report.txt", "--report must end in .md or .html"),
+        ("--out", "a-file/model.joblib", "is a file, not a folder"),
+    ],
+)
+def test_outputs_are_checked_before_the_work(option, name, message, workdir, capsys,
+                                             monkeypatch):
+    import skser.cli._commands as commands
+
+    (workdir / "a-folder").mkdir(exist_ok=True)
+    (workdir / "a-file").write_text("x")
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the command ran before its output was checked")
+
+    monkeypatch.setattr(commands, "_corpora", no_work)
+    command = "train" if option == "--out" else "evaluate"
+    assert main([command, *SMALL, option, str(workdir / name)]) == 2
+    assert message in capsys.readouterr().err

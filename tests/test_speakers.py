@@ -82,6 +82,36 @@ def test_stats_json_round_trip_and_checks(tmp_path):
         SpeakerStats(2, [np.nan, 0.0], [0.0, 0.0])
 
 
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"count": 2.5}, "count of clips >= 0, got 2.5"),
+        ({"count": "two"}, "count of clips >= 0, got 'two'"),
+        ({"count": True}, "count of clips"),
+        ({"count": 0}, "a count of 0 clips"),
+        ({"mean": [[0.1, 0.2, 0.3]]}, "mean must be a flat list"),
+        ({"mean": ["x", 0.0, 0.0]}, "mean must be a list of numbers"),
+        ({"m2": [-1.0, 0.0, 0.0]}, "m2 >= 0"),
+        ({"mean": [1e300, 0.0, 0.0]}, "beyond 1e\\+30"),
+        ({"version": 99}, "version 99; this skser reads versions 1 to 1"),
+    ],
+)
+def test_a_garbled_stats_file_names_the_file_and_the_speaker(change, message, tmp_path):
+    stats = {"alice": SpeakerStats.from_embeddings(np.random.default_rng(0).normal(size=(4, 3)))}
+    path = save_speaker_stats(stats, tmp_path / "stats.json")
+    document = json.loads(path.read_text())
+    if "version" in change:
+        document.update(change)
+    else:
+        document["speakers"]["alice"].update(change)
+    path.write_text(json.dumps(document))
+    with pytest.raises(ValueError, match=message) as caught:
+        load_speaker_stats(path)
+    if "version" not in change:
+        assert str(path) in str(caught.value) and "'alice'" in str(caught.value)
+
+
 # -- SpeakerNormalizer -------------------------------------------------------------------
 
 

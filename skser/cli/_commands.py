@@ -155,13 +155,52 @@ def evaluate(args):
 
 
 def _probabilities(model, files, args=None):
+    """Probabilities of the files the model can classify, and the error of each other one.
+
+    The batch is classified at once; only when that fails is each file tried alone, so a
+    silent or too-short file is named (not given by its index) and the others still get
+    their verdict.
+    """
     rate = getattr(model, "sample_rate", 16000)
     X = load_audio_batch([os.fspath(f) for f in files], sample_rate=rate)
+    try:
+        return _batch_probabilities(model, X, files, args), files, {}
+    except ValueError:
+        failed = _failing_files(model.predict_proba, X, files)
+        if not failed:
+            raise
+    keep = [i for i, f in enumerate(files) if f not in failed]
+    if not keep:
+        raise ValueError("no file can be classified: " + _failures(failed))
+    kept = [files[i] for i in keep]
+    return _batch_probabilities(model, X[keep], kept, args), kept, failed
+
+
+def _batch_probabilities(model, X, files, args):
     if getattr(args, "speakers", None) or getattr(args, "speaker_stats", None):
         from ._speakers import adapted_probabilities
 
         return adapted_probabilities(model, X, files, args)
     return model.predict_proba(X)
+
+
+def _failing_files(run, X, files):
+    """``{file: message}`` for each clip of ``X`` on which ``run`` alone raises."""
+    import warnings
+
+    failed = {}
+    for index, file in enumerate(files):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run(X[index : index + 1])
+        except ValueError as exc:
+            failed[file] = " ".join(str(exc).split())
+    return failed
+
+
+def _failures(failed):
+    return "; ".join(f"{file}: {message}" for file, message in failed.items())
 
 
 def predict(args):
@@ -170,7 +209,7 @@ def predict(args):
     model = load_model(args.model)
     if _dimensional.is_dimensional(model):
         return _dimensional.predict(args, model)
-    probabilities = _probabilities(model, args.files, args)
+    probabilities, files, failed = _probabilities(model, args.files, args)
     classes = np.asarray(model.classes_)
     rows = [
         {
@@ -178,7 +217,7 @@ def predict(args):
             "label": classes[row.argmax()].item(),
             "probabilities": {str(c): round(float(p), 4) for c, p in zip(classes, row)},
         }
-        for path, row in zip(args.files, probabilities)
+        for path, row in zip(files, probabilities)
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -186,7 +225,9 @@ def predict(args):
         for row in rows:
             scores = " ".join(f"{c}={p:.2f}" for c, p in row["probabilities"].items())
             print(f"{row['file']}\t{row['label']}\t{scores}")
-    return 0
+    for file, message in failed.items():
+        print(f"skser: error: {file}: {message}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _calibration_clips(paths):
@@ -196,9 +237,9 @@ def _calibration_clips(paths):
     for path in map(expand_path, paths or []):
         files.extend(find_audio(path) if path.is_dir() else [path])
     if not files:
-        return None
-    files = files[:: max(1, len(files) // 64)][:64]
-    return load_audio_batch([os.fspath(f) for f in files], max_duration=8.0)
+        return None, None
+    files = [os.fspath(f) for f in files[:: max(1, len(files) // 64)][:64]]
+    return files, load_audio_batch(files, max_duration=8.0)
 
 
 def export(args):
@@ -215,25 +256,53 @@ def export(args):
             "--quantize int8-dynamic, which needs none"
         )
     pipe = load_model(args.model)
-    calibration = _calibration_clips(args.calibration)
+    files, calibration = _calibration_clips(args.calibration)
     out = expand_path(args.out)
-    to_onnx(pipe, quantize=args.quantize, calibration=calibration, path=out)
-    size = out.stat().st_size / 1e6
-    print(f"wrote {out} ({size:.1f} MB, quantization: {args.quantize or 'none'})")
+    try:
+        model = to_onnx(pipe, quantize=args.quantize, calibration=calibration)
+    except ValueError as exc:
+        from ..export._convert import _check_calibration
+
+        failed = {} if calibration is None else _failing_files(
+            lambda clip: _check_calibration(pipe, clip), calibration, files)
+        if failed:
+            raise ValueError("calibration files the model cannot use (silent or too short "
+                             f"once trimmed): {_failures(failed)}") from exc
+        raise
     check = calibration if calibration is not None else make_emotional_speech(
         n_speakers=2, n_clips_per_class=2, random_state=0
     )[0]
     from ._dimensional import export_check, is_dimensional
     from ._speakers import check_probabilities
 
+    # The check runs on the model in memory: --out is written (or replaced) only once
+    # it has passed, so a failed export never leaves a broken model behind.
     if is_dimensional(pipe):
-        print(export_check(pipe, OnnxPipeline(out).predict, check))
-        return 0
-    expected, exported = check_probabilities(pipe, OnnxPipeline(out), check)
-    agreement = float((expected.argmax(1) == exported.argmax(1)).mean())
-    print(f"check on {len(check)} clips: max |probability difference| "
-          f"{np.abs(expected - exported).max():.2e}, top-1 agreement {100 * agreement:.0f}%")
+        summary = export_check(pipe, OnnxPipeline(model).predict, check)
+    else:
+        expected, exported = check_probabilities(pipe, OnnxPipeline(model), check)
+        agreement = float((expected.argmax(1) == exported.argmax(1)).mean())
+        summary = (f"check on {len(check)} clips: max |probability difference| "
+                   f"{np.abs(expected - exported).max():.2e}, top-1 agreement "
+                   f"{100 * agreement:.0f}%")
+    _write_onnx(model, out)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, quantization: "
+          f"{args.quantize or 'none'})")
+    print(summary)
     return 0
+
+
+def _write_onnx(model, out):
+    """Save ``model`` to ``out`` through a temporary file beside it (atomic replace)."""
+    import onnx
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    try:
+        onnx.save(model, os.fspath(partial))
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def analyze(args):

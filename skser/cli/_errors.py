@@ -46,7 +46,10 @@ def run_command(run, args):
 
     ``SKSER_DEBUG=1`` lets the exception through, traceback and all.
     """
+    from ._outputs import check_outputs
+
     try:
+        check_outputs(args)
         return run(args)
     except KeyboardInterrupt:
         print("skser: interrupted", file=sys.stderr)

@@ -173,6 +173,30 @@ def _add_speaker_metadata(model, steps):
         entry.key, entry.value = METADATA_PREFIX + "speaker_adaptation", value
 
 
+def _check_calibration(pipeline, calibration):
+    """Refuse calibration clips the pipeline itself refuses (silent, too short, NaN).
+
+    Calibrating on them would set the int8 ranges from no speech at all: a model that
+    loads and runs, and is wrong.
+    """
+    import warnings
+
+    from sklearn.pipeline import Pipeline
+
+    front = pipeline[:-1] if isinstance(pipeline, Pipeline) and len(pipeline) > 1 else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. a SpeakerNormalizer without speakers
+            if front is not None:
+                front.transform(calibration)
+            else:
+                from ..io import as_batch
+
+                as_batch(calibration)
+    except ValueError as exc:
+        raise ValueError(f"the calibration clips cannot calibrate this model: {exc}") from exc
+
+
 def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     """Write a fitted pipeline as one ONNX graph, optionally quantized to 8 bits.
 
@@ -237,6 +261,8 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
         )
     exportable, steps = _exportable_pipeline(pipeline)
     kind = _input_kind(steps[0][1])
+    if calibration is not None and quantize in ("int8", "int8-static"):
+        _check_calibration(pipeline, calibration)
     model = expose_speaker_inputs(_convert(exportable, steps, kind, opset))
     onnx.checker.check_model(model)
     mode = None

@@ -240,9 +240,21 @@ class OnnxPipeline:
 
         if self._head is None:
             self._head = SpeakerHead(self._model, self._options, self.speaker_adaptation_)
+        (embeddings,), X = self._run_by_batch(X, ["embeddings"])
         labels, probabilities = self._head.run(
-            self.embed(X), speakers, speaker_stats, self.batch_size
+            embeddings.astype(np.float32, copy=False), speakers, speaker_stats, self.batch_size
         )
+        if self.task != "dimensional":
+            if not np.isfinite(embeddings).all():
+                _check_probabilities(np.where(np.isfinite(embeddings).all(axis=1)[:, None],
+                                              probabilities, np.nan), X)
+            if not np.isfinite(probabilities).all():
+                bad = int(np.flatnonzero(~np.isfinite(probabilities).all(axis=1))[0])
+                raise ValueError(
+                    f"the model gave NaN or inf for clip {bad} after speaker normalization: "
+                    "check the speaker statistics (speaker_stats) used for that clip"
+                )
+            _check_probabilities(probabilities, X)
         return labels.astype(self.classes_.dtype), probabilities
 
     def embed(self, X):

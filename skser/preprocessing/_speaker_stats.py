@@ -5,6 +5,7 @@ Torch-free: :class:`skser.export.OnnxPipeline` uses it on a device.
 
 import json
 import os
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,25 @@ __all__ = ["SpeakerStats", "load_speaker_stats", "save_speaker_stats"]
 
 STATS_FORMAT = "skser.speaker_stats"
 STATS_VERSION = 1
+
+
+# Embeddings of real clips are far below this; float32 (what the models compute in)
+# overflows soon after.
+_LARGEST = 1e30
+
+
+def _vector(values, name):
+    """``values`` as a 1-D float64 array of finite numbers, or a ValueError naming it."""
+    try:
+        vector = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"speaker statistics' {name} must be a list of numbers: {exc}") from None
+    if vector.ndim != 1:
+        raise ValueError(f"speaker statistics' {name} must be a flat list of numbers, got "
+                         f"shape {vector.shape}")
+    if not np.isfinite(vector).all():
+        raise ValueError(f"speaker statistics' {name} holds NaN or inf")
+    return vector
 
 
 class SpeakerStats:
@@ -42,16 +62,22 @@ class SpeakerStats:
     """
 
     def __init__(self, count, mean, m2):
+        if isinstance(count, bool) or not isinstance(count, Integral | float | np.floating) \
+                or count != int(count) or count < 0:
+            raise ValueError(f"speaker statistics need a count of clips >= 0, got {count!r}")
         self.count = int(count)
-        self.mean = np.asarray(mean, dtype=np.float64).reshape(-1)
-        self.m2 = np.asarray(m2, dtype=np.float64).reshape(-1)
-        if self.count < 0 or self.mean.shape != self.m2.shape:
+        self.mean, self.m2 = _vector(mean, "mean"), _vector(m2, "m2")
+        if self.mean.shape != self.m2.shape:
             raise ValueError(
-                f"speaker statistics need count >= 0 and mean and m2 of one shape, got "
-                f"count {self.count}, mean {self.mean.shape}, m2 {self.m2.shape}"
+                f"speaker statistics need mean and m2 of one shape, got mean "
+                f"{self.mean.shape}, m2 {self.m2.shape}"
             )
-        if not (np.all(np.isfinite(self.mean)) and np.all(np.isfinite(self.m2))):
-            raise ValueError("speaker statistics hold NaN or inf")
+        if (self.m2 < 0).any():
+            raise ValueError("speaker statistics need m2 >= 0 (a sum of squared deviations), "
+                             f"got {self.m2.min():.3g}")
+        if (np.abs(self.mean) > _LARGEST).any() or (self.var > _LARGEST).any():
+            raise ValueError(f"speaker statistics beyond {_LARGEST:.0e}: not embeddings of "
+                             "real clips")
 
     @classmethod
     def from_embeddings(cls, embeddings):
@@ -177,7 +203,21 @@ def load_speaker_stats(path, *, feature_space=None, n_features=None):
             f"{path} was computed with another embedder than this model's: enroll the "
             "speakers again with this model"
         )
-    stats = {str(k): SpeakerStats.from_dict(v) for k, v in document["speakers"].items()}
+    version = document.get("version")
+    if not isinstance(version, int) or not 1 <= version <= STATS_VERSION:
+        raise ValueError(f"{path} is speaker statistics version {version!r}; this skser reads "
+                         f"versions 1 to {STATS_VERSION}")
+    speakers = document.get("speakers")
+    if not isinstance(speakers, dict):
+        raise ValueError(f"{path} has no 'speakers' mapping")
+    stats = {}
+    for key, value in speakers.items():
+        try:
+            stats[str(key)] = SpeakerStats.from_dict(value)
+            if stats[str(key)].count == 0:
+                raise ValueError("a count of 0 clips")
+        except ValueError as exc:
+            raise ValueError(f"{path}: speaker {key!r}: {exc}") from None
     width = document.get("n_features")
     if n_features is not None and width is not None and width != n_features:
         raise ValueError(
