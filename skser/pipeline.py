@@ -175,6 +175,9 @@ def _speeds(speeds, task, embedder):
         speeds = tuple(speeds)
     except TypeError:
         raise ValueError(f'speeds must be "auto" or a tuple of floats, got {speeds!r}') from None
+    from .embedding._speed import check_speeds
+
+    speeds = tuple(check_speeds(speeds))
     if speeds and not auto:
         raise ValueError(
             "speeds are built for the categorical task with the weight-free embedder, got "

@@ -124,6 +124,7 @@ def test_evaluate_writes_a_report_with_the_picture(suffix, workdir, capsys):
         (["evaluate", "--corpus", "ravdess"], "--root is needed"),
         (["evaluate", "--corpus", "emodb", "--root", "/no/such/folder"], "EmoDB folder not found"),
         (["predict", "/no/model.joblib", "x.wav"], "model file not found"),
+        (["train", "--speeds", "1", "--out", "unused.joblib"], "speed 1 is the clip as given"),
     ],
 )
 def test_clear_errors(argv, message, capsys):

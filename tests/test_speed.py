@@ -163,3 +163,17 @@ def test_default_pipeline_exports_with_its_views(speech):
     for width in (X.shape[1], 30000):
         np.testing.assert_allclose(runtime.predict_proba(X[:, :width]),
                                    pipe.predict_proba(X[:, :width]), atol=1e-4)
+
+
+@pytest.mark.parametrize("speeds, message", [
+    ((1.0,), "speed 1 is the clip as given"),
+    ((0.9, 0.9), "a speed twice"),
+    ((0.9, 9 / 10), "a speed twice"),
+    ((float("nan"),), r"in \[0.5, 2\]"),
+    (("fast",), "sequence of floats"),
+])
+def test_speeds_the_embedder_cannot_use_are_refused_before_any_audio(speeds, message):
+    with pytest.raises(ValueError, match=message):
+        make_ser_pipeline(speeds=speeds)
+    with pytest.raises(ValueError, match=message):
+        AcousticEmbedder(speeds=speeds).fit(np.zeros((2, 16000), np.float32))

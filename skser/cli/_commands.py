@@ -123,8 +123,9 @@ def train(args):
         from ._embed import train_features
 
         return train_features(args)
+    pipe = _pipeline(args)  # its parameters are checked before any audio is read
     corpus, extra = _corpora(args)
-    pipe = _fit_final(_pipeline(args), corpus, extra, getattr(args, "adapt", None))
+    pipe = _fit_final(pipe, corpus, extra, getattr(args, "adapt", None))
     _save(pipe, args.out)
     return 0
 
@@ -145,8 +146,9 @@ def evaluate(args):
         from ._embed import evaluate_features
 
         return evaluate_features(args)
+    pipe = _pipeline(args)  # its parameters are checked before any audio is read
     corpus, extra = _corpora(args)
-    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs, getattr(args, "adapt", None))
+    report = _evaluate(pipe, corpus, extra, args.n_jobs, getattr(args, "adapt", None))
     print(report)
     if args.report:
         path = write_report(report, args.report, title=report_title(corpus, report, extra))

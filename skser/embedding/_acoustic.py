@@ -9,7 +9,7 @@ import torch
 from ..utils import Interval, StrOptions
 from ._acoustic_module import AcousticFeatures, acoustic_feature_names
 from ._base import ClipEmbedder, memory_constraint
-from ._speed import SpeedViews, speed_ratio
+from ._speed import SpeedViews, check_speeds
 
 __all__ = ["AcousticEmbedder"]
 
@@ -139,16 +139,7 @@ class AcousticEmbedder(ClipEmbedder):
         return math.ceil(AcousticFeatures.min_samples * fastest)
 
     def _speeds(self):
-        speeds = self.speeds
-        if isinstance(speeds, (str, bytes)) or not hasattr(speeds, "__iter__"):
-            raise ValueError(f"speeds must be a sequence of floats, got {speeds!r}")
-        try:
-            speeds = [float(speed) for speed in speeds]
-        except (TypeError, ValueError):
-            raise ValueError(f"speeds must be a sequence of floats, got {self.speeds!r}") from None
-        for speed in speeds:
-            speed_ratio(speed)
-        return speeds
+        return check_speeds(self.speeds)
 
     def _build(self):
         speeds = self._speeds()

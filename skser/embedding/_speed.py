@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["PolyphaseResampler", "SpeedViews", "speed_ratio"]
+__all__ = ["PolyphaseResampler", "SpeedViews", "check_speeds", "speed_ratio"]
 
 MAX_DENOMINATOR = 32
 
@@ -43,6 +43,36 @@ def speed_ratio(speed):
             f"(0.9, 1.1, 1.25...), got {speed!r}"
         )
     return fraction.denominator, fraction.numerator
+
+
+def check_speeds(speeds):
+    """``speeds`` as a list of floats, each a valid :func:`speed_ratio`, none 1, no repeats.
+
+    Speed 1 is the clip as given, always the first view; a repeated speed would be the
+    same view twice.
+
+    Examples
+    --------
+    >>> check_speeds((0.9, 1.1))
+    [0.9, 1.1]
+    >>> check_speeds((1.0,))
+    Traceback (most recent call last):
+    ...
+    ValueError: speed 1 is the clip as given, always the first view: leave it out of speeds
+    """
+    if isinstance(speeds, (str, bytes)) or not hasattr(speeds, "__iter__"):
+        raise ValueError(f"speeds must be a sequence of floats, got {speeds!r}")
+    try:
+        values = [float(speed) for speed in speeds]
+    except (TypeError, ValueError):
+        raise ValueError(f"speeds must be a sequence of floats, got {speeds!r}") from None
+    ratios = [speed_ratio(speed) for speed in values]
+    if (1, 1) in ratios:
+        raise ValueError("speed 1 is the clip as given, always the first view: leave it out "
+                         "of speeds")
+    if len(set(ratios)) < len(ratios):
+        raise ValueError(f"speeds holds a speed twice: {values}")
+    return values
 
 
 class PolyphaseResampler(nn.Module):
