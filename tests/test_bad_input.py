@@ -169,3 +169,30 @@ def test_a_silent_clip_is_named_as_silent_by_the_pipeline_and_its_export():
         pipe.predict(batch)
     with pytest.raises(ValueError, match="clip 1 has 0 .* silent"):
         OnnxPipeline(to_onnx(pipe)).predict(batch)
+
+
+@pytest.mark.parametrize("y, message", [
+    (["ang", None, "sad"], "y holds a missing label \\(None\\) at index 1"),
+    (["ang", "sad"], "y has 2 label\\(s\\) for 3 clips"),
+    (["ang", 3, "sad"], "y mixes text and other labels: index 0 is 'ang', index 1 is 3"),
+])
+def test_the_pipeline_checks_labels_before_reading_any_file(y, message):
+    from skser.pipeline import make_ser_pipeline
+
+    # The files do not exist: a label error means no file was read first.
+    with pytest.raises(ValueError, match=message):
+        make_ser_pipeline().fit(["/no/such/a.wav", "/no/such/b.wav", "/no/such/c.wav"], y)
+
+
+def test_a_missing_or_mixed_group_is_named_by_index():
+    from sklearn.linear_model import LogisticRegression
+
+    from skser.model_selection import evaluate_sessions
+
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    y = ["a", "b"] * 3
+    with pytest.raises(ValueError, match="groups holds a missing label \\(None\\) at index 2: "
+                                         "every clip needs a group"):
+        evaluate_sessions(LogisticRegression(), X, y, ["s1", "s1", None, "s2", "s3", "s3"])
+    with pytest.raises(ValueError, match="groups mixes text and other labels"):
+        evaluate_sessions(LogisticRegression(), X, y, ["s1", "s1", 2, "s2", "s3", "s3"])

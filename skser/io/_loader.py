@@ -2,6 +2,7 @@
 
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..utils import Interval, check_params, progress, validate_waveforms
@@ -76,8 +77,10 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         ----------
         X : list of str or path-like, or a waveform batch
             The files (not read here).
-        y : None
-            Ignored.
+        y : array-like [shape=(n_files,) or (n_files, n_targets)], optional
+            Not learned from, only checked: as the first step of a pipeline, the loader
+            refuses labels of the wrong length, missing ones (NaN, None) or a mix of text
+            and numbers before any file is read or embedded.
 
         Returns
         -------
@@ -86,6 +89,8 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         check_params(self)
         if _as_paths(X) is None:
             validate_waveforms(self, X, reset=True)
+        if y is not None:
+            _check_labels_early(X, y)
         return self
 
     def transform(self, X):
@@ -118,3 +123,15 @@ class AudioLoader(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _check_labels_early(X, y):
+    from ..utils import check_no_missing_labels, num_samples
+
+    labels = np.asarray(y) if hasattr(y, "__array__") else np.asarray(y, dtype=object)
+    n_clips = num_samples(X if hasattr(X, "__len__") else np.asarray(X))
+    if labels.ndim == 0 or labels.shape[0] != n_clips:
+        raise ValueError(f"y has {labels.size if labels.ndim else 'one'} label(s) for "
+                         f"{n_clips} clips")
+    if labels.ndim == 1:
+        check_no_missing_labels(labels)

@@ -380,9 +380,10 @@ def evaluate_sessions(
     """
     n_clips = num_samples(X)
     y = _check_targets(y, n_clips, "y")
-    groups = _check_y(groups, n_clips, "groups")
+    groups = _check_y(check_no_missing_labels(groups, "groups", "group"), n_clips, "groups")
     if speakers is not None:
-        speakers = _check_y(speakers, n_clips, "speakers")
+        speakers = _check_y(check_no_missing_labels(speakers, "speakers", "speaker"), n_clips,
+                            "speakers")
     extra, extra_ids = None, None
     if extra_train is not None:
         X_extra, y_extra, extra_ids = _check_pair(extra_train, "extra_train", allow_ids=True)

@@ -5,8 +5,11 @@ import numpy as np
 __all__ = ["check_no_missing_labels"]
 
 
-def check_no_missing_labels(y, name="y"):
+def check_no_missing_labels(y, name="y", kind="class"):
     """Raise a ValueError naming ``name`` and the first missing label (NaN or None).
+
+    Labels that mix text with numbers (``"ang"`` and ``3``) are refused too, naming one of
+    each: they sort and compare nowhere.
 
     Text labels read from a table often carry a NaN where a cell was empty; numpy and
     scikit-learn then fail comparing a float with a string. This check says where.
@@ -17,6 +20,8 @@ def check_no_missing_labels(y, name="y"):
         Class labels.
     name : str, default="y"
         What to call ``y`` in the message.
+    kind : str, default="class"
+        What each clip needs (``"group"`` for session ids).
 
     Returns
     -------
@@ -45,6 +50,14 @@ def check_no_missing_labels(y, name="y"):
         index = int(bad[0])
         what = "None" if flat[index] is None else "NaN"
         raise ValueError(
-            f"{name} holds a missing label ({what}) at index {index}: every clip needs a class"
+            f"{name} holds a missing label ({what}) at index {index}: every clip needs a {kind}"
         )
+    if values.dtype.kind == "O":
+        text = np.array([isinstance(v, str | bytes) for v in flat])
+        if text.any() and not text.all():
+            first, other = int(np.flatnonzero(text)[0]), int(np.flatnonzero(~text)[0])
+            raise ValueError(
+                f"{name} mixes text and other labels: index {first} is {flat[first]!r}, "
+                f"index {other} is {flat[other]!r}; use one type for every label"
+            )
     return y
