@@ -143,3 +143,33 @@ def test_onnx_export_of_an_adapted_model_predicts_with_speakers(adapted_model, s
         expected = pipe.predict_proba(files, speakers=ids)
     got = np.array([[row["probabilities"][c] for c in pipe.classes_] for row in rows])
     np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def test_speakers_csv_from_a_spreadsheet_and_conflicting_rows(adapted_model, speaker_files,
+                                                              workdir, capsys):
+    from skser.cli._speakers import read_speakers_csv
+
+    files, ids, table = speaker_files
+    bom = workdir / "excel.csv"
+    bom.write_text("\ufeffpath,speaker\r\n" + "".join(
+        f"{f},{i}\r\n" for f, i in zip(files, ids)), encoding="utf-8")
+    assert read_speakers_csv(bom, files).tolist() == ids.tolist()
+    twice = workdir / "twice.csv"
+    twice.write_text(f"path,speaker\n{files[0]},alice\n{files[0]},bob\n")
+    with pytest.raises(ValueError, match="two speakers: 'alice'.* and 'bob'"):
+        read_speakers_csv(twice, files[:1])
+    binary = workdir / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81garbage")
+    with pytest.raises(ValueError, match="binary.csv is not a readable CSV file"):
+        read_speakers_csv(binary, files[:1])
+
+
+def test_enroll_refuses_a_file_given_twice_and_a_speaker_without_stats(
+        adapted_model, speaker_files, workdir, capsys):
+    files, _, _ = speaker_files
+    out = workdir / "twice.json"
+    assert main(["enroll", str(adapted_model), files[0], files[0], "--speaker", "x",
+                 "--out", str(out)]) == 2
+    assert "is given twice" in capsys.readouterr().err and not out.exists()
+    assert main(["analyze", str(adapted_model), files[0], "--speaker", "x"]) == 2
+    assert "--speaker picks a speaker of --speaker-stats" in capsys.readouterr().err

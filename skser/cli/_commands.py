@@ -310,6 +310,8 @@ def _write_onnx(model, out):
 def analyze(args):
     from ..voice_note import analyze_voice_note
 
+    if getattr(args, "speaker", None) and not getattr(args, "speaker_stats", None):
+        raise ValueError("--speaker picks a speaker of --speaker-stats FILE: pass that too")
     model = load_model(args.model)
     if getattr(args, "speaker_stats", None):
         from ._speakers import with_speaker_stats

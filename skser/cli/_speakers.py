@@ -33,19 +33,32 @@ def read_speakers_csv(path, files):
     path = _expand(path)
     if not path.is_file():
         raise FileNotFoundError(f"speakers CSV not found: {path}")
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames or not {"path", "speaker"} <= set(reader.fieldnames):
-            raise ValueError(f"{path} must have the columns path,speaker; got "
-                             f"{reader.fieldnames}")
-        rows = [(row["path"], row["speaker"]) for row in reader]
-    by_name = {}
+    # utf-8-sig: a spreadsheet's CSV often starts with a byte-order mark.
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            fields = [name.strip() for name in reader.fieldnames or []]
+            if not {"path", "speaker"} <= set(fields):
+                raise ValueError(f"{path} must have the columns path,speaker; got "
+                                 f"{reader.fieldnames}")
+            reader.fieldnames = fields
+            rows = [(row["path"], (row["speaker"] or "").strip()) for row in reader]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path} is not a readable CSV file: {exc}") from None
+    by_name, first = {}, {}
     for name, speaker in rows:
-        if not speaker:
-            raise ValueError(f"{path}: the row for {name!r} has no speaker")
-        by_name[name] = speaker
-        for candidate in (_expand(name), path.parent / _expand(name)):
-            by_name.setdefault(os.path.realpath(candidate), speaker)
+        if not name or not speaker:
+            raise ValueError(f"{path}: the row for {name!r} has no "
+                             f"{'speaker' if name else 'path'}")
+        # The same file twice (as written, or as the same file from the current folder)
+        # with two speakers is refused; the CSV-relative reading only fills gaps.
+        for key in (name, os.path.realpath(_expand(name))):
+            if key in first and by_name[key] != speaker:
+                raise ValueError(f"{path} gives {name!r} two speakers: {by_name[key]!r} "
+                                 f"(row for {first[key]!r}) and {speaker!r}")
+            first.setdefault(key, name)
+            by_name[key] = speaker
+        by_name.setdefault(os.path.realpath(path.parent / _expand(name)), speaker)
     speakers, missing = [], []
     for file in map(os.fspath, files):
         speaker = by_name.get(file, by_name.get(os.path.realpath(_expand(file))))
@@ -175,6 +188,13 @@ def enroll(args):
         speakers = np.full(len(args.files), args.speaker)
     else:
         raise ValueError("say whose clips these are: --speaker ID or --speakers CSV")
+    seen = {}
+    for file in map(os.fspath, args.files):
+        real = os.path.realpath(_expand(file))
+        if real in seen:
+            raise ValueError(f"{file} is given twice (also as {seen[real]}): its clip would "
+                             "count twice in the speaker's statistics")
+        seen[real] = file
     out = _expand(args.out)
     stats = {}
     if out.exists() and not args.replace:
@@ -200,8 +220,9 @@ def add_enroll_parser(commands):
     command.add_argument("files", nargs="+", help="audio files of the speaker(s)")
     command.add_argument("--out", required=True,
                          help="statistics .json; an existing file is updated with these clips")
-    command.add_argument("--speaker", help="the speaker of every file")
-    command.add_argument("--speakers", help="CSV with columns path,speaker")
+    whose = command.add_mutually_exclusive_group()
+    whose.add_argument("--speaker", help="the speaker of every file")
+    whose.add_argument("--speakers", help="CSV with columns path,speaker")
     command.add_argument("--replace", action="store_true",
                          help="start the file afresh instead of updating it")
     command.set_defaults(run=enroll)
