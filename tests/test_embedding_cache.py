@@ -83,3 +83,17 @@ def test_the_cache_command_defaults_to_the_pipeline_cache(variable, tmp_path, mo
     assert main(["cache", "info"]) == 0
     folder = tmp_path / ("elsewhere" if variable else ".cache/skser") / "skser-embeddings"
     assert str(folder) in capsys.readouterr().out
+
+
+def test_an_unwritable_cache_warns_once_and_still_embeds(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    X = np.random.default_rng(0).normal(scale=0.1, size=(3, 16000)).astype(np.float32)
+    expected = AcousticEmbedder().fit(X).transform(X)
+    embedder = AcousticEmbedder(memory=blocker / "cache").fit(X)
+    with pytest.warns(UserWarning, match="embedding cache cannot be written") as caught:
+        got = embedder.transform(X)
+    assert len([w for w in caught if "cache cannot" in str(w.message)]) == 1
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="memory='' names no folder"):
+        AcousticEmbedder(memory="").fit(X).transform(X)

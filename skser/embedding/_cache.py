@@ -4,6 +4,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import warnings
 
 import numpy as np
 from joblib import Memory
@@ -41,6 +42,8 @@ def cache_namespace(embedder, fingerprint):
 def _location(location):
     if isinstance(location, Memory):
         location = location.location
+    if isinstance(location, str) and not location.strip():
+        raise ValueError("memory='' names no folder: pass a cache folder, or None for no cache")
     return expand_path(location)
 
 
@@ -75,11 +78,25 @@ class EmbeddingCache:
             return None
 
     def save(self, key, embedding):
+        """Store ``embedding``; a folder that cannot be written warns once and is skipped.
+
+        A saved model keeps the cache folder it was trained with, which may not exist or
+        be writable where it predicts: the embeddings are then computed, not cached.
+        """
+        if getattr(self, "_unwritable", False):
+            return
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-            np.save(handle, np.asarray(embedding, dtype=np.float32))
-        os.replace(handle.name, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp",
+                                             delete=False) as handle:
+                np.save(handle, np.asarray(embedding, dtype=np.float32))
+            os.replace(handle.name, path)
+        except OSError as exc:
+            self._unwritable = True
+            warnings.warn(f"the embedding cache cannot be written ({exc}): embedding without "
+                          "a cache; set the embedder's memory to a writable folder or None",
+                          UserWarning, stacklevel=2)
 
 
 def cache_info(location):
@@ -99,6 +116,7 @@ def cache_info(location):
     Examples
     --------
     >>> import tempfile
+import warnings
     >>> cache_info(tempfile.mkdtemp())["entries"]
     0
     """
@@ -130,6 +148,7 @@ def clear_cache(location):
     Examples
     --------
     >>> import tempfile
+import warnings
     >>> clear_cache(tempfile.mkdtemp())["entries"]
     0
     """
