@@ -155,6 +155,22 @@ def test_a_rerun_computes_only_the_missing_chunks(corpus, serial, tmp_path):
     np.testing.assert_array_equal(load_embeddings(out).data, serial[1].data)
 
 
+def test_a_truncated_part_or_manifest_is_redone_not_trusted(corpus, serial, tmp_path):
+    out = tmp_path / "features.parquet"
+    embed_corpus(front(), corpus[0], out=out, batch_size=4, columns=columns(corpus))
+    parts = sorted(out.glob("part-*.parquet"))
+    parts[3].write_bytes(parts[3].read_bytes()[:100])  # an interrupted copy
+    with pytest.raises(ValueError, match=f"{parts[3].name} is damaged"):
+        load_embeddings(out)
+    manifest = out / "_skser_embeddings.json"
+    manifest.write_text('{"identity": ')
+    with pytest.raises(ValueError, match="_skser_embeddings.json is damaged"):
+        load_embeddings(out)
+    again = embed_corpus(front(), corpus[0], out=out, batch_size=4, columns=columns(corpus))
+    assert (again.n_chunks, again.n_computed) == (12, 1)
+    np.testing.assert_array_equal(load_embeddings(out).data, serial[1].data)
+
+
 def test_fewer_paths_leave_exactly_their_rows(corpus, tmp_path):
     out = tmp_path / "features.parquet"
     embed_corpus(front(), corpus[0], out=out, batch_size=4)

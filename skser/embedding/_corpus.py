@@ -8,6 +8,7 @@ appends the chunk's rows to a Parquet dataset. A head then trains on that table.
 
 import hashlib
 import json
+import logging
 import os
 import re
 from collections import deque
@@ -31,6 +32,7 @@ __all__ = ["assemble_pipeline", "embed_corpus", "load_embeddings"]
 MANIFEST = "_skser_embeddings.json"
 """The dataset's description, next to its parts (pyarrow and Dask skip ``_`` files)."""
 RESERVED = ("path", "content_hash", "file_duration")
+logger = logging.getLogger(__name__)
 _PART = re.compile(r"^part-\d{6}-[0-9a-f]{16}\.parquet$")
 # Parameters that change how an embedding is computed, not what it is.
 _NOT_IDENTITY = ("verbose", "memory", "n_jobs", "device")
@@ -158,6 +160,17 @@ def _feature_names(front):
     return names
 
 
+def _read_manifest(manifest):
+    try:
+        description = json.loads(manifest.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{manifest} is damaged ({exc}): rerun embed_corpus (skser "
+                         "embed) on the same out to rewrite it") from None
+    if not isinstance(description, dict) or "feature_names" not in description:
+        raise ValueError(f"{manifest} is not a skser embeddings manifest")
+    return description
+
+
 class _Output:
     """The Parquet dataset folder: its manifest, its parts, writing one atomically."""
 
@@ -171,7 +184,13 @@ class _Output:
         self.identity = identity
         manifest = self.folder / MANIFEST
         if manifest.is_file():
-            written = json.loads(manifest.read_text())
+            try:
+                written = _read_manifest(manifest)
+            except ValueError as exc:
+                # Part names carry the embedder's identity: parts of another one are never
+                # taken for this run's, and the manifest is written anew at the end.
+                logger.warning("%s; rewriting it", exc)
+                written = {"identity": identity}
             if written.get("identity") != identity:
                 if not overwrite:
                     raise ValueError(
@@ -187,6 +206,21 @@ class _Output:
 
     def parts(self):
         return sorted(path for path in self.folder.iterdir() if _PART.match(path.name))
+
+    def complete_parts(self):
+        """Names of the parts that read as Parquet; a damaged one is removed (redone)."""
+        import pyarrow.parquet as pq
+
+        complete = set()
+        for part in self.parts():
+            try:
+                pq.read_metadata(part)
+            except Exception:  # pyarrow raises several kinds for a damaged file
+                logger.warning("%s is damaged (an interrupted copy?): embedding it again", part)
+                part.unlink()
+            else:
+                complete.add(part.name)
+        return complete
 
     def name(self, index, chunk):
         digest = hashlib.blake2b(
@@ -339,7 +373,7 @@ def embed_corpus(
     front = _check_front(embedder, first, sample_rate, max_duration)
     feature_names = _feature_names(front)
     output = _Output(out, _identity(front), overwrite)
-    done = {path.name for path in output.parts()}
+    done = output.complete_parts()
     options = dict(feature_names=feature_names, sample_rate=sample_rate,
                    max_duration=max_duration)
 
@@ -445,7 +479,7 @@ def load_embeddings(path, *, target="label", groups="group", speakers="speaker")
             f"no embeddings at {folder}: expected a folder written by embed_corpus "
             f"(skser embed), with {MANIFEST}"
         )
-    description = json.loads(manifest.read_text())
+    description = _read_manifest(manifest)
     names = description["feature_names"]
     parts = sorted(p for p in folder.iterdir() if _PART.match(p.name))
     if len(parts) != description["n_parts"]:
@@ -458,7 +492,14 @@ def load_embeddings(path, *, target="label", groups="group", speakers="speaker")
     import pyarrow as pa
 
     # Part by part in name order, which is the order of the paths.
-    table = pa.concat_tables([pq.read_table(part) for part in parts])
+    tables = []
+    for part in parts:
+        try:
+            tables.append(pq.read_table(part))
+        except Exception as exc:  # pyarrow raises several kinds for a damaged file
+            raise ValueError(f"{part} is damaged ({exc}): rerun embed_corpus (skser embed) "
+                             "on the same out, which embeds it again") from None
+    table = pa.concat_tables(tables)
     X = np.column_stack([table.column(name).to_numpy() for name in names]).astype(np.float32)
 
     def column(name):
