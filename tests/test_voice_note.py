@@ -136,6 +136,15 @@ def test_without_vad_the_whole_note_is_cut_in_fixed_windows(model, note):
     assert result.vad == "none"
 
 
+def test_a_window_longer_than_the_note_is_the_whole_note(model, note):
+    samples = note[0][: 20 * SR]
+    # 1e9 s of window would be terabytes if the batch were allocated that wide.
+    huge = analyze_voice_note(model, samples, vad=None, window=1e9)
+    whole = analyze_voice_note(model, samples, vad=None, window=20.0)
+    assert huge.windows.tolist() == whole.windows.tolist() == [[0, 20]]
+    np.testing.assert_allclose(huge.window_proba, whole.window_proba, atol=1e-6)
+
+
 def test_hop_gives_overlapping_windows(model, note):
     samples = note[0][: 10 * SR]
     result = analyze_voice_note(model, samples, vad=None, window=4.0, hop=2.0)

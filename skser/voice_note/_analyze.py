@@ -73,8 +73,15 @@ class _WindowClassifier:
         self._width = 0  # of the longest window pending
 
     def add(self, window, samples):
-        if self._batch is None:
-            self._batch = np.zeros((self.batch_size, self.width), dtype=np.float32)
+        # As wide as the longest window so far (at most ``width``): a ``window`` longer
+        # than the note itself allocates no more than the note.
+        have = 0 if self._batch is None else self._batch.shape[1]
+        if samples.shape[0] > have:
+            grown = np.zeros((self.batch_size, min(self.width, max(samples.shape[0], 1))),
+                             dtype=np.float32)
+            if self._batch is not None:
+                grown[:, :have] = self._batch
+            self._batch = grown
         row = self._batch[len(self._pending)]
         row[: samples.shape[0]] = samples
         row[samples.shape[0] :] = 0.0
