@@ -1,4 +1,5 @@
 import json
+import re
 
 import joblib
 import numpy as np
@@ -58,3 +59,18 @@ def test_distill_names_a_missing_folder(folders, capsys):
     assert main(["distill", str(folders / "teacher.joblib"), "--unlabeled",
                  str(folders / "nowhere"), "--out", str(folders / "s.joblib")]) == 2
     assert "--unlabeled: no such file or folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("crop, message", [
+    ("nan", "crop_duration"),
+    ("-1", "crop_duration"),
+    ("0.03", "--crop 0.03 s is shorter than the 0.040 s \\(640 samples\\) the teacher needs"),
+])
+def test_distill_checks_the_crop_before_reading_audio(folders, crop, message, capsys):
+    # --unlabeled names no folder: a crop error means no audio was looked for first.
+    assert main(["distill", str(folders / "teacher.joblib"), "--unlabeled",
+                 str(folders / "nowhere"), "--crop", crop,
+                 "--out", str(folders / "s.joblib")]) == 2
+    err = capsys.readouterr().err
+    assert "--unlabeled" not in err
+    assert re.search(message, err)

@@ -69,6 +69,22 @@ def _load_teacher(path):
     return model
 
 
+def _check_student(student, teacher):
+    from ..io import SAMPLE_RATE
+    from ..utils import check_params
+
+    try:
+        check_params(student)
+    except ValueError as exc:
+        raise ValueError(f"--crop or --epochs: {exc}") from None
+    from ..distillation._distill import teacher_min_samples
+
+    minimum = teacher_min_samples(teacher)
+    if student.crop_duration is not None and student.crop_duration * SAMPLE_RATE < minimum:
+        raise ValueError(f"--crop {student.crop_duration} s is shorter than the "
+                         f"{minimum / SAMPLE_RATE:.3f} s ({minimum} samples) the teacher needs")
+
+
 def distill_command(args):
     from ..distillation import Wav2SmallClassifier, Wav2SmallRegressor, distill, teacher_kind
     from ..io import AudioLoader
@@ -76,6 +92,10 @@ def distill_command(args):
 
     teacher = _load_teacher(args.teacher)
     kind = teacher_kind(teacher)
+    student_class = Wav2SmallClassifier if kind == "categorical" else Wav2SmallRegressor
+    student = student_class(max_iter=args.epochs, crop_duration=args.crop,
+                            random_state=args.seed, verbose=args.verbose)
+    _check_student(student, teacher)  # before any audio is read or labelled
     unlabeled = _audio_files(args.unlabeled, "--unlabeled")
     validation = _audio_files(args.validation, "--validation")
     loader = AudioLoader(max_duration=MAX_DURATION, verbose=args.verbose)
@@ -84,9 +104,6 @@ def distill_command(args):
     print(f"{kind} teacher {args.teacher}; {len(unlabeled)} unlabeled files, "
           f"{args.views} views each; validation: "
           + (f"{len(validation)} files" if validation else "none (no early stopping)"))
-    student_class = Wav2SmallClassifier if kind == "categorical" else Wav2SmallRegressor
-    student = student_class(max_iter=args.epochs, crop_duration=args.crop,
-                            random_state=args.seed, verbose=args.verbose)
     student = distill(teacher, X, student=student, n_views=args.views,
                       augment=not args.no_augment, temperature=args.temperature, X_val=X_val,
                       random_state=args.seed, verbose=args.verbose)

@@ -83,6 +83,14 @@ def _views(X, *, n_views, augment, crop_samples, augmenter, rng, verbose):
     },
     prefer_skip_nested_validation=True,
 )
+def teacher_min_samples(teacher):
+    """The fewest samples a clip needs to reach the teacher's embedder (1 if none says)."""
+    if hasattr(teacher, "metadata_"):  # an OnnxPipeline
+        return int(teacher.metadata_.get("min_samples", 1))
+    steps = getattr(teacher, "steps", [])
+    return max([1, *(getattr(step, "min_samples", 1) for _, step in steps)])
+
+
 def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5,
             augment=True, augmenter=None, n_views=4, temperature=2.0, X_val=None,
             random_state=None, verbose=False):
@@ -177,11 +185,17 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
             f"{type(student).__name__}"
         )
     student = clone(student)
+    student._validate_params()  # before the teacher labels every view
     if y is not None and kind != "categorical":
         raise ValueError("hard labels y are for a categorical teacher only")
     X = as_batch(X_unlabeled)
     rng = np.random.default_rng(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     crop = student.crop_duration
+    if crop is not None and round(crop * SAMPLE_RATE) < teacher_min_samples(teacher):
+        raise ValueError(
+            f"crop_duration={crop} s is shorter than the {teacher_min_samples(teacher)} "
+            "samples the teacher needs to label a crop"
+        )
     views = _views(
         X, n_views=n_views, augment=augment,
         crop_samples=None if crop is None else max(round(crop * SAMPLE_RATE),
@@ -195,7 +209,6 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
     if X_val is not None:
         val_outputs = _teacher_outputs(teacher, kind, X_val, verbose=verbose,
                                        desc="teacher on X_val")
-    student._validate_params()
     from ..utils import validate_waveforms
 
     validate_waveforms(student, views, reset=True)
