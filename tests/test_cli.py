@@ -125,6 +125,9 @@ def test_evaluate_writes_a_report_with_the_picture(suffix, workdir, capsys):
         (["evaluate", "--corpus", "emodb", "--root", "/no/such/folder"], "EmoDB folder not found"),
         (["predict", "/no/model.joblib", "x.wav"], "model file not found"),
         (["train", "--speeds", "1", "--out", "unused.joblib"], "speed 1 is the clip as given"),
+        (["train", "--speakers", "1", "--clips-per-class", "2", "--out", "unused.joblib"],
+         "needs at least one more to train on"),
+        (["predict", ".", "x.wav"], "is a folder, not a model file"),
     ],
 )
 def test_clear_errors(argv, message, capsys):

@@ -21,6 +21,8 @@ def load_model(path):
     Only load pickles you trust: unpickling runs code.
     """
     path = expand_path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a model file")
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     if path.suffix.lower() == ONNX_SUFFIX:
@@ -32,7 +34,8 @@ def load_model(path):
     try:
         model = joblib.load(path)
     except Exception as exc:  # unpickling raises anything
-        raise ValueError(f"cannot read a model from {path}: {exc}") from exc
+        raise ValueError(f"cannot read a model from {path} (damaged, or not saved by skser): "
+                         f"{type(exc).__name__}: {exc}") from exc
     from ._dimensional import is_dimensional
 
     if (not hasattr(model, "predict_proba") or not hasattr(model, "classes_")) and not (
@@ -84,7 +87,13 @@ def _fit_final(pipe, corpus, extra, adapt=None):
     """
     from ..model_selection import check_leakage, fit_with_validation
 
-    held_out = np.unique(corpus.groups)[-1]
+    groups = np.unique(corpus.groups)
+    if groups.size < 2:
+        raise ValueError(
+            f"the corpus has {groups.size} group (speaker or session): training holds one "
+            "out for early stopping and needs at least one more to train on"
+        )
+    held_out = groups[-1]
     validation = corpus.groups == held_out
     training = {"training data": (corpus.X[~validation], corpus.speakers[~validation])}
     if extra is not None:

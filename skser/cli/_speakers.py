@@ -31,6 +31,8 @@ def read_speakers_csv(path, files):
     Raises ValueError naming the files the CSV does not list.
     """
     path = _expand(path)
+    if path.is_dir():
+        raise ValueError(f"--speakers {path} is a folder, not a CSV file")
     if not path.is_file():
         raise FileNotFoundError(f"speakers CSV not found: {path}")
     # utf-8-sig: a spreadsheet's CSV often starts with a byte-order mark.
