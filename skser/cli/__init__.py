@@ -8,6 +8,7 @@ With ``--json``, stdout holds the JSON alone; messages go to stderr.
 
 import argparse
 import sys
+import warnings
 
 from .. import __version__
 from ._cache import add_cache_command
@@ -165,10 +166,16 @@ def _adapt_option(command):
     )
 
 
+def _one_line_warning(message, category, filename, lineno, line=None):
+    return f"skser: warning: {message}\n"
+
+
 def main(argv=None):
     """Run the ``skser`` command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # One line per warning, without the source line that raised it.
+    warnings.formatwarning = _one_line_warning
     if getattr(args, "extra_train_corpus", None) and args.extra_train_corpus != "synthetic" \
             and not args.extra_root:
         parser.error("--extra-root is needed with --extra-train-corpus")
