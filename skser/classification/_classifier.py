@@ -62,9 +62,9 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     label), early-stops on the first view of the validation clips (the clips as
     recorded; the validation split is drawn by clip, so no view of a validation clip is
     trained on), and ``predict_proba`` is the mean of its probabilities over the views
-    of a clip. On unseen RAVDESS speakers this gains about 3 points of UA over one view
-    (``benchmarks/bench_accuracy.py``); neither half alone does
-    (``benchmarks/bench_default_search.py``).
+    of a clip. On unseen speakers this gains about 3 points of UA over one view on
+    RAVDESS and on EmoDB (``benchmarks/bench_accuracy.py``, with two seeds in
+    ``benchmarks/bench_default_search.py``).
 
     **Validation and early stopping.** By default a stratified ``validation_fraction`` of
     the training data (drawn with ``random_state``) is held out; pass ``X_val``, ``y_val``
