@@ -196,3 +196,24 @@ def test_a_missing_or_mixed_group_is_named_by_index():
         evaluate_sessions(LogisticRegression(), X, y, ["s1", "s1", None, "s2", "s3", "s3"])
     with pytest.raises(ValueError, match="groups mixes text and other labels"):
         evaluate_sessions(LogisticRegression(), X, y, ["s1", "s1", 2, "s2", "s3", "s3"])
+
+
+@pytest.mark.parametrize("batch, error, message", [
+    ((np.zeros(16000) for _ in range(2)), TypeError, "got a generator"),
+    ({"a": np.zeros(16000)}, TypeError, "got a dict"),
+    (["/no/such.wav", None], ValueError, "item 1 is NoneType"),
+])
+def test_batches_without_an_order_of_clips_are_named(batch, error, message):
+    with pytest.raises(error, match=message):
+        AudioLoader().transform(batch)
+
+
+def test_an_empty_path_is_named_as_empty():
+    with pytest.raises(FileNotFoundError, match="an audio path is empty"):
+        AudioLoader().transform([""])
+
+
+def test_a_pandas_series_of_clips_is_a_batch():
+    pd = pytest.importorskip("pandas")
+    clips = [np.full(800, 0.1, np.float32), np.full(1200, 0.2, np.float32)]
+    np.testing.assert_array_equal(as_batch(pd.Series(clips)), as_batch(clips))

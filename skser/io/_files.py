@@ -55,7 +55,9 @@ def audio_paths(X):
     if items and all(isinstance(item, str | os.PathLike) for item in items):
         return items
     if any(isinstance(item, str | os.PathLike) for item in items):
-        raise ValueError("a batch mixes audio paths with other values; pass paths only")
+        other = next(i for i, item in enumerate(items) if not isinstance(item, str | os.PathLike))
+        raise ValueError(f"a batch mixes audio paths with other values (item {other} is "
+                         f"{type(items[other]).__name__}); pass paths only")
     return None
 
 

@@ -1,5 +1,7 @@
 """Reading audio files into 16 kHz mono float32 clips."""
 
+import os
+
 import numpy as np
 import soundfile as sf
 import soxr
@@ -15,6 +17,8 @@ class AudioReadError(ValueError):
 
 
 def _check_file(path):
+    if not os.fspath(path).strip():
+        raise FileNotFoundError("an audio path is empty ('')")
     path = expand_path(path)
     if not path.exists():
         raise FileNotFoundError(f"audio file not found: {path}")

@@ -214,6 +214,15 @@ def as_batch(clips, *, dtype=np.float32):
         )
     if isinstance(clips, list | tuple) and not clips:
         raise ValueError("the batch is empty: it holds 0 clips (got an empty list)")
+    if isinstance(clips, dict) or (hasattr(clips, "__iter__") and not hasattr(clips, "__len__")
+                                   and not hasattr(clips, "__array__")):
+        raise TypeError(
+            f"expected a waveform batch, got a {type(clips).__name__}: pass a list of 1-D "
+            "clips or a 2-D array (a generator or a dict has no order of clips to keep)"
+        )
+    if not isinstance(clips, np.ndarray) and getattr(clips, "ndim", None) == 1 \
+            and np.dtype(getattr(clips, "dtype", float)).kind == "O":
+        clips = list(clips)  # a pandas Series of clips
     if _is_ragged(clips):
         X = _ragged_to_batch(clips, dtype)
     else:
