@@ -221,7 +221,7 @@ def as_batch(clips, *, dtype=np.float32):
             "clips or a 2-D array (a generator or a dict has no order of clips to keep)"
         )
     if not isinstance(clips, np.ndarray) and getattr(clips, "ndim", None) == 1 \
-            and np.dtype(getattr(clips, "dtype", float)).kind == "O":
+            and str(getattr(clips, "dtype", "")) == "object":
         clips = list(clips)  # a pandas Series of clips
     if _is_ragged(clips):
         X = _ragged_to_batch(clips, dtype)
