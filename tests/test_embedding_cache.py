@@ -97,3 +97,13 @@ def test_an_unwritable_cache_warns_once_and_still_embeds(tmp_path):
     np.testing.assert_array_equal(got, expected)
     with pytest.raises(ValueError, match="memory='' names no folder"):
         AcousticEmbedder(memory="").fit(X).transform(X)
+
+
+def test_cache_info_refuses_a_file(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError, match="a-file is a file, not a folder"):
+        cache_info(blocker)
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        clear_cache(blocker)
+    assert blocker.read_text() == "x"

@@ -116,11 +116,13 @@ def cache_info(location):
     Examples
     --------
     >>> import tempfile
-import warnings
     >>> cache_info(tempfile.mkdtemp())["entries"]
     0
     """
-    folder = _location(location) / CACHE_FOLDER
+    root = _location(location)
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"the cache {root} is a file, not a folder")
+    folder = root / CACHE_FOLDER
     namespaces = entries = size = 0
     if folder.is_dir():
         for namespace in folder.iterdir():
@@ -148,7 +150,6 @@ def clear_cache(location):
     Examples
     --------
     >>> import tempfile
-import warnings
     >>> clear_cache(tempfile.mkdtemp())["entries"]
     0
     """
