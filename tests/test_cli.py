@@ -128,6 +128,7 @@ def test_evaluate_writes_a_report_with_the_picture(suffix, workdir, capsys):
         (["train", "--speakers", "1", "--clips-per-class", "2", "--out", "unused.joblib"],
          "needs at least one more to train on"),
         (["predict", ".", "x.wav"], "is a folder, not a model file"),
+        (["evaluate", "--speakers", "2", "--clips-per-class", "2"], "needs at least 3 groups"),
     ],
 )
 def test_clear_errors(argv, message, capsys):

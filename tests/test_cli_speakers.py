@@ -173,3 +173,14 @@ def test_enroll_refuses_a_file_given_twice_and_a_speaker_without_stats(
     assert "is given twice" in capsys.readouterr().err and not out.exists()
     assert main(["analyze", str(adapted_model), files[0], "--speaker", "x"]) == 2
     assert "--speaker picks a speaker of --speaker-stats" in capsys.readouterr().err
+
+
+def test_enroll_names_a_silent_file(adapted_model, speaker_files, workdir, capsys):
+    files, _, _ = speaker_files
+    silent = write_audio(workdir / "enroll-silent.wav", np.zeros(16000, dtype=np.float32))
+    out = workdir / "silent.json"
+    assert main(["enroll", str(adapted_model), files[0], str(silent), "--speaker", "x",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "files of speaker 'x' that cannot be enrolled" in err and str(silent) in err
+    assert not out.exists()

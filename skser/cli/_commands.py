@@ -120,6 +120,12 @@ def _fit_final(pipe, corpus, extra, adapt=None):
 def _evaluate(pipe, corpus, extra, n_jobs, adapt=None):
     from ..model_selection import evaluate_sessions
 
+    n_groups = np.unique(corpus.groups).size
+    if n_groups < 3:
+        raise ValueError(
+            f"evaluate needs at least 3 groups (speakers or sessions): each fold tests on "
+            f"one, early-stops on the next and trains on the rest; the corpus has {n_groups}"
+        )
     return evaluate_sessions(
         pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
         extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),

@@ -203,10 +203,21 @@ def enroll(args):
         stats = read_stats(out, model)
     rate = getattr(model, "sample_rate", 16000)
     X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in args.files])
+    files = np.asarray([os.fspath(f) for f in args.files])
     for speaker in dict.fromkeys(speakers.tolist()):
         clips = X[speakers == speaker]
         before = stats.get(speaker)
-        stats[speaker] = enroll_speaker(model, clips, stats=before)
+        try:
+            stats[speaker] = enroll_speaker(model, clips, stats=before)
+        except ValueError:
+            from ._commands import _failing_files, _failures
+
+            failed = _failing_files(lambda clip: enroll_speaker(model, clip), clips,
+                                    files[speakers == speaker].tolist())
+            if not failed:
+                raise
+            raise ValueError(f"files of speaker {speaker!r} that cannot be enrolled: "
+                             f"{_failures(failed)}") from None
         start = "" if before is None else f"{before.count} -> "
         print(f"speaker {speaker!r}: {start}{stats[speaker].count} clips")
     save_speaker_stats(stats, out, feature_space=space)
