@@ -278,10 +278,10 @@ def export(args):
     try:
         model = to_onnx(pipe, quantize=args.quantize, calibration=calibration)
     except ValueError as exc:
-        from ..export._convert import _check_calibration
+        from ..export import check_calibration
 
         failed = {} if calibration is None else _failing_files(
-            lambda clip: _check_calibration(pipe, clip), calibration, files)
+            lambda clip: check_calibration(pipe, clip), calibration, files)
         if failed:
             raise ValueError("calibration files the model cannot use (silent or too short "
                              f"once trimmed): {_failures(failed)}") from exc

@@ -77,7 +77,7 @@ def _check_student(student, teacher):
         check_params(student)
     except ValueError as exc:
         raise ValueError(f"--crop or --epochs: {exc}") from None
-    from ..distillation._distill import teacher_min_samples
+    from ..distillation import teacher_min_samples
 
     minimum = teacher_min_samples(teacher)
     if student.crop_duration is not None and student.crop_duration * SAMPLE_RATE < minimum:

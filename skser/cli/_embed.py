@@ -192,8 +192,8 @@ def _head(args, speeds):
     from ..pipeline import make_ser_pipeline
     from ._commands import head_params
 
-    params = {"n_views": 1 + len(speeds), **head_params(args)}
-    return make_ser_pipeline(random_state=args.seed, verbose=args.verbose, **params)[-1]
+    return make_ser_pipeline(speeds=speeds, random_state=args.seed, verbose=args.verbose,
+                             **head_params(args))[-1]
 
 
 def train_features(args):

@@ -84,7 +84,26 @@ def _views(X, *, n_views, augment, crop_samples, augmenter, rng, verbose):
     prefer_skip_nested_validation=True,
 )
 def teacher_min_samples(teacher):
-    """The fewest samples a clip needs to reach the teacher's embedder (1 if none says)."""
+    """The fewest samples a clip needs to reach the teacher's embedder (1 if none says).
+
+    Parameters
+    ----------
+    teacher : Pipeline or OnnxPipeline
+        Its steps' ``min_samples`` (an ``OnnxPipeline``'s metadata) bound the crops
+        :func:`distill` can ask it to label.
+
+    Returns
+    -------
+    min_samples : int
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skser.embedding import AcousticEmbedder
+    >>> teacher_min_samples(make_pipeline(AcousticEmbedder(), LogisticRegression()))
+    640
+    """
     if hasattr(teacher, "metadata_"):  # an OnnxPipeline
         return int(teacher.metadata_.get("min_samples", 1))
     steps = getattr(teacher, "steps", [])

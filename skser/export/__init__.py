@@ -9,6 +9,7 @@ from ._runtime import OnnxPipeline
 
 __all__ = [
     "ExportError",
+    "check_calibration",
     "OnnxPipeline",
     "quantize_onnx",
     "read_metadata",
@@ -18,7 +19,7 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in ("to_onnx", "ExportError"):
+    if name in ("to_onnx", "ExportError", "check_calibration"):
         from . import _convert
 
         return getattr(_convert, name)

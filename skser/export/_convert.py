@@ -173,11 +173,39 @@ def _add_speaker_metadata(model, steps):
         entry.key, entry.value = METADATA_PREFIX + "speaker_adaptation", value
 
 
-def _check_calibration(pipeline, calibration):
+def check_calibration(pipeline, calibration):
     """Refuse calibration clips the pipeline itself refuses (silent, too short, NaN).
 
     Calibrating on them would set the int8 ranges from no speech at all: a model that
-    loads and runs, and is wrong.
+    loads and runs, and is wrong. :func:`to_onnx` calls it before static quantization.
+
+    Parameters
+    ----------
+    pipeline : Pipeline or estimator
+        Fitted; every step but the last transforms the clips.
+    calibration : array-like [shape=(n_clips, n_samples)] or list of 1-D arrays
+
+    Raises
+    ------
+    ValueError
+        Naming what the pipeline refused.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skser.datasets import make_emotional_speech
+    >>> from skser.embedding import AcousticEmbedder
+    >>> from skser.preprocessing import Trimmer
+    >>> X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    >>> pipe = make_pipeline(Trimmer(), AcousticEmbedder(),
+    ...                      LogisticRegression(max_iter=500)).fit(X, y)
+    >>> check_calibration(pipe, X[:2])
+    >>> check_calibration(pipe, np.zeros((1, 16000), np.float32))
+    Traceback (most recent call last):
+    ...
+    ValueError: the calibration clips cannot calibrate this model: ...
     """
     import warnings
 
@@ -262,7 +290,7 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     exportable, steps = _exportable_pipeline(pipeline)
     kind = _input_kind(steps[0][1])
     if calibration is not None and quantize in ("int8", "int8-static"):
-        _check_calibration(pipeline, calibration)
+        check_calibration(pipeline, calibration)
     model = expose_speaker_inputs(_convert(exportable, steps, kind, opset))
     onnx.checker.check_model(model)
     mode = None
