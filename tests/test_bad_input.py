@@ -98,6 +98,21 @@ def test_the_pipeline_and_its_export_agree_on_awkward_clips(runtime_and_pipeline
     np.testing.assert_allclose(runtime.predict_proba(X), expected, atol=1e-4)
 
 
+
+def test_the_export_refuses_a_subnormal_clip_as_silent_like_the_pipeline():
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    pipe = make_pipeline(AudioLoader(), PeakNormalizer(), AcousticEmbedder(),
+                         FocalLossClassifier(max_iter=2, random_state=0)).fit(X, y)
+    runtime = OnnxPipeline(to_onnx(pipe))
+    batch = np.stack([X[0], np.full(X.shape[1], SUBNORMAL)])
+    with pytest.raises(ValueError, match="clip 1 has 0"):
+        pipe.predict_proba(batch)
+    with pytest.raises(ValueError, match="clip 1 has 0 .*silent"):
+        runtime.predict_proba(batch)
+    np.testing.assert_allclose(runtime.predict_proba(X[:2]), pipe.predict_proba(X[:2]),
+                               atol=1e-4)
+
+
 TRANSPOSED = np.zeros((16000, 2), np.float32)
 TRANSPOSED[:, 0] = 0.1
 

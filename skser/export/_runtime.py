@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch
-from ..utils import expand_path
+from ..utils import SMALLEST_NORMAL, expand_path
 from ._metadata import read_metadata
 
 __all__ = ["OnnxPipeline"]
@@ -164,7 +164,8 @@ class OnnxPipeline:
             n_jobs = -1 if self.n_jobs is None else self.n_jobs
             X = load_audio_batch(paths, sample_rate=self.sample_rate, n_jobs=n_jobs)
         X = as_batch(X)
-        lengths = clip_lengths(X)
+        # A clip whose peak is subnormal is silent, as skser's PeakNormalizer treats it.
+        lengths = np.where(np.abs(X).max(axis=1) < SMALLEST_NORMAL, 0, clip_lengths(X))
         minimum = int(self.metadata_.get("min_samples", 1))
         short = np.flatnonzero(lengths < minimum)
         if short.size and self.metadata_.get("short_clips") == "error":
