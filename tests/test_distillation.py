@@ -190,6 +190,7 @@ class CountingTeacher:
 
     def __init__(self, teacher):
         self.teacher, self.classes_, self.clips = teacher, teacher.classes_, 0
+        self.steps = teacher.steps  # what distill reads the shortest clip it takes from
 
     def predict(self, X):
         return self.classes_[self.predict_proba(X).argmax(1)]
@@ -208,6 +209,20 @@ def test_teacher_labels_each_view_once_whatever_the_epochs(teacher, tones, max_i
     assert counting.clips == 3 * len(X) + len(X_val)
     assert student.n_views_ == 3 * len(X)
     assert student.n_iter_ == max_iter
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"n_views": 0}, "'n_views' parameter of distill"),
+    ({"temperature": 0.0}, "'temperature' parameter of distill"),
+    ({"student": Wav2SmallClassifier(crop_duration=0.01)}, "crop_duration=0.01 s is shorter"),
+])
+def test_distill_checks_its_parameters_before_the_teacher_labels_anything(teacher, tones,
+                                                                          params, match):
+    (X, _, _), _ = tones
+    counting = CountingTeacher(teacher)
+    with pytest.raises(ValueError, match=match):
+        distill(counting, X, **params)
+    assert counting.clips == 0
 
 
 def test_distilled_student_agrees_with_teacher_on_unseen_clips(teacher, tones):

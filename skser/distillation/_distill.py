@@ -66,23 +66,6 @@ def _views(X, *, n_views, augment, crop_samples, augmenter, rng, verbose):
     return np.concatenate(views)
 
 
-@validate_params(
-    {
-        "teacher": [HasMethods(["predict"])],
-        "X_unlabeled": ["array-like", list],
-        "student": [HasMethods(["fit"]), None],
-        "y": ["array-like", None],
-        "hard_label_weight": [Interval(Real, 0, 1, closed="both")],
-        "augment": ["boolean"],
-        "augmenter": [HasMethods(["fit_transform"]), None],
-        "n_views": [Interval(Integral, 1, None, closed="left")],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-        "X_val": ["array-like", list, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    },
-    prefer_skip_nested_validation=True,
-)
 def teacher_min_samples(teacher):
     """The fewest samples a clip needs to reach the teacher's embedder (1 if none says).
 
@@ -110,6 +93,23 @@ def teacher_min_samples(teacher):
     return max([1, *(getattr(step, "min_samples", 1) for _, step in steps)])
 
 
+@validate_params(
+    {
+        "teacher": [HasMethods(["predict"])],
+        "X_unlabeled": ["array-like", list],
+        "student": [HasMethods(["fit"]), None],
+        "y": ["array-like", None],
+        "hard_label_weight": [Interval(Real, 0, 1, closed="both")],
+        "augment": ["boolean"],
+        "augmenter": [HasMethods(["fit_transform"]), None],
+        "n_views": [Interval(Integral, 1, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "X_val": ["array-like", list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5,
             augment=True, augmenter=None, n_views=4, temperature=2.0, X_val=None,
             random_state=None, verbose=False):
@@ -210,15 +210,16 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
     X = as_batch(X_unlabeled)
     rng = np.random.default_rng(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     crop = student.crop_duration
-    if crop is not None and round(crop * SAMPLE_RATE) < teacher_min_samples(teacher):
+    crop_samples = None if crop is None else max(round(crop * SAMPLE_RATE),
+                                                 student.min_samples)
+    minimum = teacher_min_samples(teacher)
+    if crop_samples is not None and crop_samples < minimum:
         raise ValueError(
-            f"crop_duration={crop} s is shorter than the {teacher_min_samples(teacher)} "
-            "samples the teacher needs to label a crop"
+            f"crop_duration={crop} s is shorter than the {minimum} samples the teacher "
+            "needs to label a crop"
         )
     views = _views(
-        X, n_views=n_views, augment=augment,
-        crop_samples=None if crop is None else max(round(crop * SAMPLE_RATE),
-                                                   student.min_samples),
+        X, n_views=n_views, augment=augment, crop_samples=crop_samples,
         augmenter=WaveformAugmenter() if augmenter is None else augmenter,
         rng=rng, verbose=verbose,
     )
