@@ -171,10 +171,6 @@ def _speeds(speeds, task, embedder):
         if speeds != "auto":
             raise ValueError(f'speeds must be "auto" or a tuple of floats, got {speeds!r}')
         return DEFAULT_SPEEDS if auto else ()
-    try:
-        speeds = tuple(speeds)
-    except TypeError:
-        raise ValueError(f'speeds must be "auto" or a tuple of floats, got {speeds!r}') from None
     from .embedding._speed import check_speeds
 
     speeds = tuple(check_speeds(speeds))

@@ -202,8 +202,8 @@ def enroll(args):
     if out.exists() and not args.replace:
         stats = read_stats(out, model)
     rate = getattr(model, "sample_rate", 16000)
-    X = AudioLoader(sample_rate=rate).transform([os.fspath(f) for f in args.files])
     files = np.asarray([os.fspath(f) for f in args.files])
+    X = AudioLoader(sample_rate=rate).transform(files.tolist())
     for speaker in dict.fromkeys(speakers.tolist()):
         clips = X[speakers == speaker]
         before = stats.get(speaker)

@@ -18,9 +18,9 @@ _SUM_TOLERANCE = 1e-3
 _SILENT_HINT = "; a clip of 0 samples is silent (all zeros)"
 
 
-def _check_probabilities(probabilities, X):
-    """Raise unless every row is a probability distribution (finite, >= 0, sums to 1)."""
-    finite = np.isfinite(probabilities).all(axis=1)
+def _check_finite(values, X):
+    """Raise naming the first clip whose row of ``values`` holds NaN or inf."""
+    finite = np.isfinite(values).all(axis=1)
     if not finite.all():
         bad = int(np.flatnonzero(~finite)[0])
         peak = float(np.abs(X[bad]).max())
@@ -28,6 +28,11 @@ def _check_probabilities(probabilities, X):
             f"the model gave NaN or inf for clip {bad} (its peak amplitude is {peak:.3g}); "
             "waveforms are expected in about [-1, 1]"
         )
+
+
+def _check_probabilities(probabilities, X):
+    """Raise unless every row is a probability distribution (finite, >= 0, sums to 1)."""
+    _check_finite(probabilities, X)
     sums = probabilities.sum(axis=1)
     wrong = (np.abs(sums - 1) > _SUM_TOLERANCE) | (probabilities < -_SUM_TOLERANCE).any(axis=1)
     if wrong.any():
@@ -246,9 +251,7 @@ class OnnxPipeline:
             embeddings.astype(np.float32, copy=False), speakers, speaker_stats, self.batch_size
         )
         if self.task != "dimensional":
-            if not np.isfinite(embeddings).all():
-                _check_probabilities(np.where(np.isfinite(embeddings).all(axis=1)[:, None],
-                                              probabilities, np.nan), X)
+            _check_finite(embeddings, X)  # the clip itself, before any speaker statistics
             if not np.isfinite(probabilities).all():
                 bad = int(np.flatnonzero(~np.isfinite(probabilities).all(axis=1))[0])
                 raise ValueError(
