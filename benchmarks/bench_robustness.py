@@ -24,6 +24,18 @@ Training variants (``make_ser_pipeline(...)``, all else default):
 - ``noise``: ``augment="noise"``, the noise-aware augmenter before the Trimmer (white
   noise or babble of other training clips at 5-40 dB SNR, pitch shift, polarity).
 
+- ``adapted``: the default pipeline, speaker-adapted (``make_speaker_adapted``: a
+  ``SpeakerNormalizer`` before the head, fitted on the training speakers' own statistics).
+  It is tested two ways, both on the same fitted models:
+
+  - ``adapted, own clips``: each test clip is standardised by the statistics of the test
+    speaker's own clips *under the same condition* (transductive and unlabeled, as
+    ``evaluate_sessions(..., adapt="speaker")`` does; in use: a speaker enrolled on the
+    microphone they are recorded with);
+  - ``adapted, enrolled clean``: by statistics enrolled from the test speaker's clean
+    clips (``enroll_speaker``), then used on the degraded ones (the microphone changed
+    after enrollment).
+
 Prints, per variant, UA (mean over the 12 folds) per condition, its difference from clean,
 and the share of each predicted class (the true shares are ang 28.6, hap 28.6, neu 14.3,
 sad 28.6 %). The goal: at 20 dB SNR and under the noise floor, UA within 5 points of clean
@@ -49,7 +61,10 @@ VARIANTS = {
     "one-speed": {"augment": False, "speeds": ()},
     "paper": {"augment": "paper"},
     "noise": {"augment": "noise"},
+    "adapted": {"augment": False},
 }
+# Variants whose pipeline is speaker-adapted, and the tables they print.
+ADAPTED = {"adapted": ("adapted, own clips", "adapted, enrolled clean")}
 
 
 def degraded_sets(X, babble, opus, seed=1):
@@ -84,6 +99,40 @@ def loso_under_conditions(pipe, X, y, groups, sets):
         for name, (clips, _) in sets.items():
             predictions[name][test] = model.predict(as_batch([clips[i] for i in test]))
     return predictions
+
+
+def adapted_loso_under_conditions(pipe, X, y, groups, sets):
+    """The same folds with ``pipe`` speaker-adapted: predictions by own clips, by clean enrollment.
+
+    Returns two dicts, condition -> predictions: the test speaker standardised by their own
+    clips under that condition, and by statistics enrolled from their clean clips.
+    """
+    from sklearn import config_context
+    from sklearn.base import clone
+
+    from skser.io import as_batch
+    from skser.model_selection import fit_with_validation
+    from skser.preprocessing import enroll_speaker, make_speaker_adapted
+
+    pipe = make_speaker_adapted(pipe)
+    speakers = np.unique(groups)
+    own = {name: np.empty(len(y), dtype=object) for name in sets}
+    enrolled = {name: np.empty(len(y), dtype=object) for name in sets}
+    with config_context(enable_metadata_routing=True):
+        for index, speaker in enumerate(speakers):
+            following = speakers[(index + 1) % len(speakers)]
+            train, val = (groups != speaker) & (groups != following), groups == following
+            model = fit_with_validation(
+                clone(pipe), X[train], y[train], X_val=X[val], y_val=y[val],
+                params={"speakers": groups[train]}, val_params={"speakers": groups[val]},
+            )
+            test = np.flatnonzero(groups == speaker)
+            stats = enroll_speaker(model, X[test])
+            for name, (clips, _) in sets.items():
+                batch = as_batch([clips[i] for i in test])
+                own[name][test] = model.predict(batch, speakers=groups[test])
+                enrolled[name][test] = model.predict(batch, speaker_stats=stats)
+    return own, enrolled
 
 
 def fold_ua(y, predicted, groups):
@@ -122,20 +171,31 @@ def main():
         for variant in args.variants:
             start = time.perf_counter()
             pipe = make_ser_pipeline(memory=cache, **VARIANTS[variant])
-            predictions = loso_under_conditions(pipe, X, y, groups, sets)
-            clean = fold_ua(y, predictions["clean"], groups)
+            if variant in ADAPTED:
+                tables = dict(zip(ADAPTED[variant],
+                                  adapted_loso_under_conditions(pipe, X, y, groups, sets)))
+            else:
+                tables = {variant: loso_under_conditions(pipe, X, y, groups, sets)}
             arguments = ", ".join(f"{k}={v!r}" for k, v in VARIANTS[variant].items())
-            print(f"training variant: {variant} (make_ser_pipeline({arguments})), "
-                  f"{time.perf_counter() - start:.0f} s")
-            header = f"{'condition':30s} {'UA %':>6s} {'Δ clean':>8s}   predicted share %"
-            print(header + "\n" + "-" * (len(header) + 30))
-            for name, predicted in predictions.items():
-                ua = fold_ua(y, predicted, groups)
-                shares = "  ".join(f"{k} {100 * np.mean(predicted == k):4.1f}" for k in LABELS)
-                top = max(np.mean(predicted == k) for k in LABELS)
-                flag = "  <- one class takes over" if top > 0.45 else ""
-                print(f"{name:30s} {100 * ua:6.1f} {100 * (ua - clean):+8.1f}   {shares}{flag}")
-            print()
+            seconds = time.perf_counter() - start
+            for title, predictions in tables.items():
+                print(f"training variant: {title} (make_ser_pipeline({arguments})"
+                      f"{', speaker-adapted' if variant in ADAPTED else ''}), {seconds:.0f} s")
+                print_table(y, groups, predictions)
+
+
+def print_table(y, groups, predictions):
+    """UA, its difference from clean and the predicted shares, one row per condition."""
+    clean = fold_ua(y, predictions["clean"], groups)
+    header = f"{'condition':30s} {'UA %':>6s} {'Δ clean':>8s}   predicted share %"
+    print(header + "\n" + "-" * (len(header) + 30))
+    for name, predicted in predictions.items():
+        ua = fold_ua(y, predicted, groups)
+        shares = "  ".join(f"{k} {100 * np.mean(predicted == k):4.1f}" for k in LABELS)
+        top = max(np.mean(predicted == k) for k in LABELS)
+        flag = "  <- one class takes over" if top > 0.45 else ""
+        print(f"{name:30s} {100 * ua:6.1f} {100 * (ua - clean):+8.1f}   {shares}{flag}")
+    print()
 
 
 if __name__ == "__main__":
