@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -378,3 +379,41 @@ def test_outputs_are_checked_before_the_work(option, name, message, workdir, cap
     command = "train" if option == "--out" else "evaluate"
     assert main([command, *SMALL, option, str(workdir / name)]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", *SMALL, "--out", ""], "--out is empty"),
+        (["evaluate", *SMALL, "--report", " "], "--report is empty"),
+        (["train", *SMALL, "--out", "{w}/refused.onnx"], "writes a joblib pickle, not a .onnx"),
+        (["export", "{model}", "--out", "{w}/refused.joblib"], "--out must end in .onnx"),
+    ],
+)
+def test_empty_and_wrongly_typed_outputs_are_refused_before_the_work(argv, message, trained,
+                                                                     workdir, capsys):
+    argv = [a.format(w=workdir, model=trained) for a in argv]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not any(workdir.glob("refused.*"))
+
+
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(trained, wav_files, workdir,
+                                                                  capsys):
+    copy = workdir / "keep.joblib"
+    copy.write_bytes(Path(trained).read_bytes())
+    note = workdir / "note.png"
+    note.write_bytes(Path(wav_files[0]).read_bytes())
+    before = copy.read_bytes(), note.read_bytes()
+    link = workdir / "keep-link.onnx"
+    link.unlink(missing_ok=True)
+    link.symlink_to(copy)
+    cases = [
+        (["analyze", str(copy), str(note), "--plot", str(note)], "--plot", "FILE"),
+        (["export", str(copy), "--out", str(link)], "--out", "MODEL"),
+    ]
+    for argv, option, what in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert f"{option} " in err and f"is also {what}" in err, err
+    assert (copy.read_bytes(), note.read_bytes()) == before

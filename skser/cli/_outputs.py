@@ -10,12 +10,13 @@ PICTURE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 FOLDER_OUTPUTS = ("demo", "embed")
 
 
-def check_output(path, option, *, folder=False, suffixes=None):
+def check_output(path, option, *, folder=False, suffixes=None, refused_suffixes=()):
     """Refuse an output path that the command could not write once its work is done.
 
-    The path is expanded (``~``). A file output must not be a folder and must end in one
-    of ``suffixes`` when given; a folder output must not be a file. The nearest existing
-    parent must be a writable folder (missing ones are created when the command writes).
+    The path is expanded (``~``). It must not be empty. A file output must not be a folder,
+    must end in one of ``suffixes`` when given and in none of ``refused_suffixes``; a
+    folder output must not be a file. The nearest existing parent must be a writable
+    folder (missing ones are created when the command writes).
 
     Examples
     --------
@@ -24,9 +25,16 @@ def check_output(path, option, *, folder=False, suffixes=None):
     ...
     ValueError: --report must end in .md or .html, got report.txt
     """
+    if not str(path).strip():
+        raise ValueError(f"{option} is empty: give the path to write")
     path = expand_path(path)
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise ValueError(f"{option} must end in {' or '.join(suffixes)}, got {path}")
+    if path.suffix.lower() in refused_suffixes:
+        raise ValueError(
+            f"{option} {path}: this command writes a joblib pickle, not a "
+            f"{path.suffix.lower()} file (use .joblib)"
+        )
     if folder and path.exists() and not path.is_dir():
         raise ValueError(f"{option} {path} is a file, not a folder")
     if not folder and path.is_dir():
@@ -41,12 +49,55 @@ def check_output(path, option, *, folder=False, suffixes=None):
     return path
 
 
+# What each command's --out must (or must not) end in: what it writes.
+OUT_SUFFIXES = {"export": (".onnx",), "enroll": (".json",)}
+PICKLE_OUTPUTS = ("train", "distill")
+# Parsed arguments that name files or folders a command reads.
+INPUT_OPTIONS = {
+    "model": "MODEL", "teacher": "TEACHER", "file": "FILE", "files": "FILES",
+    "unlabeled": "--unlabeled", "calibration": "--calibration", "speakers": "--speakers",
+    "speaker_stats": "--speaker-stats", "features": "--features", "root": "--root",
+}
+
+
+def input_paths(args):
+    """``(option, resolved path)`` of every file or folder the parsed ``args`` read."""
+    found = []
+    for name, option in INPUT_OPTIONS.items():
+        value = getattr(args, name, None)
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            if isinstance(item, str | os.PathLike) and str(item).strip():
+                found.append((option, os.path.realpath(expand_path(item))))
+    return found
+
+
+def check_not_an_input(path, option, inputs):
+    """Refuse an output that resolves to a file or folder the command reads."""
+    resolved = os.path.realpath(path)
+    for input_option, input_path in inputs:
+        if resolved == input_path:
+            raise ValueError(
+                f"{option} {path} is also {input_option}: writing it would replace what "
+                "this command reads; give another path"
+            )
+
+
 def check_outputs(args):
     """``check_output`` on every output option of the parsed ``args``."""
     command = getattr(args, "command", None)
-    if getattr(args, "out", None):
-        check_output(args.out, "--out", folder=command in FOLDER_OUTPUTS)
-    if getattr(args, "report", None):
-        check_output(args.report, "--report", suffixes=REPORT_SUFFIXES)
-    if getattr(args, "plot", None):
-        check_output(args.plot, "--plot", suffixes=PICTURE_SUFFIXES)
+    inputs = input_paths(args)
+    outputs = []
+    if getattr(args, "out", None) is not None:
+        outputs.append(("--out", check_output(
+            args.out, "--out", folder=command in FOLDER_OUTPUTS,
+            suffixes=OUT_SUFFIXES.get(command),
+            refused_suffixes=(".onnx", ".json") if command in PICKLE_OUTPUTS else (),
+        )))
+    if getattr(args, "report", None) is not None:
+        outputs.append(("--report", check_output(args.report, "--report",
+                                                 suffixes=REPORT_SUFFIXES)))
+    if getattr(args, "plot", None) is not None:
+        outputs.append(("--plot", check_output(args.plot, "--plot", suffixes=PICTURE_SUFFIXES)))
+    for option, path in outputs:
+        check_not_an_input(path, option, inputs)
