@@ -114,3 +114,22 @@ def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsy
     rows = load_embeddings(table).data[:4]
     np.testing.assert_allclose(pipe.predict_proba(paths[:4]), pipe[-1].predict_proba(rows),
                                atol=1e-4)
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+@pytest.mark.parametrize("options, named", [
+    (["--adapt", "speaker"], "--adapt"),
+    (["--task", "dimensional"], "--task dimensional"),
+    (["--augment"], "--augment"),
+    (["--corpus", "emodb"], "--corpus"),
+    (["--embedder", "distilhubert"], "--embedder"),
+])
+def test_features_refuses_options_it_cannot_apply(command, options, named, tmp_path, capsys):
+    """The table is checked for these before it is read: none of them may be ignored."""
+    argv = [command, "--features", str(tmp_path / "absent.parquet"), *options]
+    if command == "train":
+        argv += ["--out", str(tmp_path / "m.joblib")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{named} cannot apply" in err or f"{named}," in err, err
+    assert not (tmp_path / "m.joblib").exists()

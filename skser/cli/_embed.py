@@ -153,6 +153,16 @@ def embed(args):
     return 0
 
 
+# Options --features cannot honour: the table is already embedded, and its head is the
+# default categorical one. option -> (argument, the default that leaves it unused).
+_FEATURES_IGNORE = {
+    "--corpus": ("corpus", "synthetic"), "--extra-root": ("extra_root", None),
+    "--embedder": ("embedder", "weight-free"), "--model": ("model", "ntu-spml/distilhubert"),
+    "--augment": ("augment", False), "--task dimensional": ("task", "categorical"),
+    "--adapt": ("adapt", None),
+}
+
+
 def _features_corpus(args):
     """The ``--features`` table as a Corpus of feature rows, and how it was embedded."""
     from ..embedding import load_embeddings
@@ -160,6 +170,13 @@ def _features_corpus(args):
     if args.root or args.extra_train_corpus:
         raise ValueError("--features replaces --corpus/--root and --extra-train-corpus: "
                          "embed those with skser embed")
+    ignored = [option for option, value in _FEATURES_IGNORE.items()
+               if getattr(args, value[0], value[1]) != value[1]]
+    if ignored:
+        raise ValueError(
+            f"--features trains the default head on the table as embedded; {', '.join(ignored)} "
+            "cannot apply to it: drop them, or train from the audio without --features"
+        )
     data = load_embeddings(args.features)
     if data.target is None or data.groups is None:
         raise ValueError(f"{args.features} has no label and group columns (embedded with "
