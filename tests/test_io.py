@@ -148,3 +148,19 @@ def test_audio_loader_keeps_at_most_max_duration(tmp_path):
     X = AudioLoader(max_duration=1.0).transform(paths)
     assert X.shape == (2, 16000)
     np.testing.assert_allclose(clip_lengths(X), [16000, 8000], atol=2)
+
+
+@pytest.mark.parametrize("claimed_rate", [1, 999])
+def test_a_header_claiming_a_tiny_sample_rate_is_refused_before_decoding(tmp_path,
+                                                                         claimed_rate):
+    """Resampling 1 s at a claimed 1 Hz to 16 kHz would need 16000 times the memory."""
+    path = tmp_path / "damaged.wav"
+    sf.write(path, np.full(16000, 0.1, dtype=np.float32), 16000, subtype="PCM_16")
+    header = bytearray(path.read_bytes())
+    assert header[24:28] == (16000).to_bytes(4, "little")  # the fmt chunk's rate field
+    header[24:28] = claimed_rate.to_bytes(4, "little")
+    header[28:32] = (2 * claimed_rate).to_bytes(4, "little")
+    path.write_bytes(bytes(header))
+    with pytest.raises(AudioReadError, match=f"{claimed_rate} Hz.*header is damaged") as error:
+        load_audio(path)
+    assert str(path) in str(error.value)

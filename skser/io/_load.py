@@ -29,6 +29,10 @@ def _check_file(path):
     return path
 
 
+# The lowest sample rate a file may claim (telephone speech is 8 kHz).
+MIN_FILE_RATE = 1000
+
+
 def load_audio(path, *, sample_rate=SAMPLE_RATE):
     """Read an audio file as mono float32 samples at ``sample_rate``.
 
@@ -54,8 +58,8 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
     IsADirectoryError
         If ``path`` is a directory.
     AudioReadError
-        If the file is empty, cannot be decoded, holds no samples, or holds NaN or inf.
-        The message names the file.
+        If the file is empty, cannot be decoded, holds no samples, holds NaN or inf, or
+        claims a sample rate under 1 kHz (a damaged header). The message names the file.
 
     Examples
     --------
@@ -72,13 +76,26 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
         raise ValueError(f"sample_rate must be a positive integer, got {sample_rate!r}")
     path = _check_file(path)
     try:
+        file_rate = sf.info(path).samplerate
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
+    if file_rate < MIN_FILE_RATE:
+        # Resampling multiplies the samples by sample_rate / file_rate: a damaged header
+        # claiming 1 Hz would turn a second of audio into gigabytes.
+        raise AudioReadError(
+            f"audio file {path} claims a sample rate of {file_rate} Hz, below the "
+            f"{MIN_FILE_RATE} Hz of any speech recording: its header is damaged"
+        )
+    try:
         samples, file_rate = sf.read(path, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
     if samples.shape[0] == 0:
         raise AudioReadError(f"audio file holds no samples: {path}")
     if not np.isfinite(samples).all():
-        raise AudioReadError(f"audio file holds NaN or inf samples: {path}")
+        raise AudioReadError(
+            f"audio file holds NaN or inf samples (or values beyond float32's range): {path}"
+        )
     mono = samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
     if file_rate != sample_rate:
         mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
