@@ -84,8 +84,13 @@ def test_enroll_then_update_then_use(adapted_model, speaker_files, workdir, caps
     files, ids, table = speaker_files
     stats_path = workdir / "stats.json"
     first = [f for f, s in zip(files, ids) if s == "new-0"]
-    assert main(["enroll", str(adapted_model), *first[:3], "--speaker", "new-0",
-                 "--out", str(stats_path)]) == 0
+    with pytest.warns(UserWarning, match=r"'new-0' has 3 clip\(s\) enrolled"):
+        assert main(["enroll", str(adapted_model), *first[:3], "--speaker", "new-0",
+                     "--out", str(stats_path)]) == 0
+    # Three clips are fewer than the model's min_clips (5): predict refuses them.
+    assert main(["predict", str(adapted_model), first[0], "--speaker-stats",
+                 str(stats_path)]) == 2
+    assert "holds the statistics of 3 clip(s)" in capsys.readouterr().err
     assert main(["enroll", str(adapted_model), *first[3:], "--speaker", "new-0",
                  "--out", str(stats_path)]) == 0
     assert "speaker 'new-0': 3 -> 8 clips" in capsys.readouterr().out

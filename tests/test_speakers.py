@@ -143,7 +143,7 @@ def test_unseen_speaker_uses_own_clips_enrolled_or_global():
     new = rng.normal(loc=50.0, scale=2.0, size=(6, X.shape[1]))
     own = normalizer.transform(new, speakers=["new"] * 6)
     np.testing.assert_allclose(own, (new - new.mean(0)) / new.std(0), atol=1e-10)
-    enrolled = SpeakerStats.from_embeddings(new[:2])
+    enrolled = SpeakerStats.from_embeddings(new[:3])
     by_stats = normalizer.transform(new, speakers=["new"] * 6, speaker_stats={"new": enrolled})
     np.testing.assert_allclose(by_stats, (new - enrolled.mean) / enrolled.std, atol=1e-10)
     single = normalizer.transform(new, speaker_stats=enrolled)  # one speaker, every clip
@@ -368,3 +368,23 @@ def test_int8_export_keeps_the_speaker_inputs(adapted_waveform_pipeline):
     got = runtime.predict_proba(X, speakers=speakers)
     assert np.mean(got.argmax(axis=1) == expected.argmax(axis=1)) >= 0.9
     assert np.abs(got - expected).max() < 0.1
+
+
+def test_statistics_of_too_few_clips_are_never_used():
+    """One clip has no spread: it would zero every row, or divide raw features by 1."""
+    X, _, speakers = speaker_features()
+    with pytest.raises(ValueError, match="min_clips"):
+        SpeakerNormalizer(min_clips=1).fit(X, speakers=speakers)
+    normalizer = SpeakerNormalizer(min_clips=3)
+    lone = np.vstack([X, X[:1] + 1.0])
+    with pytest.warns(SpeakerAdaptationWarning, match=r"'lone' \(1 clip\(s\)\)"):
+        Z = normalizer.fit_transform(lone, speakers=[*speakers, "lone"])
+    assert "lone" not in normalizer.speaker_stats_
+    np.testing.assert_allclose(Z[-1], (lone[-1] - normalizer.mean_) / normalizer.scale_)
+    assert np.abs(Z[-1]).max() > 0  # not the all-zero row of its own statistics
+    two = SpeakerStats.from_embeddings(X[:2])
+    with pytest.raises(ValueError, match=r"speaker_stats\['b'\] holds the statistics of 2 "
+                                         r"clip\(s\).*min_clips=3"):
+        normalizer.transform(X[:4], speakers=["b"] * 4, speaker_stats={"b": two})
+    with pytest.raises(ValueError, match="holds the statistics of 2 clip"):
+        normalizer.transform(X[:4], speaker_stats=two)

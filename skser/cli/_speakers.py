@@ -4,6 +4,7 @@ and the ``enroll`` sub-command."""
 import csv
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -176,6 +177,16 @@ def adapt_for_fit(pipe, fit, corpus, validation, extra):
     return make_speaker_adapted(pipe), fit, config_context(enable_metadata_routing=True)
 
 
+def _min_clips(model):
+    """The fewest clips the model's speaker statistics may come from."""
+    settings = getattr(model, "speaker_adaptation_", None)
+    if settings:
+        return int(settings["min_clips"])
+    normalizers = [step for _, step in getattr(model, "steps", [])
+                   if hasattr(step, "min_clips")]
+    return int(normalizers[0].min_clips) if normalizers else 1
+
+
 def enroll(args):
     """``skser enroll``: speakers' statistics from their clips, saved or updated as JSON."""
     from ..io import AudioLoader
@@ -220,6 +231,10 @@ def enroll(args):
                              f"{_failures(failed)}") from None
         start = "" if before is None else f"{before.count} -> "
         print(f"speaker {speaker!r}: {start}{stats[speaker].count} clips")
+        if stats[speaker].count < (needed := _min_clips(model)):
+            warnings.warn(f"speaker {speaker!r} has {stats[speaker].count} clip(s) enrolled; "
+                          f"the model uses enrolled statistics from {needed} clips on: "
+                          "enroll more before predicting", stacklevel=2)
     save_speaker_stats(stats, out, feature_space=space)
     print(f"wrote the statistics of {len(stats)} speaker(s) ({width} features) to {out}")
     return 0

@@ -42,8 +42,10 @@ class SpeakerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    min_clips : int >= 1, default=5
-        Fewest clips of a speaker in one ``transform`` batch for their own statistics.
+    min_clips : int >= 2, default=5
+        Fewest clips of a speaker for their statistics: in one ``transform`` batch, in
+        ``fit`` (a training speaker with fewer is standardised globally) and in enrolled
+        ``speaker_stats`` (fewer are refused). One clip has no spread.
 
     Attributes
     ----------
@@ -70,7 +72,7 @@ class SpeakerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     [-1.0, 1.0]
     """
 
-    _parameter_constraints: dict = {"min_clips": [Interval(Integral, 1, None, closed="left")]}
+    _parameter_constraints: dict = {"min_clips": [Interval(Integral, 2, None, closed="left")]}
 
     def __init__(self, *, min_clips=5):
         self.min_clips = min_clips
@@ -100,9 +102,12 @@ class SpeakerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if speakers is not None:
             speakers = check_speakers(speakers, E.shape[0])
             for speaker in dict.fromkeys(speakers.tolist()):
-                self.speaker_stats_[speaker] = SpeakerStats.from_embeddings(
-                    E[speakers == speaker]
-                )
+                # Fewer clips than min_clips give no usable spread: such a speaker is
+                # standardised globally (with a warning), as at predict time.
+                if np.sum(speakers == speaker) >= self.min_clips:
+                    self.speaker_stats_[speaker] = SpeakerStats.from_embeddings(
+                        E[speakers == speaker]
+                    )
         return self
 
     def statistics_for(self, X, *, speakers=None, speaker_stats=None):

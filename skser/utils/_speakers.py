@@ -77,6 +77,7 @@ def row_statistics(E, speakers=None, speaker_stats=None, *, fitted=None, mean, s
     scales = np.broadcast_to(safe_scale(scale), E.shape).copy()
     if speaker_stats is not None and hasattr(speaker_stats, "mean"):
         _check_width(speaker_stats, E.shape[1], "speaker_stats")
+        _check_count(speaker_stats, min_clips, "speaker_stats")
         means[:], scales[:] = speaker_stats.mean, safe_scale(speaker_stats.std)
         return means, scales, {"*": "enrolled"}
     if speakers is None:
@@ -92,6 +93,7 @@ def row_statistics(E, speakers=None, speaker_stats=None, *, fitted=None, mean, s
         if speaker in enrolled:
             stats = enrolled[speaker]
             _check_width(stats, E.shape[1], f"speaker_stats[{speaker!r}]")
+            _check_count(stats, min_clips, f"speaker_stats[{speaker!r}]")
             mu, sigma, source = stats.mean, stats.std, "enrolled"
         elif rows.sum() >= min_clips:
             mu, sigma, source = E[rows].mean(axis=0), E[rows].std(axis=0), "own clips"
@@ -120,4 +122,18 @@ def _check_width(stats, n_features, name):
         raise ValueError(
             f"{name} has statistics of {stats.mean.shape[0]} features; the embeddings have "
             f"{n_features} (enrolled with another model?)"
+        )
+
+
+def _check_count(stats, min_clips, name):
+    """Refuse statistics of fewer clips than a speaker's own clips would need.
+
+    One clip has no spread (every feature would be divided by 1 in raw units) and two or
+    three have so little that standardised rows saturate the head.
+    """
+    if stats.count < min_clips:
+        raise ValueError(
+            f"{name} holds the statistics of {stats.count} clip(s); standardising by a "
+            f"speaker's statistics needs at least min_clips={min_clips}: enroll more of "
+            "their clips"
         )
