@@ -232,3 +232,21 @@ def test_a_pandas_series_of_clips_is_a_batch():
     pd = pytest.importorskip("pandas")
     clips = [np.full(800, 0.1, np.float32), np.full(1200, 0.2, np.float32)]
     np.testing.assert_array_equal(as_batch(pd.Series(clips)), as_batch(clips))
+
+
+def test_the_export_checks_length_after_its_trimmer_like_the_pipeline():
+    """A quiet clip with one loud click trims to the click: too short for both, not 'neu'."""
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    pipe = make_pipeline(AudioLoader(), Trimmer(), PeakNormalizer(), AcousticEmbedder(),
+                         FocalLossClassifier(max_iter=2, random_state=0)).fit(X, y)
+    runtime = OnnxPipeline(to_onnx(pipe))
+    # A leading pause of digital silence (as recorders write), then quiet speech.
+    clicked = np.concatenate([np.zeros(2000, X.dtype), X[1] * 1e-3])[: X.shape[1]]
+    clicked[100] = 1.0
+    batch = np.stack([X[0], clicked])
+    with pytest.raises(ValueError, match="clip 1 has"):
+        pipe.predict_proba(batch)
+    with pytest.raises(ValueError, match="needs after trimming: clip 1 has"):
+        runtime.predict_proba(batch)
+    np.testing.assert_allclose(runtime.predict_proba(X[:2]), pipe.predict_proba(X[:2]),
+                               atol=1e-4)

@@ -94,6 +94,18 @@ def _min_samples(steps):
     return 1, "pad"
 
 
+def _trim_settings(steps):
+    """The first Trimmer's parameters, as the runtime needs them to check trimmed lengths."""
+    from ..preprocessing import Trimmer
+
+    for _, step in steps:
+        if isinstance(step, Trimmer):
+            return json.dumps({"top_db": float(step.top_db),
+                               "frame_length": int(step.frame_length),
+                               "hop_length": int(step.hop_length)})
+    return None
+
+
 def _convert(pipeline, steps, kind, opset):
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
@@ -153,6 +165,8 @@ def _set_metadata(model, pipeline, steps, kind, quantization):
         "output": "probabilities" if classes is not None else "features",
         "pipeline": repr(pipeline),
     }
+    if (trim := _trim_settings(steps)) is not None:
+        values["trim"] = trim
     if is_regressor(final):
         from ._regression import dimensional_outputs
 

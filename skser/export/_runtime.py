@@ -172,14 +172,18 @@ class OnnxPipeline:
         # A clip whose peak is subnormal is silent, as skser's PeakNormalizer treats it.
         lengths = np.where(np.abs(X).max(axis=1) < SMALLEST_NORMAL, 0, clip_lengths(X))
         minimum = int(self.metadata_.get("min_samples", 1))
-        short = np.flatnonzero(lengths < minimum)
-        if short.size and self.metadata_.get("short_clips") == "error":
-            first = int(short[0])
-            raise ValueError(
-                f"{short.size} clip(s) are shorter than the {minimum} samples this model "
-                f"needs: clip {first} has {int(lengths[first])} (indices {short[:5].tolist()})"
-                f"{_SILENT_HINT if lengths[first] == 0 else ''}"
-            )
+        if self.metadata_.get("short_clips") == "error":
+            # The embedder sees each clip as the graph's Trimmer leaves it, as in scikit-learn.
+            kept = _trimmed_lengths(X, lengths, self.metadata_.get("trim"))
+            short = np.flatnonzero(kept < minimum)
+            if short.size:
+                first = int(short[0])
+                raise ValueError(
+                    f"{short.size} clip(s) are shorter than the {minimum} samples this model "
+                    f"needs{' after trimming' if 'trim' in self.metadata_ else ''}: clip "
+                    f"{first} has {int(kept[first])} (indices {short[:5].tolist()})"
+                    f"{_SILENT_HINT if kept[first] == 0 else ''}"
+                )
         return X, lengths
 
     def _batches(self, lengths, n_rows):
@@ -337,3 +341,18 @@ class OnnxPipeline:
             f"OnnxPipeline(classes={self.classes_.tolist()}, "
             f"quantization={self.metadata_.get('quantization')!r})"
         )
+
+
+def _trimmed_lengths(X, lengths, trim):
+    """Each clip's length after the exported Trimmer (``trim``: its settings, JSON), or as is."""
+    if trim is None:
+        return lengths
+    from ..preprocessing import nonsilent_interval
+
+    settings = json.loads(trim)
+    kept = np.zeros_like(lengths)
+    for index, length in enumerate(lengths):
+        if length:
+            start, end = nonsilent_interval(X[index, :length], **settings)
+            kept[index] = clip_lengths(X[index : index + 1, start:end])[0]
+    return kept
