@@ -199,3 +199,17 @@ def test_make_ser_pipeline_dimensional_task():
     assert isinstance(head, CCCLossRegressor) and head.loss == "mse" and head.max_iter == 3
     with pytest.raises(ValueError, match="task must be one of"):
         make_ser_pipeline(task="regression")
+
+
+@pytest.mark.parametrize("loss", ["ccc", "mse"])
+def test_targets_on_any_scale_train_alike(loss):
+    """Targets are standardised for training: 100 y + 100 gives 100 times the predictions + 100."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 6)).astype(np.float32)
+    y = 1 / (1 + np.exp(-X[:, :3] @ rng.standard_normal((3, 2))))
+    params = dict(loss=loss, n_ensemble=2, max_iter=8, random_state=0)
+    unit = CCCLossRegressor(**params).fit(X[:90], y[:90])
+    shifted = CCCLossRegressor(**params).fit(X[:90], 100 * y[:90] + 100)
+    np.testing.assert_allclose(shifted.predict(X[90:]), 100 * unit.predict(X[90:]) + 100,
+                               rtol=1e-4, atol=1e-2)
+    assert shifted.score(X[90:], 100 * y[90:] + 100) > 0.5

@@ -11,7 +11,15 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ..utils import Interval, StrOptions, TorchHeadMixin, as_tensor, fit_context, predict_outputs
+from ..utils import (
+    Interval,
+    StrOptions,
+    TorchHeadMixin,
+    as_tensor,
+    fit_context,
+    predict_outputs,
+    safe_scale,
+)
 from ._ccc_loss import _ccc_loss
 
 __all__ = ["AVD", "CCCLossRegressor"]
@@ -49,6 +57,12 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
     The fitted ``module_`` maps raw float32 features to the predictions: its first layer
     standardises them, so ``module_`` alone is the whole model (what the ONNX export
     needs). :meth:`score` is the mean CCC over dimensions, not R².
+
+    **Target scale.** Each dimension is standardised by its training mean and standard
+    deviation for training, and the last layer of every head maps back after it, so
+    targets on any scale (0-1, 1-5, -100-100) train alike. The CCC is unchanged by
+    mapping targets and predictions alike; ``loss="mse"`` weighs the dimensions by their
+    squared error in standard deviations of each.
 
     Parameters
     ----------
@@ -293,10 +307,14 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
             )
         else:
             X_train, y_train = X, y
+        y_mean, y_scale = y_train.mean(axis=0), safe_scale(y_train.std(axis=0))
         self._fit_module(
-            X_train, y_train, X_val, y_val, n_outputs=self.n_outputs_, hidden=hidden,
+            X_train, (y_train - y_mean) / y_scale, X_val,
+            None if y_val is None else (y_val - y_mean) / y_scale,
+            n_outputs=self.n_outputs_, hidden=hidden,
             device=device, seeds=list(zip(member_seeds[::2], member_seeds[1::2])),
         )
+        _unstandardise_outputs(self.module_, y_mean, y_scale)
         return self
 
     def _weights_tensor(self, like):
@@ -357,3 +375,14 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
             raise ValueError("CCCLossRegressor.score takes no sample_weight")
         weights = "uniform_average" if self.dimension_weights_ is None else self.dimension_weights_
         return concordance_correlation_coefficient(y, self.predict(X), multioutput=weights)
+
+
+def _unstandardise_outputs(module, mean, scale):
+    """Fold ``y = z * scale + mean`` into the last Linear layer of each head of ``module``."""
+    heads = module[1].heads if hasattr(module[1], "heads") else [module]
+    with torch.no_grad():
+        for head in heads:
+            last = head[-1]
+            scale_t = torch.as_tensor(scale, dtype=last.weight.dtype)
+            last.weight.mul_(scale_t[:, None])
+            last.bias.mul_(scale_t).add_(torch.as_tensor(mean, dtype=last.bias.dtype))
