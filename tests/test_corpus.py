@@ -232,3 +232,27 @@ def test_heads_train_and_evaluate_on_the_table(corpus, serial):
                                atol=1e-5)
     with pytest.raises(ValueError, match="fitted on 3 features"):
         assemble_pipeline(result.embedder, head.fit(data.data[:, :3], y))
+
+
+def test_a_changed_file_or_decoding_option_makes_its_chunk_stale(corpus, tmp_path):
+    import shutil
+
+    paths = []
+    for index, path in enumerate(corpus[0][:8]):
+        paths.append(str(tmp_path / f"{index}.wav"))
+        shutil.copyfile(path, paths[-1])
+    out = tmp_path / "features.parquet"
+    embed_corpus(front(), paths, out=out, batch_size=4)
+    before = load_embeddings(out).data
+    # Another recording at the same path: its size or time changes, its chunk is redone.
+    shutil.copyfile(corpus[0][9], paths[1])
+    os.utime(paths[1], ns=(1, 1))
+    again = embed_corpus(front(), paths, out=out, batch_size=4)
+    assert (again.n_chunks, again.n_computed) == (2, 1)
+    after = load_embeddings(out).data
+    np.testing.assert_array_equal(after[4:], before[4:])
+    assert not np.allclose(after[1], before[1])
+    # Another max_duration changes every clip as decoded: every chunk is redone.
+    shorter = embed_corpus(front(), paths, out=out, batch_size=4, max_duration=0.25)
+    assert shorter.n_computed == 2
+    assert not np.allclose(load_embeddings(out).data, after)

@@ -97,6 +97,19 @@ def _chunks(records, size):
         yield chunk
 
 
+def _file_stamps(records):
+    """Each file's size and modification time (None where this process cannot see it)."""
+    stamps = []
+    for record in records:
+        try:
+            status = os.stat(record["path"])
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((status.st_size, status.st_mtime_ns))
+    return stamps
+
+
 def _decode(records, sample_rate, max_duration):
     clips, hashes, durations = [], [], []
     keep = None if max_duration is None else max(1, round(max_duration * sample_rate))
@@ -222,9 +235,14 @@ class _Output:
                 complete.add(part.name)
         return complete
 
-    def name(self, index, chunk):
+    def name(self, index, chunk, settings):
+        """The part's file name: its index and a digest of all its rows depend on.
+
+        ``settings`` holds the decoding options and each file's size and modification
+        time, so a changed file or option makes the part stale without reading audio.
+        """
         digest = hashlib.blake2b(
-            json.dumps([self.identity, chunk], sort_keys=True, default=str).encode(),
+            json.dumps([self.identity, chunk, settings], sort_keys=True, default=str).encode(),
             digest_size=8,
         ).hexdigest()
         return f"part-{index:06d}-{digest}.parquet"
@@ -287,9 +305,12 @@ def embed_corpus(
     writes them, so only the audio files (not ``out``) need to be visible to the workers.
     Either way at most ``2 x`` (parallel slots) chunks are in flight.
 
-    **Resuming.** A chunk whose part is already in ``out`` (same files, same embedder)
-    is skipped without reading its audio, so a rerun after a crash computes only what is
-    missing, and a finished run recomputes nothing. Dask retries the tasks of a lost
+    **Resuming.** A chunk whose part is already in ``out`` (same files, same embedder,
+    same ``sample_rate`` and ``max_duration``) is skipped without reading its audio, so a
+    rerun after a crash computes only what is missing, and a finished run recomputes
+    nothing. A file whose size or modification time changed since makes its chunk
+    stale, and the chunk is embedded again (on Dask, only where this process sees the
+    files). Dask retries the tasks of a lost
     worker. Give the embedder a ``memory=`` folder as well and a chunk cut short is
     resumed clip by clip. Parts of an earlier run that this run does not produce are
     removed: ``out`` ends up holding exactly one row per path.
@@ -382,7 +403,9 @@ def embed_corpus(
     def missing():
         nonlocal n_rows
         for index, chunk in enumerate(chain([first], chunks)):
-            name = output.name(index, chunk)
+            name = output.name(index, chunk, {"sample_rate": sample_rate,
+                                              "max_duration": max_duration,
+                                              "files": _file_stamps(chunk)})
             planned.add(name)
             n_rows += len(chunk)
             if name not in done:
