@@ -189,3 +189,27 @@ def test_enroll_names_a_silent_file(adapted_model, speaker_files, workdir, capsy
     err = capsys.readouterr().err
     assert "files of speaker 'x' that cannot be enrolled" in err and str(silent) in err
     assert not out.exists()
+
+
+def test_dimensional_predict_uses_speakers_and_names_a_bad_file(speaker_files, workdir,
+                                                                 capsys):
+    files, ids, table = speaker_files
+    model = workdir / "adapted_avd.joblib"
+    assert main(["train", *SMALL, "--task", "dimensional", "--adapt", "speaker", "--heads",
+                 "1", "--cache", str(workdir / "cache"), "--out", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(model), *files, "--speakers", str(table), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    pipe = joblib.load(model)
+    with sklearn.config_context(enable_metadata_routing=True):
+        expected = pipe.predict(files, speakers=ids)
+    got = np.array([[row[n] for n in ("arousal", "valence", "dominance")] for row in rows])
+    np.testing.assert_allclose(got, expected, atol=1e-3)
+    with pytest.warns(UserWarning, match="got no speakers"):
+        plain = pipe.predict(files)
+    assert np.abs(expected - plain).max() > 1e-3  # the speakers changed the values
+    silent = write_audio(workdir / "silent_avd.wav", np.zeros(16000, dtype=np.float32))
+    assert main(["predict", str(model), files[0], str(silent), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert [row["path"] for row in json.loads(captured.out)] == [files[0]]
+    assert f"{silent}:" in captured.err

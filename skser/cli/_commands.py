@@ -171,34 +171,34 @@ def evaluate(args):
     return 0
 
 
-def _probabilities(model, files, args=None):
+def _probabilities(model, files, args=None, method="predict_proba"):
     """Probabilities of the files the model can classify, and the error of each other one.
 
     The batch is classified at once; only when that fails is each file tried alone, so a
     silent or too-short file is named (not given by its index) and the others still get
-    their verdict.
+    their verdict. ``method="predict"`` gives a dimensional model's values the same way.
     """
     rate = getattr(model, "sample_rate", 16000)
     X = load_audio_batch([os.fspath(f) for f in files], sample_rate=rate)
     try:
-        return _batch_probabilities(model, X, files, args), files, {}
+        return _batch_probabilities(model, X, files, args, method), files, {}
     except ValueError:
-        failed = _failing_files(model.predict_proba, X, files)
+        failed = _failing_files(getattr(model, method), X, files)
         if not failed:
             raise
     keep = [i for i, f in enumerate(files) if f not in failed]
     if not keep:
         raise ValueError("no file can be classified: " + _failures(failed))
     kept = [files[i] for i in keep]
-    return _batch_probabilities(model, X[keep], kept, args), kept, failed
+    return _batch_probabilities(model, X[keep], kept, args, method), kept, failed
 
 
-def _batch_probabilities(model, X, files, args):
+def _batch_probabilities(model, X, files, args, method="predict_proba"):
     if getattr(args, "speakers", None) or getattr(args, "speaker_stats", None):
         from ._speakers import adapted_probabilities
 
-        return adapted_probabilities(model, X, files, args)
-    return model.predict_proba(X)
+        return adapted_probabilities(model, X, files, args, method)
+    return getattr(model, method)(X)
 
 
 def _failing_files(run, X, files):

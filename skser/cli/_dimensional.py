@@ -2,10 +2,9 @@
 
 import json
 import os
+import sys
 
 import numpy as np
-
-from ..io import load_audio_batch
 
 
 def is_dimensional(model):
@@ -23,20 +22,24 @@ def dimensions_of(model):
 
 def predict(args, model):
     """``skser predict`` for a dimensional model: one record per file."""
-    rate = getattr(model, "sample_rate", 16000)
-    X = load_audio_batch([os.fspath(f) for f in args.files], sample_rate=rate)
-    values = np.asarray(model.predict(X), dtype=float)
+    from ._commands import _probabilities
+
+    # The categorical path's: speakers and statistics applied, a bad file named, not fatal.
+    values, files, failed = _probabilities(model, args.files, args, method="predict")
+    values = np.asarray(values, dtype=float)
     names = dimensions_of(model)
     rows = [
         {"path": os.fspath(path), **{n: round(float(v), 4) for n, v in zip(names, row)}}
-        for path, row in zip(args.files, values)
+        for path, row in zip(files, values)
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
             print(row["path"] + "\t" + " ".join(f"{n}={row[n]:.3f}" for n in names))
-    return 0
+    for file, message in failed.items():
+        print(f"skser: error: {file}: {message}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def analyze_json(result, path):

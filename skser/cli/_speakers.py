@@ -100,13 +100,13 @@ def read_stats(path, model):
     return load_speaker_stats(path, feature_space=space, n_features=width)
 
 
-def _predict_proba(model, X, **metadata):
+def _predict_proba(model, X, method="predict_proba", **metadata):
     if hasattr(model, "speaker_adaptation_"):  # OnnxPipeline
-        return model.predict_proba(X, **metadata)
+        return getattr(model, method)(X, **metadata)
     from sklearn import config_context
 
     with config_context(enable_metadata_routing=True):
-        return model.predict_proba(X, **metadata)
+        return getattr(model, method)(X, **metadata)
 
 
 def check_probabilities(pipe, runtime, X):
@@ -119,8 +119,9 @@ def check_probabilities(pipe, runtime, X):
             runtime.predict_proba(X, speakers=speakers))
 
 
-def adapted_probabilities(model, X, files, args):
-    """``predict_proba`` with ``--speakers`` (CSV) and ``--speaker-stats`` (JSON)."""
+def adapted_probabilities(model, X, files, args, method="predict_proba"):
+    """``predict_proba`` (or ``method``) with ``--speakers`` (CSV) and ``--speaker-stats``
+    (JSON)."""
     _feature_space(model)
     speakers = read_speakers_csv(args.speakers, files) if args.speakers else None
     stats = read_stats(args.speaker_stats, model) if args.speaker_stats else None
@@ -129,7 +130,7 @@ def adapted_probabilities(model, X, files, args):
             raise ValueError(f"{args.speaker_stats} holds {len(stats)} speakers: pass "
                              "--speakers CSV to say whose each file is")
         stats = next(iter(stats.values()))
-    return _predict_proba(model, X, speakers=speakers, speaker_stats=stats)
+    return _predict_proba(model, X, method, speakers=speakers, speaker_stats=stats)
 
 
 class _WithSpeakerStats:
