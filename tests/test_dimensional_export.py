@@ -81,3 +81,17 @@ def test_a_ridge_regression_on_embeddings_exports_too(avd_corpus):
     assert [o.name for o in model.graph.output] == ["avd"]
     onnx.checker.check_model(model)
     np.testing.assert_allclose(OnnxPipeline(model).predict(X), pipe.predict(X), atol=1e-4)
+
+
+def test_a_speaker_adapted_regressor_is_refused_with_the_reason(avd_corpus):
+    from skser.export import ExportError
+    from skser.preprocessing import SpeakerNormalizer
+
+    X, y, groups = avd_corpus
+    X = AcousticEmbedder().fit_transform(X)
+    pipe = make_pipeline(SpeakerNormalizer(), Ridge(alpha=10.0))
+    with pytest.warns(UserWarning):  # fitted without speakers: standardised globally
+        pipe.fit(X, y)
+    with pytest.raises(ExportError, match="speaker-adapted dimensional model cannot be "
+                                          "exported"):
+        to_onnx(pipe)

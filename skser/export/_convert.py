@@ -56,7 +56,21 @@ def _exportable_pipeline(pipeline):
     if not kept:
         raise ExportError("the pipeline has no step to export")
     _check_final_step(*kept[-1])
+    _check_adapted_head(kept)
     return Pipeline(kept), kept
+
+
+def _check_adapted_head(steps):
+    """Refuse a speaker-adapted regressor: the runtime adapts classifiers only."""
+    from ..preprocessing import SpeakerNormalizer
+
+    name, final = steps[-1]
+    if is_regressor(final) and any(isinstance(s, SpeakerNormalizer) for _, s in steps):
+        raise ExportError(
+            f"step {name!r} ({type(final).__name__}) is speaker-adapted: OnnxPipeline "
+            "adapts classifiers only, so a speaker-adapted dimensional model cannot be "
+            "exported; use its joblib pipeline, or export a model trained without --adapt"
+        )
 
 
 def _check_final_step(name, step):
