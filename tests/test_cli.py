@@ -417,3 +417,25 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(trained, wav_f
         err = capsys.readouterr().err
         assert f"{option} " in err and f"is also {what}" in err, err
     assert (copy.read_bytes(), note.read_bytes()) == before
+
+
+def test_predict_names_unreadable_files_and_still_labels_the_others(trained, wav_files,
+                                                                   workdir, capsys):
+    text = workdir / "notes.wav"
+    text.write_text("not audio")
+    missing = workdir / "missing.wav"
+    assert main(["predict", str(trained), wav_files[0], str(text), str(missing),
+                 "--json"]) == 1
+    captured = capsys.readouterr()
+    assert [row["file"] for row in json.loads(captured.out)] == [wav_files[0]]
+    assert f"{text}:" in captured.err and "cannot decode" in captured.err
+    assert f"{missing}:" in captured.err
+    assert main(["predict", str(trained), str(text)]) == 2
+    assert "no file can be read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "two"])
+def test_n_jobs_must_name_workers(value, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", *SMALL, "--n-jobs", value, "--out", "unused.joblib"])
+    assert "--n-jobs: expected a number of workers" in capsys.readouterr().err

@@ -164,3 +164,10 @@ def test_a_header_claiming_a_tiny_sample_rate_is_refused_before_decoding(tmp_pat
     with pytest.raises(AudioReadError, match=f"{claimed_rate} Hz.*header is damaged") as error:
         load_audio(path)
     assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, True])
+def test_a_meaningless_n_jobs_is_refused_by_name(tmp_path, n_jobs):
+    path = write_audio(tmp_path / "a.wav", np.full(1600, 0.1, dtype=np.float32))
+    with pytest.raises(ValueError, match="n_jobs"):
+        AudioLoader(n_jobs=n_jobs).transform([str(path), str(path)])

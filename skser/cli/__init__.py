@@ -16,7 +16,7 @@ from ._commands import analyze, evaluate, export, predict, train
 from ._data import CORPORA
 from ._demo import demo
 from ._distill import add_distill_parser
-from ._embed import add_embed_parser, add_speeds_option
+from ._embed import add_embed_parser, add_speeds_option, n_jobs_type
 from ._errors import run_command
 from ._speakers import add_enroll_parser
 
@@ -69,7 +69,8 @@ def _data_options(parser):
     model.add_argument("--seed", type=int, default=0,
                        help="random seed of the head, the augmentation and the synthetic "
                             "corpus (default: %(default)s)")
-    model.add_argument("--n-jobs", type=int, default=None, help="parallel folds / decoding")
+    model.add_argument("--n-jobs", type=n_jobs_type, default=None,
+                       help="parallel folds / decoding (-1: every core)")
     model.add_argument("--verbose", action="store_true", help="progress bars while embedding")
 
 

@@ -178,19 +178,41 @@ def _probabilities(model, files, args=None, method="predict_proba"):
     silent or too-short file is named (not given by its index) and the others still get
     their verdict. ``method="predict"`` gives a dimensional model's values the same way.
     """
-    rate = getattr(model, "sample_rate", 16000)
-    X = load_audio_batch([os.fspath(f) for f in files], sample_rate=rate)
+    X, files, unreadable = _readable_files(files, getattr(model, "sample_rate", 16000))
     try:
-        return _batch_probabilities(model, X, files, args, method), files, {}
+        return _batch_probabilities(model, X, files, args, method), files, unreadable
     except ValueError:
         failed = _failing_files(getattr(model, method), X, files)
         if not failed:
             raise
     keep = [i for i, f in enumerate(files) if f not in failed]
     if not keep:
-        raise ValueError("no file can be classified: " + _failures(failed))
+        raise ValueError("no file can be classified: " + _failures({**unreadable, **failed}))
     kept = [files[i] for i in keep]
-    return _batch_probabilities(model, X[keep], kept, args, method), kept, failed
+    return (_batch_probabilities(model, X[keep], kept, args, method), kept,
+            {**unreadable, **failed})
+
+
+def _readable_files(files, rate):
+    """The batch of the files that decode, those files, and ``{file: error}`` of the rest."""
+    from ..io import load_audio
+
+    paths = [os.fspath(f) for f in files]
+    try:
+        return load_audio_batch(paths, sample_rate=rate), list(files), {}
+    except (OSError, ValueError):
+        pass
+    clips, kept, failed = [], [], {}
+    for file, path in zip(files, paths):
+        try:
+            clips.append(load_audio(path, sample_rate=rate))
+        except (OSError, ValueError) as exc:
+            failed[file] = " ".join(str(exc).split())
+        else:
+            kept.append(file)
+    if not kept:
+        raise ValueError("no file can be read: " + _failures(failed))
+    return as_batch(clips), kept, failed
 
 
 def _batch_probabilities(model, X, files, args, method="predict_proba"):

@@ -30,6 +30,21 @@ def speeds_argument(args):
                          f"{' '.join(values)}") from None
 
 
+def n_jobs_type(text):
+    """``--n-jobs``: a number of workers, or -1 for every core (argparse type)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of workers (1 or more, or -1 for every core), got {text!r}"
+        )
+    return value
+
+
 def add_embed_parser(commands):
     """The ``embed`` sub-command's options."""
     from ..pipeline import EMBEDDERS, default_cache_dir
@@ -49,7 +64,7 @@ def add_embed_parser(commands):
     where.add_argument("--dask-workers", type=int,
                        help="run on a local Dask cluster of this many worker processes")
     where.add_argument("--scheduler", help="run on an existing Dask cluster (its address)")
-    command.add_argument("--n-jobs", type=int, default=None,
+    command.add_argument("--n-jobs", type=n_jobs_type, default=None,
                          help="without Dask: chunks embedded in parallel threads")
     command.add_argument("--batch-size", type=int, default=64, help="files per chunk (task)")
     command.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",

@@ -63,6 +63,11 @@ def audio_paths(X):
 
 def _parallel_map(function, items, n_jobs):
     """``function`` over ``items``, in joblib where installed, else in threads."""
+    if isinstance(n_jobs, bool) or not (n_jobs is None or isinstance(n_jobs, int | np.integer)):
+        raise ValueError(f"n_jobs must be None or a whole number, got {n_jobs!r}")
+    if n_jobs == 0:
+        raise ValueError("n_jobs=0 means no worker: give None or 1 (serial), a number of "
+                         "workers, or -1 (every core)")
     if n_jobs in (None, 1):
         return [function(item) for item in items]
     try:
