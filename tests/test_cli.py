@@ -439,3 +439,12 @@ def test_n_jobs_must_name_workers(value, capsys):
     with pytest.raises(SystemExit):
         main(["train", *SMALL, "--n-jobs", value, "--out", "unused.joblib"])
     assert "--n-jobs: expected a number of workers" in capsys.readouterr().err
+
+
+def test_an_unfitted_model_is_refused_as_unfitted(workdir, wav_files, capsys):
+    from skser.pipeline import make_ser_pipeline
+
+    path = workdir / "unfitted.joblib"
+    joblib.dump(make_ser_pipeline(task="dimensional"), path)
+    assert main(["predict", str(path), wav_files[0]]) == 2
+    assert "holds an unfitted Pipeline" in capsys.readouterr().err

@@ -74,3 +74,30 @@ def test_distill_checks_the_crop_before_reading_audio(folders, crop, message, ca
     err = capsys.readouterr().err
     assert "--unlabeled" not in err
     assert re.search(message, err)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--views", "0", "--views must be at least 1"),
+    ("--temperature", "0", "--temperature must be a positive number"),
+    ("--temperature", "nan", "--temperature must be a positive number"),
+])
+def test_distill_checks_views_and_temperature_before_reading_audio(folders, option, value,
+                                                                   message, capsys):
+    assert main(["distill", str(folders / "teacher.joblib"), "--unlabeled",
+                 str(folders / "nowhere"), option, value,
+                 "--out", str(folders / "s.joblib")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "--unlabeled" not in err
+
+
+def test_distill_names_a_folder_teacher_and_a_file_the_teacher_cannot_label(folders, capsys):
+    assert main(["distill", str(folders / "unlabeled"), "--unlabeled",
+                 str(folders / "unlabeled"), "--out", str(folders / "s.joblib")]) == 2
+    assert "is a folder, not a model file" in capsys.readouterr().err
+    silent = write_audio(folders / "silent" / "quiet.wav", np.zeros(8000, np.float32))
+    assert main(["distill", str(folders / "teacher.joblib"), "--unlabeled",
+                 str(folders / "validation"), str(silent), "--epochs", "1",
+                 "--out", str(folders / "s.joblib")]) == 2
+    err = capsys.readouterr().err
+    assert f"--unlabeled files the teacher cannot label: {silent}:" in err, err
+    assert not (folders / "s.joblib").exists()

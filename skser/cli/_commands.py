@@ -36,8 +36,18 @@ def load_model(path):
     except Exception as exc:  # unpickling raises anything
         raise ValueError(f"cannot read a model from {path} (damaged, or not saved by skser): "
                          f"{type(exc).__name__}: {exc}") from exc
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
     from ._dimensional import is_dimensional
 
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise ValueError(f"{path} holds an unfitted {type(model).__name__}: save a model "
+                         "after fitting it (skser train)") from None
+    except TypeError:  # not an estimator: refused below
+        pass
     if (not hasattr(model, "predict_proba") or not hasattr(model, "classes_")) and not (
         hasattr(model, "predict") and is_dimensional(model)
     ):

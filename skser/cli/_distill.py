@@ -1,5 +1,6 @@
 """``skser distill``: a fitted model teaches a Wav2Small student on unlabeled audio."""
 
+import math
 import os
 from pathlib import Path
 
@@ -48,25 +49,12 @@ def _audio_files(paths, option):
     return [os.fspath(f) for f in files]
 
 
-def _load_teacher(path):
-    from ._commands import ONNX_SUFFIX
-
-    path = Path(os.path.expanduser(path))
-    if not path.is_file():
-        raise FileNotFoundError(f"teacher model not found: {path}")
-    if path.suffix.lower() == ONNX_SUFFIX:
-        from ..export import OnnxPipeline
-
-        return OnnxPipeline(path)
-    import joblib
-
-    try:
-        model = joblib.load(path)
-    except Exception as exc:  # unpickling raises anything
-        raise ValueError(f"cannot read a model from {path}: {exc}") from exc
-    if not hasattr(model, "predict"):
-        raise ValueError(f"{path} holds a {type(model).__name__}, not a fitted model")
-    return model
+def _check_options(args):
+    """The options distill itself would check only after reading the audio."""
+    if args.views < 1:
+        raise ValueError(f"--views must be at least 1, got {args.views}")
+    if not (math.isfinite(args.temperature) and args.temperature > 0):
+        raise ValueError(f"--temperature must be a positive number, got {args.temperature}")
 
 
 def _check_student(student, teacher):
@@ -88,9 +76,10 @@ def _check_student(student, teacher):
 def distill_command(args):
     from ..distillation import Wav2SmallClassifier, Wav2SmallRegressor, distill, teacher_kind
     from ..io import AudioLoader
-    from ._commands import _save
+    from ._commands import _failing_files, _failures, _save, load_model
 
-    teacher = _load_teacher(args.teacher)
+    _check_options(args)
+    teacher = load_model(args.teacher)
     kind = teacher_kind(teacher)
     student_class = Wav2SmallClassifier if kind == "categorical" else Wav2SmallRegressor
     student = student_class(max_iter=args.epochs, crop_duration=args.crop,
@@ -104,9 +93,19 @@ def distill_command(args):
     print(f"{kind} teacher {args.teacher}; {len(unlabeled)} unlabeled files, "
           f"{args.views} views each; validation: "
           + (f"{len(validation)} files" if validation else "none (no early stopping)"))
-    student = distill(teacher, X, student=student, n_views=args.views,
-                      augment=not args.no_augment, temperature=args.temperature, X_val=X_val,
-                      random_state=args.seed, verbose=args.verbose)
+    try:
+        student = distill(teacher, X, student=student, n_views=args.views,
+                          augment=not args.no_augment, temperature=args.temperature,
+                          X_val=X_val, random_state=args.seed, verbose=args.verbose)
+    except ValueError:
+        # Name the files the teacher cannot label (distill counts views, not files).
+        for files, clips, option in ((unlabeled, X, "--unlabeled"),
+                                     (validation, X_val, "--validation")):
+            failed = _failing_files(teacher.predict, clips, files) if files else {}
+            if failed:
+                raise ValueError(f"{option} files the teacher cannot label: "
+                                 f"{_failures(failed)}") from None
+        raise
     summary = f"{student.n_parameters_:,} parameters, {student.n_iter_} epochs"
     if student.validation_scores_:
         best = student.validation_scores_[student.best_epoch_ - 1]
