@@ -171,3 +171,12 @@ def test_a_meaningless_n_jobs_is_refused_by_name(tmp_path, n_jobs):
     path = write_audio(tmp_path / "a.wav", np.full(1600, 0.1, dtype=np.float32))
     with pytest.raises(ValueError, match="n_jobs"):
         AudioLoader(n_jobs=n_jobs).transform([str(path), str(path)])
+
+
+def test_channels_that_cancel_in_the_mono_mix_are_named_not_called_silent(tmp_path):
+    left = 0.3 * np.sin(2 * np.pi * 220 * np.arange(16000) / 16000)
+    path = tmp_path / "inverted.wav"
+    sf.write(path, np.stack([left, -left], axis=1), 16000, subtype="FLOAT")
+    with pytest.raises(AudioReadError, match="2 channels cancel out") as error:
+        load_audio(path)
+    assert str(path) in str(error.value)

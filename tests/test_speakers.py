@@ -86,9 +86,9 @@ def test_stats_json_round_trip_and_checks(tmp_path):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"count": 2.5}, "count of clips >= 0, got 2.5"),
-        ({"count": "two"}, "count of clips >= 0, got 'two'"),
-        ({"count": True}, "count of clips"),
+        ({"count": 2.5}, "whole number of clips \\(0 or more\\), got 2.5"),
+        ({"count": "two"}, "whole number of clips \\(0 or more\\), got 'two'"),
+        ({"count": True}, "whole number of clips"),
         ({"count": 0}, "a count of 0 clips"),
         ({"mean": [[0.1, 0.2, 0.3]]}, "mean must be a flat list"),
         ({"mean": ["x", 0.0, 0.0]}, "mean must be a list of numbers"),

@@ -106,6 +106,10 @@ def _sources(args):
     if args.files is not None:
         from ..datasets import find_audio
 
+        if args.root is not None:
+            raise ValueError("--root names a corpus folder and --files a folder of unlabeled "
+                             "files: give one of them")
+
         folder = Path(os.path.expanduser(args.files))
         if not folder.is_dir():
             raise NotADirectoryError(f"--files needs a folder, got {folder}")

@@ -206,8 +206,9 @@ def enroll(args):
     for file in map(os.fspath, args.files):
         real = os.path.realpath(_expand(file))
         if real in seen:
-            raise ValueError(f"{file} is given twice (also as {seen[real]}): its clip would "
-                             "count twice in the speaker's statistics")
+            also = "" if seen[real] == file else f" (also as {seen[real]})"
+            raise ValueError(f"{file} is given twice{also}: its clip would count twice in "
+                             "the speaker's statistics")
         seen[real] = file
     out = _expand(args.out)
     stats = {}

@@ -97,6 +97,12 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
             f"audio file holds NaN or inf samples (or values beyond float32's range): {path}"
         )
     mono = samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
+    loudest = float(np.abs(samples).max())
+    if samples.shape[1] > 1 and loudest > 0 and np.abs(mono).max() <= 1e-4 * loudest:
+        raise AudioReadError(
+            f"audio file {path}: its {samples.shape[1]} channels cancel out when mixed to "
+            "mono (one is the other with its polarity inverted?): keep one channel"
+        )
     if file_rate != sample_rate:
         mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
     return np.ascontiguousarray(mono, dtype=np.float32)

@@ -64,7 +64,8 @@ class SpeakerStats:
     def __init__(self, count, mean, m2):
         if isinstance(count, bool) or not isinstance(count, Integral | float | np.floating) \
                 or count != int(count) or count < 0:
-            raise ValueError(f"speaker statistics need a count of clips >= 0, got {count!r}")
+            raise ValueError("speaker statistics need a count that is a whole number of "
+                             f"clips (0 or more), got {count!r}")
         self.count = int(count)
         self.mean, self.m2 = _vector(mean, "mean"), _vector(m2, "m2")
         if self.mean.shape != self.m2.shape:
