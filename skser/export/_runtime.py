@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch
+from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch, nonsilent_interval
 from ..utils import SMALLEST_NORMAL, expand_path
 from ._metadata import read_metadata
 
@@ -347,8 +347,6 @@ def _trimmed_lengths(X, lengths, trim):
     """Each clip's length after the exported Trimmer (``trim``: its settings, JSON), or as is."""
     if trim is None:
         return lengths
-    from ..preprocessing import nonsilent_interval
-
     settings = json.loads(trim)
     kept = np.zeros_like(lengths)
     for index, length in enumerate(lengths):

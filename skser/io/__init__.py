@@ -8,6 +8,7 @@ numpy, soundfile and soxr: the deployment install.
 from ._files import audio_paths, load_audio_batch
 from ._load import AudioReadError, load_audio
 from ._load import _check_file as check_audio_file  # noqa: F401 (skser.voice_note)
+from ._silence import nonsilent_interval as nonsilent_interval  # skser.preprocessing's
 from ._waveform import SAMPLE_RATE, as_batch, check_finite_clips, clip_lengths
 from ._waveform import _pcm_to_float as pcm_to_float  # noqa: F401 (skser.voice_note)
 from ._waveform import iter_clips as iter_clips  # internal: not in __all__
