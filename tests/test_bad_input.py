@@ -99,15 +99,33 @@ def test_the_pipeline_and_its_export_agree_on_awkward_clips(runtime_and_pipeline
 
 
 
-def test_the_export_refuses_a_subnormal_clip_as_silent_like_the_pipeline():
+def _subnormal(X):
+    return np.full(X.shape[1], SUBNORMAL)
+
+
+def _quiet_with_a_click(X):
+    # A leading pause of digital silence (as recorders write), quiet speech, one click:
+    # the Trimmer keeps the click alone.
+    clicked = np.concatenate([np.zeros(2000, X.dtype), X[1] * 1e-3])[: X.shape[1]]
+    clicked[100] = 1.0
+    return clicked
+
+
+@pytest.mark.parametrize("trim, bad_clip, runtime_message", [
+    (False, _subnormal, "clip 1 has 0 .*silent"),
+    (True, _quiet_with_a_click, "needs after trimming: clip 1 has"),
+])
+def test_the_export_refuses_the_clips_the_pipeline_refuses(trim, bad_clip, runtime_message):
+    """A subnormal peak is silence; a clip is as long as its Trimmer leaves it."""
     X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
-    pipe = make_pipeline(AudioLoader(), PeakNormalizer(), AcousticEmbedder(),
+    front = [AudioLoader(), *([Trimmer()] if trim else []), PeakNormalizer()]
+    pipe = make_pipeline(*front, AcousticEmbedder(),
                          FocalLossClassifier(max_iter=2, random_state=0)).fit(X, y)
     runtime = OnnxPipeline(to_onnx(pipe))
-    batch = np.stack([X[0], np.full(X.shape[1], SUBNORMAL)])
-    with pytest.raises(ValueError, match="clip 1 has 0"):
+    batch = np.stack([X[0], bad_clip(X)])
+    with pytest.raises(ValueError, match="clip 1 has"):
         pipe.predict_proba(batch)
-    with pytest.raises(ValueError, match="clip 1 has 0 .*silent"):
+    with pytest.raises(ValueError, match=runtime_message):
         runtime.predict_proba(batch)
     np.testing.assert_allclose(runtime.predict_proba(X[:2]), pipe.predict_proba(X[:2]),
                                atol=1e-4)
@@ -232,21 +250,3 @@ def test_a_pandas_series_of_clips_is_a_batch():
     pd = pytest.importorskip("pandas")
     clips = [np.full(800, 0.1, np.float32), np.full(1200, 0.2, np.float32)]
     np.testing.assert_array_equal(as_batch(pd.Series(clips)), as_batch(clips))
-
-
-def test_the_export_checks_length_after_its_trimmer_like_the_pipeline():
-    """A quiet clip with one loud click trims to the click: too short for both, not 'neu'."""
-    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
-    pipe = make_pipeline(AudioLoader(), Trimmer(), PeakNormalizer(), AcousticEmbedder(),
-                         FocalLossClassifier(max_iter=2, random_state=0)).fit(X, y)
-    runtime = OnnxPipeline(to_onnx(pipe))
-    # A leading pause of digital silence (as recorders write), then quiet speech.
-    clicked = np.concatenate([np.zeros(2000, X.dtype), X[1] * 1e-3])[: X.shape[1]]
-    clicked[100] = 1.0
-    batch = np.stack([X[0], clicked])
-    with pytest.raises(ValueError, match="clip 1 has"):
-        pipe.predict_proba(batch)
-    with pytest.raises(ValueError, match="needs after trimming: clip 1 has"):
-        runtime.predict_proba(batch)
-    np.testing.assert_allclose(runtime.predict_proba(X[:2]), pipe.predict_proba(X[:2]),
-                               atol=1e-4)

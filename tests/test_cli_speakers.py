@@ -48,6 +48,18 @@ def speaker_files(workdir):
     return files, np.asarray(ids), table
 
 
+def predict_with_speakers_csv(model, files, table, capsys):
+    """``skser predict MODEL FILES --speakers CSV --json``: its rows."""
+    assert main(["predict", str(model), *files, "--speakers", str(table), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def routed(pipe, method, files, **metadata):
+    """``pipe.method(files, **metadata)`` with metadata routing on."""
+    with sklearn.config_context(enable_metadata_routing=True):
+        return getattr(pipe, method)(files, **metadata)
+
+
 def test_train_adapt_saves_a_speaker_adapted_pipeline(adapted_model):
     pipe = joblib.load(adapted_model)
     normalizer = pipe.named_steps["speakernormalizer"]
@@ -58,12 +70,9 @@ def test_train_adapt_saves_a_speaker_adapted_pipeline(adapted_model):
 def test_predict_with_speakers_csv_matches_the_routed_pipeline(adapted_model, speaker_files,
                                                                capsys):
     files, ids, table = speaker_files
-    assert main(["predict", str(adapted_model), *files, "--speakers", str(table),
-                 "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = predict_with_speakers_csv(adapted_model, files, table, capsys)
     pipe = joblib.load(adapted_model)
-    with sklearn.config_context(enable_metadata_routing=True):
-        expected = pipe.predict_proba(files, speakers=ids)
+    expected = routed(pipe, "predict_proba", files, speakers=ids)
     got = np.array([[row["probabilities"][c] for c in pipe.classes_] for row in rows])
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
@@ -141,11 +150,9 @@ def test_onnx_export_of_an_adapted_model_predicts_with_speakers(adapted_model, s
     onnx_path = workdir / "adapted.onnx"
     assert main(["export", str(adapted_model), "--out", str(onnx_path)]) == 0
     capsys.readouterr()
-    assert main(["predict", str(onnx_path), *files, "--speakers", str(table), "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = predict_with_speakers_csv(onnx_path, files, table, capsys)
     pipe = joblib.load(adapted_model)
-    with sklearn.config_context(enable_metadata_routing=True):
-        expected = pipe.predict_proba(files, speakers=ids)
+    expected = routed(pipe, "predict_proba", files, speakers=ids)
     got = np.array([[row["probabilities"][c] for c in pipe.classes_] for row in rows])
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
@@ -198,11 +205,9 @@ def test_dimensional_predict_uses_speakers_and_names_a_bad_file(speaker_files, w
     assert main(["train", *SMALL, "--task", "dimensional", "--adapt", "speaker", "--heads",
                  "1", "--cache", str(workdir / "cache"), "--out", str(model)]) == 0
     capsys.readouterr()
-    assert main(["predict", str(model), *files, "--speakers", str(table), "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = predict_with_speakers_csv(model, files, table, capsys)
     pipe = joblib.load(model)
-    with sklearn.config_context(enable_metadata_routing=True):
-        expected = pipe.predict(files, speakers=ids)
+    expected = routed(pipe, "predict", files, speakers=ids)
     got = np.array([[row[n] for n in ("arousal", "valence", "dominance")] for row in rows])
     np.testing.assert_allclose(got, expected, atol=1e-3)
     with pytest.warns(UserWarning, match="got no speakers"):
