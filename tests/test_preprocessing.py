@@ -15,6 +15,7 @@ from skser.preprocessing import (
     PreEmphasis,
     Trimmer,
     WaveformAugmenter,
+    nonsilent_interval,
 )
 
 from .conftest import chirp, tone
@@ -160,6 +161,15 @@ def test_trimmer_keeps_a_quiet_clip_whole():
     noise = (1e-3 * np.random.default_rng(0).standard_normal(8000)).astype(np.float32)
     out = Trimmer(top_db=60).fit_transform([noise])
     np.testing.assert_array_equal(out[0], noise)
+
+
+@pytest.mark.parametrize("gain", [1e-3, 1e-5, 1e-7])
+def test_trimmer_trims_a_very_quiet_clip_as_it_trims_the_clip(clips, gain):
+    """No absolute power floor: at -60 to -140 dB the same span is kept."""
+    clip = clips[0]
+    start, end = nonsilent_interval(clip)
+    assert end - start < clip.size - 4000  # there is silence to trim (8000 samples)
+    assert nonsilent_interval(clip * gain) == (start, end)
 
 
 # -- PreEmphasis -----------------------------------------------------------------------

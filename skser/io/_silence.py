@@ -12,6 +12,8 @@ def nonsilent_interval(samples, *, top_db=20.0, frame_length=2048, hop_length=51
     centred frames of ``frame_length`` samples every ``hop_length``, zero-padded at both
     ends; a frame is non-silent when its mean power is within ``top_db`` dB of the loudest
     frame's. Computed from a cumulative sum of squares, with no numba and no framing copy.
+    Unlike librosa, no absolute power floor applies, so a clip trims the same at any
+    level (librosa stops trimming clips quieter than about -75 dBFS).
 
     Parameters
     ----------
@@ -46,7 +48,10 @@ def nonsilent_interval(samples, *, top_db=20.0, frame_length=2048, hop_length=51
     squares[1 + half + n :] = squares[half + n]
     starts = np.arange(n_frames) * hop_length
     power = (squares[starts + frame_length] - squares[starts]) / frame_length
-    power_db = 10.0 * np.log10(np.maximum(power, 1e-10))
-    reference_db = 10.0 * np.log10(max(power.max(), 1e-10))
-    loud = np.flatnonzero(power_db - reference_db > -top_db)
+    reference = power.max()
+    if not reference > 0:
+        return 0, n
+    # Relative to the loudest frame only: librosa also floors each power at 1e-10 (-100
+    # dB), which keeps every frame of a clip whose peak is under about -75 dBFS.
+    loud = np.flatnonzero(power > reference * 10.0 ** (-top_db / 10.0))
     return int(loud[0] * hop_length), int(min(n, (loud[-1] + 1) * hop_length))
