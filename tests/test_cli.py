@@ -448,3 +448,10 @@ def test_an_unfitted_model_is_refused_as_unfitted(workdir, wav_files, capsys):
     joblib.dump(make_ser_pipeline(task="dimensional"), path)
     assert main(["predict", str(path), wav_files[0]]) == 2
     assert "holds an unfitted Pipeline" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("window", ["0.05", "nan"])
+def test_analyze_names_a_window_shorter_than_the_speech_it_keeps(window, trained, wav_files,
+                                                                 capsys):
+    assert main(["analyze", str(trained), wav_files[0], "--window", window]) == 2
+    assert "--window must be at least 0.5 s" in capsys.readouterr().err

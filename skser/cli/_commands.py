@@ -354,11 +354,18 @@ def _write_onnx(model, out):
         partial.unlink(missing_ok=True)
 
 
+# analyze_voice_note's default: speech segments shorter than this are dropped.
+MIN_SPEECH = 0.5
+
+
 def analyze(args):
     from ..voice_note import analyze_voice_note
 
     if getattr(args, "speaker", None) and not getattr(args, "speaker_stats", None):
         raise ValueError("--speaker picks a speaker of --speaker-stats FILE: pass that too")
+    if not args.window >= MIN_SPEECH:  # NaN too
+        raise ValueError(f"--window must be at least {MIN_SPEECH} s, the shortest stretch of "
+                         f"speech analyze classifies; got {args.window}")
     model = load_model(args.model)
     if getattr(args, "speaker_stats", None):
         from ._speakers import with_speaker_stats
@@ -366,6 +373,7 @@ def analyze(args):
         model = with_speaker_stats(model, args.speaker_stats, args.speaker)
     result = analyze_voice_note(
         model, args.file, vad=None if args.vad == "none" else args.vad, window=args.window,
+        min_speech=MIN_SPEECH,
         aggregation=args.aggregation, verbose=not args.json,
     )
     from ._dimensional import analyze_json, is_dimensional
