@@ -60,9 +60,10 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
 
     **Target scale.** Each dimension is standardised by its training mean and standard
     deviation for training, and the last layer of every head maps back after it, so
-    targets on any scale (0-1, 1-5, -100-100) train alike. The CCC is unchanged by
-    mapping targets and predictions alike; ``loss="mse"`` weighs the dimensions by their
-    squared error in standard deviations of each.
+    targets on any scale (0 to 1, 1 to 5, -100 to 100) train alike. The CCC is unchanged
+    by mapping targets and predictions alike; ``loss="mse"`` weighs the dimensions by
+    their squared error in standard deviations of each, and the loss curves are in those
+    standardised units.
 
     Parameters
     ----------
