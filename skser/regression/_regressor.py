@@ -1,5 +1,6 @@
 """CCCLossRegressor: a torch MLP head trained on 1 - CCC, for dimensional emotion."""
 
+import copy
 import math
 from numbers import Integral, Real
 
@@ -351,7 +352,11 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        pred = predict_outputs(self.module_, as_tensor(X, "cpu")).double().numpy()
+        # In float64: float32 matrix products round differently with the batch's size,
+        # and the outputs are on the targets' scale, so a clip's prediction would depend
+        # on the clips predicted with it (by more than scikit-learn's 1e-7).
+        module = copy.deepcopy(self.module_).double()
+        pred = predict_outputs(module, as_tensor(X, "cpu").double()).numpy()
         return pred[:, 0] if self._single_output_ else pred
 
     def score(self, X, y, sample_weight=None):
