@@ -455,3 +455,15 @@ def test_analyze_names_a_window_shorter_than_the_speech_it_keeps(window, trained
                                                                  capsys):
     assert main(["analyze", str(trained), wav_files[0], "--window", window]) == 2
     assert "--window must be at least 0.5 s" in capsys.readouterr().err
+
+
+def test_predict_text_rows_stay_one_line_per_file_whatever_the_name(trained, wav_files,
+                                                                    workdir, capsys):
+    odd = workdir / "a\tname\nwith breaks é.wav"
+    odd.write_bytes(Path(wav_files[0]).read_bytes())
+    assert main(["predict", str(trained), str(odd), wav_files[1]]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(str(workdir / "a\\tname\\nwith breaks é.wav"))
+    assert all(len(line.split("\t")) == 3 for line in lines)
+    assert main(["predict", str(trained), str(odd), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["file"] == str(odd)  # JSON keeps the name

@@ -85,3 +85,19 @@ def test_dimensional_evaluation_names_bad_targets():
     y[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         evaluate_sessions(Ridge(), X, y, groups)
+
+
+def test_the_report_says_which_folds_a_constant_target_leaves_out():
+    from skser.model_selection import evaluate_sessions
+    from skser.regression import CCCLossRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 5)).astype(np.float32)
+    y = np.column_stack([X[:, 0], X[:, 1], X[:, 2]])
+    groups = np.repeat(["a", "b", "c", "d"], 20)
+    y[groups == "b", 1] = 0.5  # valence does not vary in fold b
+    report = evaluate_sessions(CCCLossRegressor(n_ensemble=1, max_iter=3, random_state=0),
+                               X, y, groups)
+    text = str(report)
+    assert "valence: CCC and r leave out 1 of 4 fold(s) (b), whose true values" in text
+    assert "arousal: CCC" not in text

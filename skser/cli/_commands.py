@@ -55,6 +55,15 @@ def load_model(path):
     return model
 
 
+# A tab or a line break in a file name would break predict's one-line, tab-separated rows.
+_ESCAPES = {ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
+def printable(path):
+    """``path`` for a tab-separated line: tabs and line breaks written as ``\\t``, ``\\n``."""
+    return os.fspath(path).translate(_ESCAPES)
+
+
 def head_params(args):
     """The head's parameters the command line sets (``--heads``)."""
     heads = getattr(args, "heads", None)
@@ -273,7 +282,7 @@ def predict(args):
     else:
         for row in rows:
             scores = " ".join(f"{c}={p:.2f}" for c, p in row["probabilities"].items())
-            print(f"{row['file']}\t{row['label']}\t{scores}")
+            print(f"{printable(row['file'])}\t{row['label']}\t{scores}")
     for file, message in failed.items():
         print(f"skser: error: {file}: {message}", file=sys.stderr)
     return 1 if failed else 0

@@ -22,7 +22,7 @@ def dimensions_of(model):
 
 def predict(args, model):
     """``skser predict`` for a dimensional model: one record per file."""
-    from ._commands import _probabilities
+    from ._commands import _probabilities, printable
 
     # The categorical path's: speakers and statistics applied, a bad file named, not fatal.
     values, files, failed = _probabilities(model, args.files, args, method="predict")
@@ -36,7 +36,7 @@ def predict(args, model):
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            print(row["path"] + "\t" + " ".join(f"{n}={row[n]:.3f}" for n in names))
+            print(printable(row["path"]) + "\t" + " ".join(f"{n}={row[n]:.3f}" for n in names))
     for file, message in failed.items():
         print(f"skser: error: {file}: {message}", file=sys.stderr)
     return 1 if failed else 0

@@ -317,4 +317,11 @@ class DimensionalReport:
             lines.append(f"{name:<{width}}  " + ", ".join(parts))
         if several:
             lines.append("(mean ± std over folds)")
+        for index, name in enumerate(self.names.tolist()):
+            constant = [str(f.test_group) for f in self.folds if np.isnan(f.ccc[index])]
+            if constant:
+                lines.append(
+                    f"{name}: CCC and r leave out {len(constant)} of {self.n_folds} fold(s) "
+                    f"({', '.join(constant[:5])}), whose true values do not vary"
+                )
         return "\n".join(lines)
