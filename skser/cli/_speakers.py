@@ -86,10 +86,15 @@ def _feature_space(model):
             f"the model ({type(model).__name__}) is not speaker-adapted: train it with "
             "`skser train --adapt speaker` to use speakers or speaker statistics"
         )
+    return space, _normalizer(model).n_features_in_
+
+
+def _normalizer(model):
+    """The pipeline's SpeakerNormalizer step, or None."""
     from ..preprocessing import SpeakerNormalizer
 
-    width = next(s for _, s in model.steps if isinstance(s, SpeakerNormalizer)).n_features_in_
-    return space, width
+    return next((s for _, s in getattr(model, "steps", []) if isinstance(s, SpeakerNormalizer)),
+                None)
 
 
 def read_stats(path, model):
@@ -183,9 +188,8 @@ def _min_clips(model):
     settings = getattr(model, "speaker_adaptation_", None)
     if settings:
         return int(settings["min_clips"])
-    normalizers = [step for _, step in getattr(model, "steps", [])
-                   if hasattr(step, "min_clips")]
-    return int(normalizers[0].min_clips) if normalizers else 1
+    normalizer = _normalizer(model)
+    return 1 if normalizer is None else int(normalizer.min_clips)
 
 
 def enroll(args):
