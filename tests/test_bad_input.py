@@ -112,7 +112,7 @@ def _quiet_with_a_click(X):
 
 
 @pytest.mark.parametrize("trim, bad_clip, runtime_message", [
-    (False, _subnormal, "clip 1 has 0 .*silent"),
+    (False, _subnormal, "clip 1 has 0; a clip of 0 samples is silent"),
     (True, _quiet_with_a_click, "needs after trimming: clip 1 has"),
 ])
 def test_the_export_refuses_the_clips_the_pipeline_refuses(trim, bad_clip, runtime_message):

@@ -65,8 +65,10 @@ def test_an_embedding_does_not_depend_on_its_batch(which, tiny_hubert, speechlik
 def test_short_clips_are_named_or_padded(which, tiny_hubert, speechlike):
     embedder = _embedders(tiny_hubert)[which]
     clips = [*speechlike, speechlike[0][:200]]
-    with pytest.raises(ValueError, match=r"clip 4 has 200 .*short_clips='pad'"):
+    with pytest.raises(ValueError, match=r"clip 4 has 200\. .*short_clips='pad'"):
         clone(embedder).fit(clips)
+    with pytest.raises(ValueError, match=r"2 clip\(s\) .* clip 4 has 200 \(indices \[4, 5\]\)"):
+        clone(embedder).fit([*clips, speechlike[1][:100]])
     padded = clone(embedder).set_params(short_clips="pad").fit(clips).transform(clips)
     assert np.isfinite(padded).all()
     silent = clone(embedder).set_params(short_clips="pad").fit(clips).transform(

@@ -10,7 +10,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..io import SAMPLE_RATE, clip_lengths
-from ..utils import check_params, progress, release_freed_memory, validate_waveforms
+from ..utils import (
+    check_params,
+    indices_note,
+    progress,
+    release_freed_memory,
+    validate_waveforms,
+)
 from ._cache import EmbeddingCache, cache_namespace, clip_key
 
 __all__ = ["ClipEmbedder"]
@@ -73,8 +79,8 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"{short.size} clip(s) are shorter than the {self.min_samples} samples "
                 f"({1000 * self.min_samples / SAMPLE_RATE:.0f} ms) {type(self).__name__} "
-                f"needs: clip {first} has {int(lengths[first])} (indices {short[:5].tolist()}"
-                f"{'...' if short.size > 5 else ''}). "
+                f"needs: clip {first} has {int(lengths[first])}"
+                f"{indices_note(short)}. "
                 f"{silent}"
                 "Drop them, trim less, or set short_clips='pad' to pad them with zeros."
             )

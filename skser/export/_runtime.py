@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch, nonsilent_interval
-from ..utils import SMALLEST_NORMAL, expand_path
+from ..utils import SMALLEST_NORMAL, expand_path, indices_note
 from ._metadata import read_metadata
 
 __all__ = ["OnnxPipeline"]
@@ -181,7 +181,7 @@ class OnnxPipeline:
                 raise ValueError(
                     f"{short.size} clip(s) are shorter than the {minimum} samples this model "
                     f"needs{' after trimming' if 'trim' in self.metadata_ else ''}: clip "
-                    f"{first} has {int(kept[first])} (indices {short[:5].tolist()})"
+                    f"{first} has {int(kept[first])}{indices_note(short)}"
                     f"{_SILENT_HINT if kept[first] == 0 else ''}"
                 )
         return X, lengths

@@ -1,6 +1,6 @@
 """Small helpers shared by skser's modules: progress bars, parameter validation, rows."""
 
-from ._indexing import column_1d, num_samples, take_rows
+from ._indexing import column_1d, indices_note, num_samples, take_rows
 from ._labels import check_no_missing_labels
 from ._models import model_dimensions
 from ._numeric import SMALLEST_NORMAL
@@ -34,6 +34,7 @@ __all__ = [
     "check_params",
     "check_speakers",
     "column_1d",
+    "indices_note",
     "expand_path",
     "fit_context",
     "model_dimensions",

@@ -2,7 +2,21 @@
 
 import numpy as np
 
-__all__ = ["column_1d", "num_samples", "take_rows"]
+__all__ = ["column_1d", "indices_note", "num_samples", "take_rows"]
+
+
+def indices_note(indices, limit=5):
+    """``" (indices [2, 5])"`` naming the rows of a message, or ``""`` when there is only one.
+
+    Examples
+    --------
+    >>> indices_note([3]), indices_note([2, 5]), indices_note(range(7))
+    ('', ' (indices [2, 5])', ' (indices [0, 1, 2, 3, 4]...)')
+    """
+    indices = [int(index) for index in indices]
+    if len(indices) < 2:
+        return ""
+    return f" (indices {indices[:limit]}{'...' if len(indices) > limit else ''})"
 
 
 def num_samples(X):
