@@ -323,6 +323,24 @@ def test_ravdess_with_emodb_extra_trains(speech_trees, tmp_path, capsys):
     assert pipe.classes_.tolist() == ["ang", "hap", "neu", "sad"]
 
 
+def test_a_corpus_of_one_emotion_is_refused_before_its_audio_is_read(speech_trees, tmp_path,
+                                                                    capsys):
+    ravdess, _, files = speech_trees
+    angry = tmp_path / "ravdess"
+    for path, clip in files.items():
+        if path.is_relative_to(ravdess) and path.name.split("-")[2] == "05":
+            write_audio(angry / path.parent.name / path.name, clip)
+    # Reading this file would fail first, naming it: the label check comes before any audio.
+    (angry / "Actor_01" / "03-01-05-01-02-02-01.wav").write_bytes(b"not a wav")
+    for command in ("train", "evaluate"):
+        out = [] if command == "evaluate" else ["--out", str(tmp_path / "m.joblib")]
+        assert main([command, "--corpus", "ravdess", "--root", str(angry), *out]) == 2
+        err = capsys.readouterr().err
+        assert "has 1 emotion(s) with --labels emotion4 (ang); a classifier needs at least 2" in err
+        assert "not a wav" not in err and "03-01-05-01-02-02-01" not in err
+    assert not (tmp_path / "m.joblib").exists()
+
+
 def test_two_synthetic_corpora_are_other_voices(tmp_path, capsys):
     argv = ["train", *SMALL, "--extra-train-corpus", "synthetic",
             "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "m.joblib")]

@@ -86,7 +86,7 @@ def _corpora(args):
     synthetic = dict(speakers=args.speakers, clips_per_class=args.clips_per_class,
                      targets=targets)
     corpus = load_corpus(args.corpus, args.root, labels=args.labels, seed=args.seed,
-                         n_jobs=args.n_jobs, **synthetic)
+                         n_jobs=args.n_jobs, min_classes=2, **synthetic)
     print(corpus.describe())
     extra = None
     if args.extra_train_corpus:

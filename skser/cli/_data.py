@@ -51,10 +51,11 @@ class Corpus:
 
 
 def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verbose=True,
-                speakers=8, clips_per_class=10, targets="emotion"):
+                speakers=8, clips_per_class=10, targets="emotion", min_classes=1):
     """Read a corpus by name; ``synthetic`` needs no folder and no download.
 
-    ``targets="avd"`` gives arousal, valence and dominance (see the loaders).
+    ``targets="avd"`` gives arousal, valence and dominance (see the loaders). A corpus
+    with fewer than ``min_classes`` emotions is refused before its audio is read.
     """
     from .. import datasets
     from ..io import AudioLoader
@@ -69,6 +70,12 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
     if root is None:
         raise ValueError(f"--root is needed for the {name} corpus (its folder)")
     data = getattr(datasets, LOADERS[name])(root, labels=labels, targets=targets)
+    if targets == "emotion" and np.unique(data.target).size < min_classes:
+        found = ", ".join(map(str, np.unique(data.target))) or "none"
+        raise ValueError(
+            f"the {name} corpus under {root} has {np.unique(data.target).size} emotion(s) "
+            f"with --labels {labels} ({found}); a classifier needs at least {min_classes}"
+        )
     X = AudioLoader(max_duration=MAX_DURATION, n_jobs=n_jobs, verbose=verbose).transform(
         data.filenames
     )
