@@ -395,17 +395,15 @@ def embed_corpus(
     feature_names = _feature_names(front)
     output = _Output(out, _identity(front), overwrite)
     done = output.complete_parts()
-    options = dict(feature_names=feature_names, sample_rate=sample_rate,
-                   max_duration=max_duration)
+    decoding = {"sample_rate": sample_rate, "max_duration": max_duration}
+    options = dict(feature_names=feature_names, **decoding)
 
     planned, todo, n_rows = set(), [], 0
 
     def missing():
         nonlocal n_rows
         for index, chunk in enumerate(chain([first], chunks)):
-            name = output.name(index, chunk, {"sample_rate": sample_rate,
-                                              "max_duration": max_duration,
-                                              "files": _file_stamps(chunk)})
+            name = output.name(index, chunk, {**decoding, "files": _file_stamps(chunk)})
             planned.add(name)
             n_rows += len(chunk)
             if name not in done:
