@@ -31,7 +31,16 @@ Candidates:
   before the Trimmer), drawn once per clip: the distribution the augmenting pipeline
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips). The
-  augmented candidates train the default head on three views of the augmented clip.
+  augmented candidates train the default head on three views of the augmented clip;
+- ``+ eGeMAPS (raw clips)``: feature fusion, the default's three views each joined by the
+  88 eGeMAPSv02 functionals (openSMILE) of the same clip at the same speed, computed on the
+  clip as recorded (the way eGeMAPS is usually reported); ``+ eGeMAPS (raw), -20 dB`` is
+  the same model with the validation and test clips played 20 dB quieter (both feature
+  sets recomputed), the gain condition of ``bench_robustness.py``; ``+ eGeMAPS (front
+  end)`` computes the functionals on the front end's output instead (trimmed,
+  pre-emphasised, peak-normalised), what a pipeline step after the default front end
+  sees. All three are skipped with a note when ``opensmile`` is not installed; openSMILE
+  is not part of an ONNX graph, so none of them could be the exported default anyway.
 
 Usage: python benchmarks/bench_default_search.py [--data ../shared/data] [--seeds 0 1]
 """
@@ -74,6 +83,35 @@ def embed(X, augmenter=None, before_trim=False, groups=None):
         X = augment(X)
     X = FixedDuration(duration=8.0).fit_transform(X)
     return AcousticEmbedder(speeds=SPEEDS).fit(X).transform(X)
+
+
+def egemaps(X):
+    """eGeMAPSv02 functionals (openSMILE) of each clip at its true length, at speeds 1, 0.9, 1.1.
+
+    Returns three blocks of 88 features, in the order of the default's views.
+    """
+    import opensmile
+    from scipy.signal import resample_poly
+
+    from skser.embedding import speed_ratio
+    from skser.io import clip_lengths
+
+    smile = opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
+                            feature_level=opensmile.FeatureLevel.Functionals)
+    rows = []
+    for clip, length in zip(X, clip_lengths(X)):
+        clip = np.asarray(clip[:length], dtype=np.float64)
+        views = [clip] + [resample_poly(clip, *speed_ratio(speed)) for speed in SPEEDS[:2]]
+        rows.append(np.concatenate([smile.process_signal(view, 16000).to_numpy().ravel()
+                                    for view in views]))
+    return np.asarray(rows)
+
+
+def fuse(E, extra):
+    """The default's three views of ``E``, each followed by its block of ``extra``."""
+    ours = np.split(blocks(E, DEFAULT_VIEWS), len(DEFAULT_VIEWS), axis=1)
+    theirs = np.split(extra, len(DEFAULT_VIEWS), axis=1)
+    return np.hstack([np.hstack(pair) for pair in zip(ours, theirs)])
 
 
 def blocks(E, views):
@@ -143,6 +181,9 @@ CANDIDATES = {
     "logistic C=0.01": dict(kind="logistic"),
     "paper augmentation": dict(rows="paper"),
     "noise augmentation": dict(rows="noise"),
+    "+ eGeMAPS (raw clips)": dict(fuse="raw"),
+    "+ eGeMAPS (raw), -20 dB": dict(fuse="raw", test="quiet"),
+    "+ eGeMAPS (front end)": dict(fuse="front"),
 }
 
 
@@ -158,10 +199,21 @@ def main():
         if not (args.data / name).is_dir():
             sys.exit(f"shared {name} not found under {args.data}: pass --data")
 
+    from sklearn.pipeline import make_pipeline
+
     from skser.datasets import load_emodb, load_ravdess
-    from skser.io import AudioLoader
+    from skser.io import AudioLoader, as_batch
     from skser.pipeline import noise_augmenter
-    from skser.preprocessing import WaveformAugmenter
+    from skser.preprocessing import PeakNormalizer, PreEmphasis, Trimmer, WaveformAugmenter
+
+    fusing = [name for name in args.candidates if "fuse" in CANDIDATES[name]]
+    if fusing:
+        try:
+            import opensmile  # noqa: F401
+        except ImportError:
+            print(f"opensmile is not installed: skipping {', '.join(fusing)}\n")
+            args.candidates = [name for name in args.candidates if name not in fusing]
+            fusing = []
 
     start = time.perf_counter()
     corpora = {}
@@ -176,7 +228,16 @@ def main():
         corpora[name] = dict(X=clean, y=y, groups=groups,
                              paper=np.where(pick[:, None], paper, clean),
                              noise=np.where(pick[:, None], noise, clean))
-    print(f"embedded (each clip at five speeds, and two augmented copies) in "
+        if fusing:
+            X = as_batch(X)
+            quiet = X * np.float32(10 ** (-20 / 20))
+            front = make_pipeline(Trimmer(top_db=20), PreEmphasis(coef=0.97),
+                                  PeakNormalizer(peak=0.95)).fit_transform(X)
+            corpora[name].update(
+                raw=fuse(clean, egemaps(X)), front=fuse(clean, egemaps(front)),
+                quiet=fuse(embed(quiet), egemaps(quiet)))
+    print(f"embedded (each clip at five speeds, and two augmented copies"
+          f"{'; eGeMAPS of raw, quiet and front-end clips' if fusing else ''}) in "
           f"{time.perf_counter() - start:.0f} s\n")
 
     header = f"{'candidate':22s} {'corpus':8s} " + " ".join(
@@ -185,6 +246,7 @@ def main():
     for candidate in args.candidates:
         spec = CANDIDATES[candidate]
         kind, views = spec.get("kind", "focal"), spec.get("views", DEFAULT_VIEWS)
+        fused = spec.get("fuse")
         for corpus, data in corpora.items():
             other = corpora["EmoDB" if corpus == "RAVDESS" else "RAVDESS"]
             rows = data.get(spec.get("rows"))
@@ -192,8 +254,12 @@ def main():
             seeds = args.seeds if kind != "logistic" else args.seeds[:1]
             for seed in seeds:
                 head = Head(kind, seed, len(views), **spec.get("params", {}))
-                scores = loso(blocks(data["X"], views), data["y"], data["groups"], head,
-                              train_rows=None if rows is None else blocks(rows, views),
+                if fused:
+                    E, train_rows = data[spec.get("test", fused)], data[fused]
+                else:
+                    E = blocks(data["X"], views)
+                    train_rows = None if rows is None else blocks(rows, views)
+                scores = loso(E, data["y"], data["groups"], head, train_rows=train_rows,
                               extra=((blocks(other["X"], views), other["y"])
                                      if spec.get("extra") else None),
                               n_jobs=args.n_jobs)
