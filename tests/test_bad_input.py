@@ -198,9 +198,9 @@ def test_a_silent_clip_is_named_as_silent_by_the_pipeline_and_its_export():
     X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=1, random_state=0)
     pipe = make_ser_pipeline(n_ensemble=1, max_iter=2).fit(X, y)
     batch = [X[0], np.zeros(16000, np.float32)]
-    with pytest.raises(ValueError, match="clip 1 has 0 .* silent, or was trimmed to nothing"):
+    with pytest.raises(ValueError, match=r"clip 1 has 0\. A clip of 0 samples is silent, or was"):
         pipe.predict(batch)
-    with pytest.raises(ValueError, match="clip 1 has 0 .* silent"):
+    with pytest.raises(ValueError, match="clip 1 has 0; a clip of 0 samples is silent"):
         OnnxPipeline(to_onnx(pipe)).predict(batch)
 
 

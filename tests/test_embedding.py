@@ -69,6 +69,9 @@ def test_short_clips_are_named_or_padded(which, tiny_hubert, speechlike):
         clone(embedder).fit(clips)
     with pytest.raises(ValueError, match=r"2 clip\(s\) .* clip 4 has 200 \(indices \[4, 5\]\)"):
         clone(embedder).fit([*clips, speechlike[1][:100]])
+    with pytest.raises(ValueError, match=r"^the clip is shorter than .* needs: it has 200\. "
+                                         r"Drop it,"):
+        clone(embedder).fit([speechlike[0][:200]])
     padded = clone(embedder).set_params(short_clips="pad").fit(clips).transform(clips)
     assert np.isfinite(padded).all()
     silent = clone(embedder).set_params(short_clips="pad").fit(clips).transform(

@@ -12,9 +12,9 @@ from sklearn.utils.validation import check_is_fitted
 from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import (
     check_params,
-    indices_note,
     progress,
     release_freed_memory,
+    shortfall,
     validate_waveforms,
 )
 from ._cache import EmbeddingCache, cache_namespace, clip_key
@@ -73,16 +73,15 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
         """True lengths raised to ``min_samples``, or refused, as ``short_clips`` says."""
         short = np.flatnonzero(lengths < self.min_samples)
         if short.size and self.short_clips == "error":
-            first = int(short[0])
             silent = ("A clip of 0 samples is silent, or was trimmed to nothing. "
-                      if lengths[first] == 0 else "")
+                      if lengths[short[0]] == 0 else "")
+            subject, detail = shortfall(short, lengths)
             raise ValueError(
-                f"{short.size} clip(s) are shorter than the {self.min_samples} samples "
+                f"{subject} shorter than the {self.min_samples} samples "
                 f"({1000 * self.min_samples / SAMPLE_RATE:.0f} ms) {type(self).__name__} "
-                f"needs: clip {first} has {int(lengths[first])}"
-                f"{indices_note(short)}. "
-                f"{silent}"
-                "Drop them, trim less, or set short_clips='pad' to pad them with zeros."
+                f"needs: {detail}. {silent}"
+                f"Drop {'it' if lengths.size == 1 else 'them'}, trim less, or set "
+                "short_clips='pad' to pad with zeros."
             )
         return np.maximum(lengths, self.min_samples)
 

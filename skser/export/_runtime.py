@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch, nonsilent_interval
-from ..utils import SMALLEST_NORMAL, expand_path, indices_note
+from ..utils import SMALLEST_NORMAL, expand_path, shortfall
 from ._metadata import read_metadata
 
 __all__ = ["OnnxPipeline"]
@@ -177,12 +177,11 @@ class OnnxPipeline:
             kept = _trimmed_lengths(X, lengths, self.metadata_.get("trim"))
             short = np.flatnonzero(kept < minimum)
             if short.size:
-                first = int(short[0])
+                subject, detail = shortfall(short, kept)
                 raise ValueError(
-                    f"{short.size} clip(s) are shorter than the {minimum} samples this model "
-                    f"needs{' after trimming' if 'trim' in self.metadata_ else ''}: clip "
-                    f"{first} has {int(kept[first])}{indices_note(short)}"
-                    f"{_SILENT_HINT if kept[first] == 0 else ''}"
+                    f"{subject} shorter than the {minimum} samples this model needs"
+                    f"{' after trimming' if 'trim' in self.metadata_ else ''}: {detail}"
+                    f"{_SILENT_HINT if kept[short[0]] == 0 else ''}"
                 )
         return X, lengths
 

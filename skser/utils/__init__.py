@@ -1,6 +1,6 @@
 """Small helpers shared by skser's modules: progress bars, parameter validation, rows."""
 
-from ._indexing import column_1d, indices_note, num_samples, take_rows
+from ._indexing import column_1d, num_samples, shortfall, take_rows
 from ._labels import check_no_missing_labels
 from ._models import model_dimensions
 from ._numeric import SMALLEST_NORMAL
@@ -34,7 +34,6 @@ __all__ = [
     "check_params",
     "check_speakers",
     "column_1d",
-    "indices_note",
     "expand_path",
     "fit_context",
     "model_dimensions",
@@ -45,6 +44,7 @@ __all__ = [
     "release_freed_memory",
     "row_statistics",
     "safe_scale",
+    "shortfall",
     "take_rows",
     "validate_parameter_constraints",
     "validate_params",

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["column_1d", "indices_note", "num_samples", "take_rows"]
+__all__ = ["column_1d", "indices_note", "num_samples", "shortfall", "take_rows"]
 
 
 def indices_note(indices, limit=5):
@@ -17,6 +17,37 @@ def indices_note(indices, limit=5):
     if len(indices) < 2:
         return ""
     return f" (indices {indices[:limit]}{'...' if len(indices) > limit else ''})"
+
+
+def shortfall(short, lengths):
+    """The subject and the detail of a message about the clips ``short`` of a batch.
+
+    Parameters
+    ----------
+    short : array-like of int
+        The indices of the clips at fault (at least one).
+    lengths : array-like of int
+        Each clip's length, one per clip of the batch.
+
+    Returns
+    -------
+    subject, detail : str
+        ``"2 clip(s) are"`` and ``"clip 4 has 200 (indices [4, 5])"``, or ``"the clip is"``
+        and ``"it has 200"`` for a batch of one clip (where an index says nothing).
+
+    Examples
+    --------
+    >>> shortfall([1, 2], [900, 200, 0])
+    ('2 clip(s) are', 'clip 1 has 200 (indices [1, 2])')
+    >>> shortfall([0], [200])
+    ('the clip is', 'it has 200')
+    """
+    short, lengths = np.asarray(short), np.asarray(lengths)
+    first = int(short[0])
+    if lengths.size == 1:
+        return "the clip is", f"it has {int(lengths[first])}"
+    return (f"{short.size} clip(s) are",
+            f"clip {first} has {int(lengths[first])}{indices_note(short)}")
 
 
 def num_samples(X):
