@@ -18,6 +18,7 @@ WINDOW, HOP, N_FFT = 400, 160, 512
 # Pitch analysis: 40 ms Hann windows every 10 ms, a 1024-point DFT of which only the bins
 # below 4 kHz are computed (a band limit built into the kernel, no resampling).
 PITCH_WINDOW, PITCH_N_FFT, PITCH_BINS = 640, 1024, 257
+FFT_CHUNK = 128  # frames per FFT call (see AcousticFeatures._power)
 OCTAVE_COST = 0.01
 LOG_FLOOR = 1e-10
 # Noise handling, per clip and per spectrum: the noise estimate is the mean power spectrum
@@ -93,6 +94,12 @@ def _bin_weights(n_fft):
     weights = np.full(n_fft // 2 + 1, 2.0)
     weights[[0, -1]] = 1.0
     return weights
+
+
+def _frame_power(frames, n_bins):
+    """Power of the first ``n_bins`` bins of each (windowed, padded) frame's FFT."""
+    spectrum = torch.fft.rfft(frames)[..., :n_bins]
+    return spectrum.real**2 + spectrum.imag**2
 
 
 def _masked_quantiles(values, mask, quantiles):
@@ -269,9 +276,13 @@ class AcousticFeatures(nn.Module):
         # padding each frame for the FFT, with no copy of every frame).
         window = F.pad(torch.hann_window(window_length, periodic=True, dtype=waveforms.dtype,
                                          device=waveforms.device), (0, n_fft - window_length))
-        frames = F.pad(waveforms, (0, n_fft - window_length)).unfold(1, n_fft, HOP) * window
-        spectrum = torch.fft.rfft(frames)[..., :n_bins]
-        return spectrum.real**2 + spectrum.imag**2
+        frames = F.pad(waveforms, (0, n_fft - window_length)).unfold(1, n_fft, HOP)
+        n_clips, n_frames = frames.shape[:2]
+        # In chunks of frames that stay in cache: one FFT over a whole batch's frames ran
+        # two to three times slower on one core (the same spectra either way).
+        power = [_frame_power(chunk * window, n_bins)
+                 for chunk in frames.reshape(-1, n_fft).split(FFT_CHUNK)]
+        return torch.cat(power).reshape(n_clips, n_frames, n_bins)
 
     def _loudness_features(self, loudness, mask):
         mean, std = masked_mean_std(loudness, mask, dim=1)
