@@ -70,11 +70,12 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
     if root is None:
         raise ValueError(f"--root is needed for the {name} corpus (its folder)")
     data = getattr(datasets, LOADERS[name])(root, labels=labels, targets=targets)
-    if targets == "emotion" and np.unique(data.target).size < min_classes:
-        found = ", ".join(map(str, np.unique(data.target))) or "none"
+    emotions = np.unique(data.target) if targets == "emotion" else None
+    if emotions is not None and emotions.size < min_classes:
         raise ValueError(
-            f"the {name} corpus under {root} has {np.unique(data.target).size} emotion(s) "
-            f"with --labels {labels} ({found}); a classifier needs at least {min_classes}"
+            f"the {name} corpus under {root} has {emotions.size} emotion(s) with --labels "
+            f"{labels} ({', '.join(map(str, emotions)) or 'none'}); a classifier needs at "
+            f"least {min_classes}"
         )
     X = AudioLoader(max_duration=MAX_DURATION, n_jobs=n_jobs, verbose=verbose).transform(
         data.filenames
