@@ -41,6 +41,17 @@ NOISE_PRESENCE = 0.3
 MODULATION_HZ = np.arange(2, 201) * 0.25
 SYLLABLE_BAND_HZ = (2.0, 8.0)
 ENVELOPE_RANGE_DB = 40.0
+FREQUENCIES = np.arange(N_FFT // 2 + 1) * SAMPLE_RATE / N_FFT  # of the 512-point DFT's bins
+
+
+def _band_bins(low, high):
+    """The bins whose frequency is in ``[low, high)`` Hz, as a slice."""
+    inside = np.flatnonzero((FREQUENCIES >= low) & (FREQUENCIES < high))
+    return slice(int(inside[0]), int(inside[-1]) + 1)
+
+
+# Hammarberg index: the loudest bin of 0-2 kHz against that of 2-5 kHz.
+HAMMARBERG_LOW, HAMMARBERG_HIGH = _band_bins(0, 2000), _band_bins(2000, 5000)
 
 _LOUDNESS = ["mean", "std", "p10", "p50", "p90", "range", "slope", "flux", "pause_fraction"]
 _PITCH = [
@@ -96,10 +107,10 @@ def _bin_weights(n_fft):
     return weights
 
 
-def _frame_power(frames, n_bins):
-    """Power of the first ``n_bins`` bins of each (windowed, padded) frame's FFT."""
+def _frame_power(frames, n_bins, out):
+    """Power of the first ``n_bins`` bins of each (windowed, padded) frame's FFT, into ``out``."""
     spectrum = torch.fft.rfft(frames)[..., :n_bins]
-    return spectrum.real**2 + spectrum.imag**2
+    return torch.add(spectrum.real**2, spectrum.imag**2, out=out)
 
 
 def _masked_quantiles(values, mask, quantiles):
@@ -220,15 +231,11 @@ class AcousticFeatures(nn.Module):
         self._constant("dct_basis", dct)
         centred = np.arange(n_mels) - (n_mels - 1) / 2
         self._constant("slope_basis", centred / np.sum(centred**2))
-        frequencies = np.arange(N_FFT // 2 + 1) * SAMPLE_RATE / N_FFT
-        bands = {
-            "alpha_low": (50, 1000), "alpha_high": (1000, 5000),
-            "hammarberg_low": (0, 2000), "hammarberg_high": (2000, 5000),
-        }
+        bands = {"alpha_low": (50, 1000), "alpha_high": (1000, 5000)}
         for name, (low, high) in bands.items():
-            inside = (frequencies >= low) & (frequencies < high)
+            inside = (FREQUENCIES >= low) & (FREQUENCIES < high)
             self._constant(name, inside)
-        self._constant("frequencies_khz", frequencies / 1000)
+        self._constant("frequencies_khz", FREQUENCIES / 1000)
 
         pitch_kernel, pitch_window = _dft_kernel(PITCH_WINDOW, PITCH_N_FFT, PITCH_BINS)
         self._constant("pitch_kernel", pitch_kernel)
@@ -278,12 +285,13 @@ class AcousticFeatures(nn.Module):
                                          device=waveforms.device), (0, n_fft - window_length))
         frames = F.pad(waveforms, (0, n_fft - window_length)).unfold(1, n_fft, HOP)
         # Each clip's frames in chunks that stay in cache, windowed chunk by chunk (the
-        # frames stay a view until then): one FFT over a whole batch's frames ran slower on
-        # one core, with the same spectra.
-        return torch.stack([
-            torch.cat([_frame_power(chunk * window, n_bins) for chunk in clip.split(FFT_CHUNK)])
-            for clip in frames
-        ])
+        # frames stay a view until then) and written straight into the output: one FFT
+        # over a whole batch's frames ran slower on one core, with the same spectra.
+        power = frames.new_empty((*frames.shape[:2], n_bins))
+        for clip, out in zip(frames, power):
+            for chunk, target in zip(clip.split(FFT_CHUNK), out.split(FFT_CHUNK)):
+                _frame_power(chunk * window, n_bins, out=target)
+        return power
 
     def _loudness_features(self, loudness, mask):
         mean, std = masked_mean_std(loudness, mask, dim=1)
@@ -322,12 +330,13 @@ class AcousticFeatures(nn.Module):
         # well short of (a moving tone's trace, say) is not noise, and is left alone.
         # (A soft count of the frames reaching half of it: continuous in the samples.)
         frames = mask.sum(dim=1).clamp(min=1e-6)[:, None, None]
-        reach = ((power / noise.clamp(min=LOG_FLOOR) - 0.25) / 0.5).clamp(0.0, 1.0)
+        # (In place, here and below: no new batch-sized tensor per step.)
+        reach = (power / noise.clamp(min=LOG_FLOOR)).sub_(0.25).div_(0.5).clamp_(0.0, 1.0)
         present = (mask[:, None, :] @ reach) / frames
         noise = ((present - NOISE_PRESENCE) / 0.2).clamp(0.0, 1.0) * noise
         mean_energy = (energy * mask).sum(dim=1) / frames[:, 0, 0]
         floor = (10 ** (FLOOR_DB / 10) * mean_energy / bin_weights.sum())[:, None, None]
-        cleaned = torch.clamp(power - NOISE_SUBTRACTION * noise, min=0.0) + floor
+        cleaned = (power - NOISE_SUBTRACTION * noise).clamp_(min=0.0).add_(floor)
         return cleaned, _weigh(noise, bin_weights)
 
     def _correlation(self, power):
@@ -337,8 +346,8 @@ class AcousticFeatures(nn.Module):
         is searched and interpolated unclamped and only the strength is clipped.
         """
         energy = _weigh(power, self.pitch_bin_weights)
-        correlation = (power @ self.lag_basis) / energy[..., None].clamp(min=LOG_FLOOR)
-        return correlation / self.window_correlation, energy
+        correlation = (power @ self.lag_basis).div_(energy[..., None].clamp(min=LOG_FLOOR))
+        return correlation.div_(self.window_correlation), energy
 
     def _pitch_features(self, waveforms, lengths):
         """Pitch statistics, and the frame values later features reuse.
@@ -353,7 +362,7 @@ class AcousticFeatures(nn.Module):
         # can tip the octave choice); the voicing strength is read on the cleaned one.
         correlation, _ = self._correlation(power)
         cleaned_correlation, energy = self._correlation(cleaned)
-        best = torch.argmax(correlation + self.octave_bonus, dim=2, keepdim=True)
+        best = torch.max(correlation + self.octave_bonus, dim=2, keepdim=True).indices
         left = torch.gather(correlation, 2, (best - 1).clamp(min=0))
         peak = torch.gather(correlation, 2, best)
         right = torch.gather(correlation, 2, (best + 1).clamp(max=self.n_lags - 1))
@@ -420,7 +429,6 @@ class AcousticFeatures(nn.Module):
         return [share, centroid]
 
     def _spectral_features(self, power, mask, voiced):
-        power_db = 10 * torch.log10(power + LOG_FLOOR)
         log_mel = 10 * torch.log10(power @ self.mel_basis + LOG_FLOOR)
         mfcc = log_mel @ self.dct_basis
         voiced_mean, voiced_std = masked_mean_std(mfcc, voiced[..., None], dim=1)
@@ -433,13 +441,13 @@ class AcousticFeatures(nn.Module):
         def band(weights):
             return 10 * torch.log10(_weigh(power, weights) + LOG_FLOOR)
 
-        def band_peak(weights):
-            return (power_db + (weights - 1) * 1e4).amax(dim=2)
+        def band_peak(bins):  # the level of the loudest bin (dB), of the power's maximum
+            return 10 * torch.log10(power[..., bins].amax(dim=2) + LOG_FLOOR)
 
         frames = {
             "slope": _weigh(log_mel, self.slope_basis),
             "alpha_ratio": band(self.alpha_low) - band(self.alpha_high),
-            "hammarberg": band_peak(self.hammarberg_low) - band_peak(self.hammarberg_high),
+            "hammarberg": band_peak(HAMMARBERG_LOW) - band_peak(HAMMARBERG_HIGH),
             "centroid": _weigh(power, self.frequencies_khz) / (power.sum(dim=2) + LOG_FLOOR),
         }
         stats = []
