@@ -24,6 +24,11 @@ Candidates:
   dropout;
 - ``+ other corpus``: the default, the other corpus's clips added to every fold's
   training set;
+- ``no early stopping``: the default head trained for all 25 epochs on the training
+  speakers, the validation speaker unused;
+- ``refit + validation``: one head early-stops on the validation speaker as usual, then
+  the five heads are trained afresh on the training and validation speakers together for
+  that head's best number of epochs (one more speaker to learn from);
 - ``logistic C=0.01``: a standardised, strongly regularised linear model, trained on every
   view as its own row and averaging its probabilities over a clip's three views;
 - ``paper augmentation`` / ``noise augmentation``: half the training clips replaced by one
@@ -152,6 +157,7 @@ class Head:
         self.kind, self.seed, self.n_views, self.params = kind, seed, n_views, params
 
     def fit_predict_proba(self, X, y, X_val, y_val, X_test):
+        from sklearn.base import clone
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
@@ -168,6 +174,12 @@ class Head:
             views = np.split(X_test, self.n_views, axis=1)
             return np.mean([model.predict_proba(view) for view in views], axis=0)
         model = FocalLossClassifier(n_views=self.n_views, random_state=self.seed, **self.params)
+        if self.kind == "no stop":
+            return model.set_params(early_stopping=False).fit(X, y).predict_proba(X_test)
+        if self.kind == "refit":
+            first = clone(model).set_params(n_ensemble=1).fit(X, y, X_val=X_val, y_val=y_val)
+            model.set_params(early_stopping=False, max_iter=max(first.best_epoch_, 2))
+            X, y = np.concatenate([X, X_val]), np.concatenate([y, y_val])
         return model.fit(X, y, X_val=X_val, y_val=y_val).predict_proba(X_test)
 
 
@@ -178,6 +190,8 @@ CANDIDATES = {
     "one head": dict(params={"n_ensemble": 1}),
     "wider head": dict(params={"hidden_layer_sizes": (512,), "dropout": 0.5}),
     "+ other corpus": dict(extra=True),
+    "no early stopping": dict(kind="no stop"),
+    "refit + validation": dict(kind="refit"),
     "logistic C=0.01": dict(kind="logistic"),
     "paper augmentation": dict(rows="paper"),
     "noise augmentation": dict(rows="noise"),
