@@ -180,6 +180,7 @@ class Head:
             first = clone(model).set_params(n_ensemble=1).fit(X, y, X_val=X_val, y_val=y_val)
             model.set_params(early_stopping=False, max_iter=max(first.best_epoch_, 2))
             X, y = np.concatenate([X, X_val]), np.concatenate([y, y_val])
+            return model.fit(X, y).predict_proba(X_test)  # no monitoring of its own rows
         return model.fit(X, y, X_val=X_val, y_val=y_val).predict_proba(X_test)
 
 
