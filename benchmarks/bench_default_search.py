@@ -28,7 +28,7 @@ Candidates:
   speakers, the validation speaker unused;
 - ``refit + validation``: one head early-stops on the validation speaker as usual, then
   the five heads are trained afresh on the training and validation speakers together for
-  that head's best number of epochs (one more speaker to learn from);
+  that head's best number of epochs, at least 2 (one more speaker to learn from);
 - ``logistic C=0.01``: a standardised, strongly regularised linear model, trained on every
   view as its own row and averaging its probabilities over a clip's three views;
 - ``paper augmentation`` / ``noise augmentation``: half the training clips replaced by one
