@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import Interval, check_params, validate_waveforms
 from ._base import WaveformTransformer
-from ._trim import nonsilent_interval
+from ._noise import add_at_snr, babble_of
 
 __all__ = ["WaveformAugmenter"]
 
@@ -272,15 +272,8 @@ class WaveformAugmenter(WaveformTransformer):
         snr = rng.uniform(*self.snr_db)
         others = np.flatnonzero((lengths > 0) & (np.arange(len(lengths)) != index))
         if rng.uniform() < self.babble_p and others.size:
-            noise = np.zeros(samples.shape[0])
-            for other in rng.choice(others, size=self.babble_talkers):
-                talker = X[other, : lengths[other]].astype(np.float64)
-                talker = np.roll(np.resize(talker, samples.shape[0]),
-                                 rng.randint(samples.shape[0]))
-                noise += talker / (np.sqrt(np.mean(talker**2)) + 1e-12)
+            talkers = rng.choice(others, size=self.babble_talkers)
+            noise = babble_of(X, lengths, talkers, samples.shape[0], rng)
         else:
             noise = rng.standard_normal(samples.shape[0])
-        start, end = nonsilent_interval(samples, top_db=20.0)
-        speech = np.mean(np.square(samples[start:end], dtype=np.float64))
-        scale = np.sqrt(speech / 10 ** (snr / 10) / max(np.mean(noise**2), 1e-20))
-        return samples + scale * noise
+        return add_at_snr(samples, noise, snr)
