@@ -23,6 +23,10 @@ Training variants (``make_ser_pipeline(...)``, all else default):
   normalizer;
 - ``noise``: ``augment="noise"``, the noise-aware augmenter before the Trimmer (white
   noise or babble of other training clips at 5-40 dB SNR, pitch shift, polarity).
+- ``copies``: the default pipeline, trained on each training clip and two noisy copies
+  of it (``NoisyCopies(n_copies=2)``: white noise or babble of other training clips at
+  10-40 dB SNR, or a -70..-50 dBFS floor), drawn per fold from that fold's training
+  clips; validation and test clips as above.
 
 - ``adapted``: the default pipeline, speaker-adapted (``make_speaker_adapted``: a
   ``SpeakerNormalizer`` before the head, fitted on the training speakers' own statistics).
@@ -61,8 +65,11 @@ VARIANTS = {
     "one-speed": {"augment": False, "speeds": ()},
     "paper": {"augment": "paper"},
     "noise": {"augment": "noise"},
+    "copies": {"augment": False},
     "adapted": {"augment": False},
 }
+# Variants trained on resampled rows: NoisyCopies' arguments.
+SAMPLED = {"copies": {"n_copies": 2}}
 # Variants whose pipeline is speaker-adapted, and the tables they print.
 ADAPTED = {"adapted": ("adapted, own clips", "adapted, enrolled clean")}
 
@@ -81,8 +88,9 @@ def degraded_sets(X, babble, opus, seed=1):
     return sets
 
 
-def loso_under_conditions(pipe, X, y, groups, sets):
-    """Per condition, the predictions of leave-one-speaker-out models trained on clean clips."""
+def loso_under_conditions(pipe, X, y, groups, sets, sampler=None):
+    """Per condition, the predictions of leave-one-speaker-out models trained on clean clips
+    (and, with ``sampler``, the noisy copies it adds to each fold's training clips)."""
     from sklearn.base import clone
 
     from skser.io import as_batch
@@ -94,7 +102,8 @@ def loso_under_conditions(pipe, X, y, groups, sets):
         following = speakers[(index + 1) % len(speakers)]
         train = (groups != speaker) & (groups != following)
         model = fit_with_validation(clone(pipe), X[train], y[train],
-                                    X_val=X[groups == following], y_val=y[groups == following])
+                                    X_val=X[groups == following], y_val=y[groups == following],
+                                    sampler=sampler)
         test = np.flatnonzero(groups == speaker)
         for name, (clips, _) in sets.items():
             predictions[name][test] = model.predict(as_batch([clips[i] for i in test]))
@@ -156,6 +165,7 @@ def main():
     from skser.datasets import load_emodb, load_ravdess
     from skser.io import AudioLoader
     from skser.pipeline import make_ser_pipeline
+    from skser.preprocessing import NoisyCopies
 
     ravdess = load_ravdess(args.data / "ravdess", labels="emotion4")
     X = AudioLoader(n_jobs=2).transform(ravdess.filenames)
@@ -175,12 +185,16 @@ def main():
                 tables = dict(zip(ADAPTED[variant],
                                   adapted_loso_under_conditions(pipe, X, y, groups, sets)))
             else:
-                tables = {variant: loso_under_conditions(pipe, X, y, groups, sets)}
+                sampler = (NoisyCopies(random_state=0, **SAMPLED[variant])
+                           if variant in SAMPLED else None)
+                tables = {variant: loso_under_conditions(pipe, X, y, groups, sets, sampler)}
             arguments = ", ".join(f"{k}={v!r}" for k, v in VARIANTS[variant].items())
+            sampled = ", ".join(f"{k}={v!r}" for k, v in SAMPLED.get(variant, {}).items())
             seconds = time.perf_counter() - start
             for title, predictions in tables.items():
                 print(f"training variant: {title} (make_ser_pipeline({arguments})"
-                      f"{', speaker-adapted' if variant in ADAPTED else ''}), {seconds:.0f} s")
+                      f"{', speaker-adapted' if variant in ADAPTED else ''}"
+                      f"{f', NoisyCopies({sampled})' if sampled else ''}), {seconds:.0f} s")
                 print_table(y, groups, predictions)
 
 

@@ -121,6 +121,7 @@ def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsy
     (["--adapt", "speaker"], "--adapt"),
     (["--task", "dimensional"], "--task dimensional"),
     (["--augment"], "--augment"),
+    (["--noisy-copies", "2"], "--noisy-copies"),
     (["--corpus", "emodb"], "--corpus"),
     (["--embedder", "distilhubert"], "--embedder"),
 ])

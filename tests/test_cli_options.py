@@ -93,3 +93,29 @@ def test_speeds_are_refused_with_distilhubert(tmp_path, capsys):
     assert main(argv) == 2
     assert "speeds are built for the categorical task with the weight-free embedder" in (
         capsys.readouterr().err)
+
+
+def test_noisy_copies_trains_on_more_rows_and_the_report_names_them(tmp_path, capsys):
+    common = ["--speakers", "3", "--clips-per-class", "2", "--heads", "1", "--cache",
+              str(tmp_path / "cache")]
+    model = tmp_path / "m.joblib"
+    assert main(["train", *common, "--noisy-copies", "2", "--out", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "fitted on 16 clips and 2 noisy copies of each" in out
+    plain = tmp_path / "plain.joblib"
+    assert main(["train", *common, "--out", str(plain)]) == 0
+    X = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=3)[0]
+    # the copies change what the head learnt
+    assert abs(joblib.load(model).predict_proba(X) - joblib.load(plain).predict_proba(X)).max() \
+        > 1e-3
+    capsys.readouterr()
+    assert main(["evaluate", *common, "--noisy-copies", "1"]) == 0
+    assert "training rows resampled by NoisyCopies(n_copies=1, random_state=0)" in (
+        capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("copies", ["-1", "two"])
+def test_noisy_copies_must_be_a_whole_number(copies, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--noisy-copies", copies, "--out", "x.joblib"])
+    assert f"expected a whole number of at least 0, got '{copies}'" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder
 from skser.io import AudioLoader
 from skser.preprocessing import (
     FixedDuration,
+    NoisyCopies,
     PeakNormalizer,
     PreEmphasis,
     SpeakerNormalizer,
@@ -28,6 +29,7 @@ ESTIMATORS = [
     PeakNormalizer(),
     FixedDuration(),
     WaveformAugmenter(random_state=0),
+    NoisyCopies(random_state=0),
     AcousticEmbedder(short_clips="pad"),
     # The speed views resample inside the module: the same checks, three blocks of features.
     AcousticEmbedder(speeds=(0.9, 1.1), short_clips="pad"),

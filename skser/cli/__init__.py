@@ -33,6 +33,16 @@ def _positive_int(text):
     return value
 
 
+def _count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
+    return value
+
+
 def _data_options(parser):
     from ..pipeline import EMBEDDERS, default_cache_dir
 
@@ -60,6 +70,10 @@ def _data_options(parser):
     model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",
                        default=False, help="training-only waveform augmentation: the "
                        "paper's (the default with no value) or noise-aware")
+    model.add_argument("--noisy-copies", type=_count, default=0, metavar="N",
+                       help="train also on N noisy copies of each training clip (white "
+                       "noise or babble at 10-40 dB SNR, or a -70..-50 dBFS floor); "
+                       "validation and test clips stay as recorded (default: 0)")
     add_speeds_option(model)
     model.add_argument("--heads", type=_positive_int, metavar="N",
                        help="heads trained from different seeds and averaged (default: the "

@@ -81,6 +81,16 @@ def _pipeline(args):
     )
 
 
+def sampler_of(args):
+    """``NoisyCopies`` for ``--noisy-copies N`` (seeded by ``--seed``), else None."""
+    copies = getattr(args, "noisy_copies", 0)
+    if not copies:
+        return None
+    from ..preprocessing import NoisyCopies
+
+    return NoisyCopies(n_copies=copies, random_state=args.seed)
+
+
 def _corpora(args):
     targets = "avd" if getattr(args, "task", "categorical") == "dimensional" else "emotion"
     synthetic = dict(speakers=args.speakers, clips_per_class=args.clips_per_class,
@@ -98,8 +108,11 @@ def _corpora(args):
     return corpus, extra
 
 
-def _fit_final(pipe, corpus, extra, adapt=None):
+def _fit_final(pipe, corpus, extra, adapt=None, sampler=None):
     """Fit on every clip but one held-out group, which early stopping validates on.
+
+    A ``sampler`` (``--noisy-copies``) resamples the training clips, never the held-out
+    group's.
 
     The leakage guard checks that no training clip (the extra corpus's included) shares
     a speaker or its audio with the validation group.
@@ -130,13 +143,14 @@ def _fit_final(pipe, corpus, extra, adapt=None):
 
         pipe, fit, context = adapt_for_fit(pipe, fit, corpus, validation, extra)
     with context:
-        fit_with_validation(pipe, X, y, **fit)
-    print(f"fitted on {len(y)} clips; early stopping validated on group {str(held_out)!r} "
+        fit_with_validation(pipe, X, y, sampler=sampler, **fit)
+    copies = "" if sampler is None else f" and {sampler.n_copies} noisy copies of each"
+    print(f"fitted on {len(y)} clips{copies}; early stopping validated on group {str(held_out)!r} "
           f"({int(validation.sum())} clips)")
     return pipe
 
 
-def _evaluate(pipe, corpus, extra, n_jobs, adapt=None):
+def _evaluate(pipe, corpus, extra, n_jobs, adapt=None, sampler=None):
     from ..model_selection import evaluate_sessions
 
     n_groups = np.unique(corpus.groups).size
@@ -148,7 +162,7 @@ def _evaluate(pipe, corpus, extra, n_jobs, adapt=None):
     return evaluate_sessions(
         pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
         extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),
-        validation="next", n_jobs=n_jobs, verbose=True, adapt=adapt,
+        validation="next", n_jobs=n_jobs, verbose=True, adapt=adapt, sampler=sampler,
     )
 
 
@@ -159,7 +173,7 @@ def train(args):
         return train_features(args)
     pipe = _pipeline(args)  # its parameters are checked before any audio is read
     corpus, extra = _corpora(args)
-    pipe = _fit_final(pipe, corpus, extra, getattr(args, "adapt", None))
+    pipe = _fit_final(pipe, corpus, extra, getattr(args, "adapt", None), sampler_of(args))
     _save(pipe, args.out)
     return 0
 
@@ -182,7 +196,8 @@ def evaluate(args):
         return evaluate_features(args)
     pipe = _pipeline(args)  # its parameters are checked before any audio is read
     corpus, extra = _corpora(args)
-    report = _evaluate(pipe, corpus, extra, args.n_jobs, getattr(args, "adapt", None))
+    report = _evaluate(pipe, corpus, extra, args.n_jobs, getattr(args, "adapt", None),
+                       sampler_of(args))
     print(report)
     if args.report:
         path = write_report(report, args.report, title=report_title(corpus, report, extra))

@@ -6,7 +6,15 @@ import soundfile as sf
 
 from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import expand_path
-from ._commands import _corpora, _evaluate, _fit_final, _pipeline, _save, _save_timeline
+from ._commands import (
+    _corpora,
+    _evaluate,
+    _fit_final,
+    _pipeline,
+    _save,
+    _save_timeline,
+    sampler_of,
+)
 from ._report import report_title, write_report
 
 
@@ -33,12 +41,12 @@ def demo(args):
     corpus, extra = _corpora(args)
 
     print("\n== 1. Session cross-validation (leave one group out, validate on the next) ==")
-    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs)
+    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs, sampler=sampler_of(args))
     print(report)
     write_report(report, out / "report.md", title=report_title(corpus, report, extra))
 
     print("\n== 2. Train on all groups and save ==")
-    pipe = _fit_final(_pipeline(args), corpus, extra)
+    pipe = _fit_final(_pipeline(args), corpus, extra, sampler=sampler_of(args))
     _save(pipe, out / "model.joblib")
 
     print("\n== 3. Export to ONNX and check it computes the same ==")

@@ -178,7 +178,7 @@ _FEATURES_IGNORE = {
     "--corpus": ("corpus", "synthetic"), "--extra-root": ("extra_root", None),
     "--embedder": ("embedder", "weight-free"), "--model": ("model", "ntu-spml/distilhubert"),
     "--augment": ("augment", False), "--task dimensional": ("task", "categorical"),
-    "--adapt": ("adapt", None),
+    "--adapt": ("adapt", None), "--noisy-copies": ("noisy_copies", 0),
 }
 
 

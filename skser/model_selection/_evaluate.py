@@ -157,14 +157,15 @@ def _annotate(exc, context):
 
 
 def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator,
-                 routed=None):
+                 routed=None, sampler=None):
     model = clone(estimator)
     routed = routed or {}
     start = time.perf_counter()
     try:
         with routing(routed):
             fit_with_validation(model, X_train, y_train, X_val=X_val, y_val=y_val,
-                                params=routed.get("fit"), val_params=routed.get("val"))
+                                params=routed.get("fit"), val_params=routed.get("val"),
+                                sampler=sampler)
     except Exception as exc:
         raise _annotate(exc, f"fitting failed in {where}") from exc
     fit_time = time.perf_counter() - start
@@ -185,7 +186,7 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
 
 def _fit_predict_fold(
     estimator, X, y, extra, waveforms, train, val, test, where, return_estimator,
-    adapt_ids=None,
+    adapt_ids=None, sampler=None,
 ):
     X_train, y_train = take_rows(X, train), y[train]
     if extra is not None:
@@ -202,6 +203,7 @@ def _fit_predict_fold(
         where,
         return_estimator,
         speaker_metadata(adapt_ids, train, val, test, extra),
+        sampler,
     )
 
 
@@ -266,6 +268,7 @@ def evaluate_sessions(
     labels=None,
     return_estimator=False,
     adapt=None,
+    sampler=None,
 ):
     """Evaluate a classifier session by session: leave one session out, every fold.
 
@@ -304,6 +307,12 @@ def evaluate_sessions(
     by the statistics of its own test clips, unlabeled (transductive). Speakers are
     ``speakers``, else ``groups``. The returned report is the plain protocol's, with the
     adapted one in ``report.adapted``; each says which protocol made its numbers.
+
+    **Resampled training rows.** A ``sampler`` (such as
+    :class:`~skser.preprocessing.NoisyCopies`, noisy copies of each training clip) is
+    applied to each fold's training rows, ``extra_train`` included, after the leakage
+    guard; validation and test rows are never resampled, and the report's description
+    names the sampler.
 
     **Parallelism.** The folds run through joblib (``n_jobs``); inside
     ``with joblib.parallel_backend("dask"):`` they run on a Dask cluster.
@@ -345,6 +354,9 @@ def evaluate_sessions(
     adapt : {None, "speaker"}, default=None
         Also run the speaker-adapted protocol (transductive), into ``report.adapted``.
         With ``extra_train``, its speakers are needed: ``(X_extra, y_extra, speakers)``.
+    sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``, optional
+        Resamples each fold's training rows (cloned per fold), as
+        :func:`fit_with_validation` does; ``n_train`` counts the rows before it.
 
     Returns
     -------
@@ -429,7 +441,7 @@ def evaluate_sessions(
     adapt_ids = check_adapt(adapt, groups if speakers is None else speakers, extra, extra_ids)
     common = dict(folds=folds, X=X, y=y, groups=groups, extra=extra, waveforms=waveforms,
                   labels=labels, validation=validation, n_jobs=n_jobs, verbose=verbose,
-                  return_estimator=return_estimator)
+                  return_estimator=return_estimator, sampler=sampler)
     report = _session_report(estimator, **common)
     if adapt is not None:
         from ..preprocessing import make_speaker_adapted
@@ -441,7 +453,8 @@ def evaluate_sessions(
 
 
 def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels, validation,
-                    n_jobs, verbose, return_estimator, adapt_ids=None, protocol="plain"):
+                    n_jobs, verbose, return_estimator, adapt_ids=None, protocol="plain",
+                    sampler=None):
     """Run the folds of :func:`evaluate_sessions` for one protocol; its SessionReport."""
     jobs = (
         delayed(_fit_predict_fold)(
@@ -456,6 +469,7 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
             _where(index, test_group),
             return_estimator,
             adapt_ids,
+            sampler,
         )
         for index, (test_group, _, train, val, test) in enumerate(folds)
     )
@@ -464,8 +478,10 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
     )
     used_validation = validation is not None and accepts_validation(estimator)
     held_out = "" if validation is None else ", validation on the next group"
+    resampled = "" if sampler is None else f", training rows resampled by {sampler!r}"
     description = (
         f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
+        f"{resampled}"
     )
     if y.ndim == 2:  # arousal, valence, dominance
         return _dimensional_report(
@@ -500,9 +516,7 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
         n_clips=len(y),
         groups=groups,
         protocol=protocol,
-        description=(
-            f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
-        ),
+        description=description,
     )
 
 

@@ -5,7 +5,7 @@ import inspect
 from sklearn import config_context
 from sklearn.pipeline import Pipeline
 
-__all__ = ["accepts_validation", "fit_with_validation"]
+__all__ = ["accepts_validation", "fit_with_validation", "resample_training_rows"]
 
 
 def _is_passthrough(step):
@@ -62,7 +62,7 @@ def _request_validation(estimator, restore):
 
 
 def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
-                        val_params=None):
+                        val_params=None, sampler=None):
     """Fit ``estimator`` on ``(X, y)``, handing it ``(X_val, y_val)`` when it takes them.
 
     - An estimator whose ``fit`` takes ``X_val`` and ``y_val`` gets them as keywords.
@@ -77,6 +77,11 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
       only behaviour stays training only: a ``WaveformAugmenter`` augments the training
       clips and passes the validation clips through.
     - Any other estimator is fitted on ``(X, y)`` alone; the validation set is unused.
+
+    A ``sampler`` (such as :class:`~skser.preprocessing.NoisyCopies`) resamples the
+    training rows first, ``sampler.fit_resample(X, y)`` on a clone; the per-clip arrays in
+    ``params`` follow the rows through its ``sample_indices_``. The validation rows are
+    never resampled.
 
     ``params`` (such as ``speakers``) are routed to the steps that request them, as
     ``pipeline.fit(X, y, **params)`` routes them; ``val_params`` are routed to the
@@ -108,6 +113,8 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
         Metadata of the training rows, routed (metadata routing must be enabled).
     val_params : dict, optional
         Metadata of the validation rows, routed to the transforms.
+    sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``, optional
+        Resamples the training rows (more rows: noisy copies), never the validation rows.
 
     Returns
     -------
@@ -124,6 +131,8 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
     [0, 1]
     """
     params = params or {}
+    if sampler is not None:
+        X, y, params = resample_training_rows(sampler, X, y, params)
     if X_val is None or y_val is None or not accepts_validation(estimator):
         return estimator.fit(X, y, **params)
     if not isinstance(estimator, Pipeline):
@@ -138,6 +147,41 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
     finally:
         for pipeline, transform_input in restore:
             pipeline.set_params(transform_input=transform_input)
+
+
+def resample_training_rows(sampler, X, y, params=None):
+    """``sampler.fit_resample(X, y)`` on a clone, with ``params`` following the rows.
+
+    Parameters
+    ----------
+    sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``
+        Such as :class:`~skser.preprocessing.NoisyCopies`; cloned, never fitted itself.
+    X, y : array-like
+        The training rows and their targets.
+    params : dict, optional
+        Metadata; each array of one value per row of ``X`` is indexed like the rows.
+
+    Returns
+    -------
+    X_resampled, y_resampled, params_resampled
+    """
+    from sklearn.base import clone
+
+    from ..utils import num_samples, take_rows
+
+    n_rows = num_samples(X)
+    sampler = clone(sampler)
+    X, y = sampler.fit_resample(X, y)
+    indices = getattr(sampler, "sample_indices_", None)
+    if indices is None:
+        raise TypeError(f"{type(sampler).__name__} has no sample_indices_ after fit_resample: "
+                        "skser cannot tell which rows the metadata belong to")
+    resampled = {}
+    for name, value in (params or {}).items():
+        per_row = hasattr(value, "__len__") and not isinstance(value, str | dict)
+        resampled[name] = (take_rows(value, indices)
+                           if per_row and num_samples(value) == n_rows else value)
+    return X, y, resampled
 
 
 def _fit_step_by_step(pipeline, X, y, X_val, y_val, params, val_params):

@@ -1,9 +1,10 @@
-"""Waveform transformers (trimming, pre-emphasis, normalization, duration, augmentation)
-and speaker adaptation of embeddings."""
+"""Waveform transformers (trimming, pre-emphasis, normalization, duration, augmentation),
+the ``NoisyCopies`` sampler, and speaker adaptation of embeddings."""
 
 from ..utils import SpeakerAdaptationWarning
 from ._augment import WaveformAugmenter
 from ._base import WaveformTransformer
+from ._copies import NOISE_KINDS, NoisyCopies
 from ._duration import FixedDuration
 from ._emphasis import PreEmphasis
 from ._normalize import PeakNormalizer
@@ -18,7 +19,9 @@ from ._speaker_stats import SpeakerStats, load_speaker_stats, save_speaker_stats
 from ._trim import Trimmer, nonsilent_interval
 
 __all__ = [
+    "NOISE_KINDS",
     "FixedDuration",
+    "NoisyCopies",
     "PeakNormalizer",
     "PreEmphasis",
     "SpeakerAdaptationWarning",
