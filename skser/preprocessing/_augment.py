@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import Interval, check_params, validate_waveforms
 from ._base import WaveformTransformer
-from ._noise import add_at_snr, babble_of
+from ._noise import add_at_snr, babble_or_white
 
 __all__ = ["WaveformAugmenter"]
 
@@ -270,10 +270,6 @@ class WaveformAugmenter(WaveformTransformer):
     def _add_at_snr(self, samples, X, lengths, index, rng):
         """``samples`` plus white noise or babble at an SNR drawn from ``snr_db``."""
         snr = rng.uniform(*self.snr_db)
-        others = np.flatnonzero((lengths > 0) & (np.arange(len(lengths)) != index))
-        if rng.uniform() < self.babble_p and others.size:
-            talkers = rng.choice(others, size=self.babble_talkers)
-            noise = babble_of(X, lengths, talkers, samples.shape[0], rng)
-        else:
-            noise = rng.standard_normal(samples.shape[0])
+        babble = rng.uniform() < self.babble_p
+        noise = babble_or_white(X, lengths, index, babble, self.babble_talkers, rng)
         return add_at_snr(samples, noise, snr)

@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 from ..io import audio_paths, check_finite_clips, clip_lengths, load_audio_batch
 from ..utils import Interval, check_params, num_samples, take_rows, validate_waveforms
 from ._augment import _check_range
-from ._noise import add_at_snr, babble_of
+from ._noise import add_at_snr, babble_or_white
 
 __all__ = ["NoisyCopies", "NOISE_KINDS"]
 
@@ -188,12 +188,7 @@ class NoisyCopies(BaseEstimator):
             level = 10 ** (rng.uniform(*self.floor_dbfs) / 20)
             return samples + level * rng.standard_normal(samples.shape[0])
         snr = rng.uniform(*self.snr_db)
-        others = np.flatnonzero((lengths > 0) & (np.arange(len(lengths)) != index))
-        if kind == "babble" and others.size:
-            talkers = rng.choice(others, size=self.babble_talkers)
-            noise = babble_of(X, lengths, talkers, samples.shape[0], rng)
-        else:
-            noise = rng.standard_normal(samples.shape[0])
+        noise = babble_or_white(X, lengths, index, kind == "babble", self.babble_talkers, rng)
         return add_at_snr(samples, noise, snr)
 
     def __sklearn_tags__(self):

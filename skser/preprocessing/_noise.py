@@ -4,7 +4,7 @@ import numpy as np
 
 from ._trim import nonsilent_interval
 
-__all__ = ["add_at_snr", "babble_of", "speech_power"]
+__all__ = ["add_at_snr", "babble_of", "babble_or_white", "speech_power"]
 
 
 def speech_power(samples):
@@ -93,3 +93,40 @@ def babble_of(X, lengths, talkers, size, rng):
         talker = np.roll(np.resize(talker, size), rng.randint(size))
         babble += talker / (np.sqrt(np.mean(talker**2)) + 1e-12)
     return babble
+
+
+def babble_or_white(X, lengths, index, babble, talkers, rng):
+    """Noise for clip ``index`` of ``X``: babble of ``talkers`` other clips, or white noise.
+
+    White noise when ``babble`` is False or the batch has no other non-silent clip.
+
+    Parameters
+    ----------
+    X : np.ndarray [shape=(n_clips, n_samples)]
+        The batch the babble is drawn from.
+    lengths : np.ndarray [shape=(n_clips,)]
+        The clips' true lengths.
+    index : int
+        The clip the noise is for (never one of its talkers).
+    babble : bool
+        Babble rather than white noise.
+    talkers : int
+        Clips summed into the babble (drawn with replacement).
+    rng : np.random.RandomState
+
+    Returns
+    -------
+    noise : np.ndarray [shape=(lengths[index],), dtype=float64]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.ones((1, 5))
+    >>> babble_or_white(X, np.array([5]), 0, True, 4, np.random.RandomState(0)).shape
+    (5,)
+    """
+    size = int(lengths[index])
+    others = np.flatnonzero((lengths > 0) & (np.arange(len(lengths)) != index))
+    if babble and others.size:
+        return babble_of(X, lengths, rng.choice(others, size=talkers), size, rng)
+    return rng.standard_normal(size)
