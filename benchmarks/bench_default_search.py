@@ -37,6 +37,11 @@ Candidates:
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips). The
   augmented candidates train the default head on three views of the augmented clip;
+- ``+ raw spectra``: ``AcousticEmbedder(denoise="both")``: each view's 171 features of
+  the cleaned spectra (the default's) followed by the same 171 of the spectra as
+  recorded, without the per-clip noise removal and its floor (342 per view; the same
+  head). ``bench_robustness.py --variants both-spectra`` measures what it does under
+  noise;
 - ``+ eGeMAPS (raw clips)``: feature fusion, the default's three views each joined by the
   88 eGeMAPSv02 functionals (openSMILE) of the same clip at the same speed, computed on the
   clip as recorded (the way eGeMAPS is usually reported); ``+ eGeMAPS (raw), -20 dB`` is
@@ -65,7 +70,7 @@ SPEEDS = (0.9, 1.1, 0.8, 1.2)
 DEFAULT_VIEWS = (0, 1, 2)
 
 
-def embed(X, augmenter=None, before_trim=False, groups=None):
+def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
     """Default front end + AcousticEmbedder at five speeds, an augmenter applied per speaker."""
     from sklearn.pipeline import make_pipeline
 
@@ -87,7 +92,7 @@ def embed(X, augmenter=None, before_trim=False, groups=None):
     if augmenter is not None and not before_trim:
         X = augment(X)
     X = FixedDuration(duration=8.0).fit_transform(X)
-    return AcousticEmbedder(speeds=SPEEDS).fit(X).transform(X)
+    return AcousticEmbedder(speeds=SPEEDS, denoise=denoise).fit(X).transform(X)
 
 
 def egemaps(X):
@@ -196,6 +201,7 @@ CANDIDATES = {
     "logistic C=0.01": dict(kind="logistic"),
     "paper augmentation": dict(rows="paper"),
     "noise augmentation": dict(rows="noise"),
+    "+ raw spectra": dict(features="both"),
     "+ eGeMAPS (raw clips)": dict(fuse="raw"),
     "+ eGeMAPS (raw), -20 dB": dict(fuse="raw", test="quiet"),
     "+ eGeMAPS (front end)": dict(fuse="front"),
@@ -238,9 +244,10 @@ def main():
         y, groups = np.asarray(bunch.target), np.asarray(bunch.groups)
         pick = np.random.default_rng(0).uniform(size=len(y)) < 0.5
         clean = embed(X)
+        both = fuse(clean, blocks(embed(X, denoise=False), DEFAULT_VIEWS))
         paper = embed(X, WaveformAugmenter(random_state=0), groups=groups)
         noise = embed(X, noise_augmenter(random_state=0), before_trim=True, groups=groups)
-        corpora[name] = dict(X=clean, y=y, groups=groups,
+        corpora[name] = dict(X=clean, y=y, groups=groups, both=both,
                              paper=np.where(pick[:, None], paper, clean),
                              noise=np.where(pick[:, None], noise, clean))
         if fusing:
@@ -251,7 +258,8 @@ def main():
             corpora[name].update(
                 raw=fuse(clean, egemaps(X)), front=fuse(clean, egemaps(front)),
                 quiet=fuse(embed(quiet), egemaps(quiet)))
-    print(f"embedded (each clip at five speeds, and two augmented copies"
+    print(f"embedded (each clip at five speeds, the same of its raw spectra, and two "
+          f"augmented copies"
           f"{'; eGeMAPS of raw, quiet and front-end clips' if fusing else ''}) in "
           f"{time.perf_counter() - start:.0f} s\n")
 
@@ -269,7 +277,9 @@ def main():
             seeds = args.seeds if kind != "logistic" else args.seeds[:1]
             for seed in seeds:
                 head = Head(kind, seed, len(views), **spec.get("params", {}))
-                if fused:
+                if "features" in spec:
+                    E, train_rows = data[spec["features"]], None
+                elif fused:
                     E, train_rows = data[spec.get("test", fused)], data[fused]
                 else:
                     E = blocks(data["X"], views)

@@ -28,6 +28,10 @@ Training variants (``make_ser_pipeline(...)``, all else default):
   10-40 dB SNR, or a -70..-50 dBFS floor), drawn per fold from that fold's training
   clips; validation and test clips as above.
 
+- ``both-spectra``: the default pipeline with ``AcousticEmbedder(denoise="both")``: the
+  features of the cleaned spectra and of the spectra as recorded (see
+  ``bench_default_search.py``'s ``+ raw spectra``);
+
 - ``adapted``: the default pipeline, speaker-adapted (``make_speaker_adapted``: a
   ``SpeakerNormalizer`` before the head, fitted on the training speakers' own statistics).
   It is tested two ways, both on the same fitted models:
@@ -66,8 +70,11 @@ VARIANTS = {
     "paper": {"augment": "paper"},
     "noise": {"augment": "noise"},
     "copies": {"augment": False},
+    "both-spectra": {"augment": False},
     "adapted": {"augment": False},
 }
+# Variants with other embedder settings: the pipeline's set_params.
+EMBEDDER = {"both-spectra": {"acousticembedder__denoise": "both"}}
 # Variants trained on resampled rows: NoisyCopies' arguments.
 SAMPLED = {"copies": {"n_copies": 2}}
 # Variants whose pipeline is speaker-adapted, and the tables they print.
@@ -181,6 +188,7 @@ def main():
         for variant in args.variants:
             start = time.perf_counter()
             pipe = make_ser_pipeline(memory=cache, **VARIANTS[variant])
+            pipe.set_params(**EMBEDDER.get(variant, {}))
             if variant in ADAPTED:
                 tables = dict(zip(ADAPTED[variant],
                                   adapted_loso_under_conditions(pipe, X, y, groups, sets)))
@@ -194,7 +202,9 @@ def main():
             for title, predictions in tables.items():
                 print(f"training variant: {title} (make_ser_pipeline({arguments})"
                       f"{', speaker-adapted' if variant in ADAPTED else ''}"
-                      f"{f', NoisyCopies({sampled})' if sampled else ''}), {seconds:.0f} s")
+                      f"{f', NoisyCopies({sampled})' if sampled else ''}"
+                      f"{''.join(f', {k}={v!r}' for k, v in EMBEDDER.get(variant, {}).items())}"
+                      f"), {seconds:.0f} s")
                 print_table(y, groups, predictions)
 
 

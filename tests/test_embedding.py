@@ -344,6 +344,23 @@ def test_set_output_pandas_gives_named_columns(which, tiny_hubert, speechlike):
     np.testing.assert_allclose(frame.to_numpy(), plain.transform(speechlike), rtol=1e-5)
 
 
+def test_both_spectra_give_the_cleaned_features_then_the_raw_ones(speechlike):
+    """denoise="both" is exactly denoise=True's features then denoise=False's, per view."""
+    cleaned = AcousticEmbedder(speeds=(0.9,)).fit(speechlike).transform(speechlike)
+    raw = AcousticEmbedder(denoise=False, speeds=(0.9,)).fit(speechlike).transform(speechlike)
+    both = AcousticEmbedder(denoise="both", speeds=(0.9,)).fit(speechlike)
+    expected = np.hstack([cleaned[:, :171], raw[:, :171], cleaned[:, 171:], raw[:, 171:]])
+    np.testing.assert_array_equal(both.transform(speechlike), expected)
+    assert not np.allclose(cleaned, raw)  # the two halves are two kinds of spectrum
+    names = both.get_feature_names_out()
+    assert len(names) == 684
+    assert (names[0], names[171], names[342], names[513]) == (
+        "loudness_mean", "raw_loudness_mean", "speed0.9_loudness_mean",
+        "speed0.9_raw_loudness_mean")
+    with pytest.raises(ValueError, match="'denoise' parameter"):
+        AcousticEmbedder(denoise="twice").fit(speechlike)
+
+
 def _with_noise_at(clip, snr_db, rng):
     noise = rng.standard_normal(clip.size)
     scale = np.sqrt(np.mean(clip.astype(np.float64) ** 2) / 10 ** (snr_db / 10))

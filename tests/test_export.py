@@ -66,10 +66,13 @@ def test_each_waveform_step_computes_what_sklearn_does(step, corpus):
     np.testing.assert_allclose(output, step.transform(X), atol=1e-6)
 
 
-@pytest.mark.parametrize("embedder", ["acoustic", "distilhubert"])
+@pytest.mark.parametrize("embedder", ["acoustic", "acoustic, both spectra", "distilhubert"])
 def test_embedders_compute_what_torch_does(embedder, corpus, tiny_hubert):
-    step = (AcousticEmbedder() if embedder == "acoustic"
-            else DistilHuBERTEmbedder(model=tiny_hubert, layer="all", pooling="mean+std"))
+    step = {
+        "acoustic": AcousticEmbedder(),
+        "acoustic, both spectra": AcousticEmbedder(denoise="both"),
+        "distilhubert": DistilHuBERTEmbedder(model=tiny_hubert, layer="all", pooling="mean+std"),
+    }[embedder]
     X = corpus[0][:5]
     step.fit(X)
     (output,) = _run(to_onnx(make_pipeline(step)), X)

@@ -38,15 +38,18 @@ class AcousticEmbedder(ClipEmbedder):
         Lowest pitch searched, in Hz.
     f0_max : float > 0, default=500.0
         Highest pitch searched, in Hz.
-    denoise : bool, default=True
+    denoise : bool or "both", default=True
         Clean each clip's spectra of its own steady noise before computing features
-        (robust to a hiss or a noise floor). It costs some valence information:
-        ``make_ser_pipeline(task="dimensional")`` turns it off (see the README's
-        dimensional section).
+        (robust to a hiss or a noise floor). It costs some information of clean speech:
+        the weak bands it floors carry valence, so ``make_ser_pipeline(task="dimensional")``
+        turns it off (see the README's dimensional section). ``"both"`` gives both: the
+        171 features of the cleaned spectra, then the 171 of the spectra as recorded
+        (``raw_loudness_mean``...), 342 in all; the categorical default (see the README's
+        default search).
     speeds : tuple of float, default=()
         Also embed each clip played at these speeds (speed perturbation: 0.9 is 10%
         slower and lower, see :func:`~skser.embedding.speed_ratio`): the output is then
-        ``1 + len(speeds)`` blocks of the 171 features, the clip as given first, the
+        ``1 + len(speeds)`` blocks of the 171 (or 342) features, the clip as given first, the
         others named ``speed0.9_loudness_mean``... Each view is resampled inside the
         torch module (scipy's polyphase filter, as a convolution), so it exports to ONNX
         too. A head given ``n_views=1 + len(speeds)`` (``FocalLossClassifier``) trains on
@@ -70,7 +73,7 @@ class AcousticEmbedder(ClipEmbedder):
     module_ : AcousticFeatures
         The torch module computing the features.
     feature_names_out_ : np.ndarray of str
-        The 171 feature names, times ``1 + len(speeds)``.
+        The 171 (342 with ``denoise="both"``) feature names, times ``1 + len(speeds)``.
     fingerprint_ : str
         A hash of the options, ``FEATURE_VERSION`` and skser's version (the cache
         namespace).
@@ -90,6 +93,9 @@ class AcousticEmbedder(ClipEmbedder):
     >>> fast = AcousticEmbedder(speeds=(0.9, 1.1)).fit(X)
     >>> fast.transform(X).shape, fast.get_feature_names_out()[171]
     ((8, 513), 'speed0.9_loudness_mean')
+    >>> both = AcousticEmbedder(denoise="both").fit(X)
+    >>> both.transform(X).shape, both.get_feature_names_out()[171]
+    ((8, 342), 'raw_loudness_mean')
     """
 
     FEATURE_VERSION = 2
@@ -98,7 +104,7 @@ class AcousticEmbedder(ClipEmbedder):
         "n_mels": [Interval(Integral, 8, 128, closed="both")],
         "f0_min": [Interval(Real, 0, None, closed="neither")],
         "f0_max": [Interval(Real, 0, None, closed="neither")],
-        "denoise": ["boolean"],
+        "denoise": ["boolean", StrOptions({"both"})],
         "speeds": ["array-like"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
@@ -150,9 +156,10 @@ class AcousticEmbedder(ClipEmbedder):
             )
         module = AcousticFeatures(n_mels=self.n_mels, f0_min=self.f0_min, f0_max=self.f0_max,
                                   denoise=self.denoise)
-        names = acoustic_feature_names(n_mels=self.n_mels)
+        names = acoustic_feature_names(n_mels=self.n_mels, denoise=self.denoise)
+        both = isinstance(self.denoise, str)
         options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max),
-                   bool(self.denoise))
+                   self.denoise if both else bool(self.denoise))
         if speeds:
             module = SpeedViews(module, speeds)
             names = names + [f"speed{speed:g}_{name}" for speed in speeds for name in names]

@@ -62,15 +62,28 @@ _SPECTRAL = ["slope", "alpha_ratio", "hammarberg", "centroid", "flux"]
 _RHYTHM = ["syllable_band_share", "syllable_band_centroid"]
 
 
-def acoustic_feature_names(n_mels=40, n_mfcc=12):
+def acoustic_feature_names(n_mels=40, n_mfcc=12, denoise=True):
     """Names of the features :class:`AcousticFeatures` returns, in order.
+
+    With ``denoise="both"`` the 171 features of the cleaned spectra come first, then
+    the same of the spectra as recorded, named ``raw_...``.
 
     Examples
     --------
     >>> names = acoustic_feature_names()
     >>> len(names), names[0], names[9], names[-1]
     (171, 'loudness_mean', 'pitch_f0_mean', 'rhythm_syllable_band_centroid')
+    >>> both = acoustic_feature_names(denoise="both")
+    >>> len(both), both[171]
+    (342, 'raw_loudness_mean')
     """
+    names = _feature_names(n_mels, n_mfcc)
+    if isinstance(denoise, str) and denoise == "both":
+        names += [f"raw_{name}" for name in names]
+    return names
+
+
+def _feature_names(n_mels, n_mfcc):
     names = [f"loudness_{name}" for name in _LOUDNESS]
     names += [f"pitch_{name}" for name in _PITCH]
     names += [f"mfcc{i}_mean" for i in range(1, n_mfcc + 1)]
@@ -208,8 +221,11 @@ class AcousticFeatures(nn.Module):
         MFCCs after the zeroth.
     f0_min, f0_max : float, default=60.0, 500.0
         The pitch search range, in Hz.
-    denoise : bool, default=True
-        Clean the spectra of the clip's own steady noise first (see above).
+    denoise : bool or "both", default=True
+        Clean the spectra of the clip's own steady noise first (see above). ``"both"``
+        computes the features twice, on the cleaned spectra and on the spectra as
+        recorded, and returns both (342 features: the Fourier transforms and the pitch
+        period search are shared).
     """
 
     min_samples = 640  # one 40 ms pitch window
@@ -217,7 +233,13 @@ class AcousticFeatures(nn.Module):
 
     def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0, denoise=True):
         super().__init__()
-        self.denoise = bool(denoise)
+        if isinstance(denoise, str):
+            if denoise != "both":
+                raise ValueError(f'denoise must be a bool or "both", got {denoise!r}')
+            self.passes = (True, False)
+        else:
+            self.passes = (bool(denoise),)
+        self.denoise = denoise
         import librosa
 
         kernel, window = _dft_kernel(WINDOW, N_FFT)
@@ -303,7 +325,7 @@ class AcousticFeatures(nn.Module):
         pause = (quiet * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-6)
         return [mean, std, p10, p50, p90, p90 - p10, slope, flux, pause]
 
-    def _denoise(self, power, mask, bin_weights):
+    def _denoise(self, power, mask, bin_weights, clean=True):
         """``power`` less the clip's own noise estimate, on a floor set by the clip's level.
 
         See ``NOISE_QUANTILE`` and the constants after it: the estimate is the mean
@@ -314,7 +336,7 @@ class AcousticFeatures(nn.Module):
         ``FLOOR_DB`` below the clip's mean per-bin power is added. Also returns the
         subtracted estimate's energy ``(n_clips, 1)``.
         """
-        if not self.denoise:
+        if not clean:
             return power, torch.zeros_like(power[:, :1, 0])
         energy = _weigh(power, bin_weights)
         level = 10 * torch.log10(energy + LOG_FLOOR)
@@ -350,19 +372,15 @@ class AcousticFeatures(nn.Module):
         correlation = (power @ self.lag_basis).div_(energy[..., None].clamp(min=LOG_FLOOR))
         return correlation.div_(self.window_correlation), energy
 
-    def _pitch_features(self, waveforms, lengths):
-        """Pitch statistics, and the frame values later features reuse.
+    def _pitch_analysis(self, waveforms, lengths):
+        """The 40 ms power spectra, their frame mask, autocorrelation, energy and f0.
 
-        Returns the statistics, each frame's voiced weight, its level (dB) and the frame
-        mask, all on the pitch analysis's frames.
+        The period is searched on the spectrum as it is (what the noise removal takes can
+        tip the octave choice), once for every kind of spectrum the features read.
         """
         power = self._power(waveforms, self.pitch_kernel, PITCH_N_FFT)
         mask = frame_mask(conv_output_lengths(lengths, PITCH_WINDOW, HOP), power.shape[1])
-        cleaned, noise_energy = self._denoise(power, mask, self.pitch_bin_weights)
-        # The period is searched on the spectrum as it is (what the noise removal takes
-        # can tip the octave choice); the voicing strength is read on the cleaned one.
-        correlation, _ = self._correlation(power)
-        cleaned_correlation, energy = self._correlation(cleaned)
+        correlation, energy = self._correlation(power)
         best = torch.max(correlation + self.octave_bonus, dim=2, keepdim=True).indices
         left = torch.gather(correlation, 2, (best - 1).clamp(min=0))
         peak = torch.gather(correlation, 2, best)
@@ -372,9 +390,22 @@ class AcousticFeatures(nn.Module):
         shift = (0.5 * (left - right) / safe).clamp(-0.5, 0.5)
         lag = torch.gather(self.lags.expand_as(correlation), 2, best) + shift
         semitones = (12 * torch.log2(SAMPLE_RATE / lag / 27.5))[..., 0]
+        return power, mask, correlation, energy, semitones
+
+    def _pitch_features(self, analysis, clean):
+        """Pitch statistics, and the frame values later features reuse.
+
+        Returns the statistics, each frame's voiced weight, its level (dB) and the frame
+        mask, all on the pitch analysis's frames. The voicing strength is read on the
+        cleaned spectrum where ``clean``, else on the spectrum as it is.
+        """
+        power, mask, correlation, energy, semitones = analysis
+        cleaned, noise_energy = self._denoise(power, mask, self.pitch_bin_weights, clean)
+        if clean:
+            correlation, energy = self._correlation(cleaned)
         # The cleaned spectrum's own highest peak: continuous in the samples (reading it at
         # the raw search's lag would jump wherever two near-equal lags trade places).
-        strength = cleaned_correlation.amax(dim=2).clamp(0.0, 1.0)
+        strength = correlation.amax(dim=2).clamp(0.0, 1.0)
 
         level = 10 * torch.log10(energy * PITCH_N_FFT / self.pitch_power_norm + LOG_FLOOR)
         loudest = _masked_max(level, mask, keepdim=True)
@@ -460,7 +491,7 @@ class AcousticFeatures(nn.Module):
         return vectors, stats, [voiced_mean, voiced_std]
 
     def forward(self, waveforms, lengths):
-        """Features ``(n_clips, 171)`` of a padded batch.
+        """Features ``(n_clips, 171)`` of a padded batch (342 with ``denoise="both"``).
 
         Parameters
         ----------
@@ -471,17 +502,25 @@ class AcousticFeatures(nn.Module):
         """
         power = self._power(waveforms, self.stft_kernel, N_FFT)
         mask = frame_mask(conv_output_lengths(lengths, WINDOW, HOP), power.shape[1])
-        power, _ = self._denoise(power, mask, self.bin_weights)
+        pitch = self._pitch_analysis(waveforms, lengths)
+        duration = lengths.to(torch.float32) / SAMPLE_RATE
+        return torch.cat(
+            [self._features(power, mask, pitch, duration, clean) for clean in self.passes],
+            dim=1,
+        )
+
+    def _features(self, power, mask, pitch_analysis, duration, clean):
+        """The 171 features of one kind of spectrum: cleaned (``clean``) or as recorded."""
+        power, _ = self._denoise(power, mask, self.bin_weights, clean)
         loudness = 10 * torch.log10(_weigh(power, self.bin_weights) / self.power_norm + LOG_FLOOR)
         scalars = self._loudness_features(loudness, mask)
-        pitch, voiced, level, pitch_mask = self._pitch_features(waveforms, lengths)
+        pitch, voiced, level, pitch_mask = self._pitch_features(pitch_analysis, clean)
         scalars += pitch
         # A 40 ms pitch frame's centre is 0.75 of a hop after the 25 ms frame of the same
         # index: shift by one frame (to 0.25), and pad to the 25 ms analysis's frames.
         voiced_here = F.pad(voiced, (1, power.shape[1] - voiced.shape[1] - 1)) * mask
         vectors, spectral, voiced_mfcc = self._spectral_features(power, mask, voiced_here)
         rhythm = self._rhythm_features(level, pitch_mask)
-        duration = lengths.to(torch.float32) / SAMPLE_RATE
         return torch.cat(
             [torch.stack(scalars, dim=1), *vectors, torch.stack([*spectral, duration], dim=1),
              *voiced_mfcc, torch.stack(rhythm, dim=1)],
