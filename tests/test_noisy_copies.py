@@ -129,6 +129,9 @@ def test_paths_are_decoded_like_waveforms(tmp_path):
         ({"kinds": ()}, "kinds must be distinct names among"),
         ({"kinds": ("white", "white")}, "kinds must be distinct names among"),
         ({"snr_db": (40.0, 10.0)}, "snr_db must be a \\(min, max\\) pair"),
+        ({"snr_db": (float("nan"), 30.0)}, "snr_db must be a \\(min, max\\) pair of finite"),
+        ({"floor_dbfs": (-np.inf, -50.0)}, "floor_dbfs must be a \\(min, max\\) pair of finite"),
+        ({"snr_db": ("low", "high")}, "snr_db must be a \\(min, max\\) pair"),
         ({"floor_dbfs": (-60.0, 6.0)}, "floor_dbfs must be at most 0 dBFS"),
         ({"n_copies": 0}, "n_copies"),
         ({"babble_talkers": 0}, "babble_talkers"),
@@ -194,6 +197,15 @@ def test_session_evaluation_copies_each_folds_training_rows_and_says_so():
         np.testing.assert_array_equal(fold.estimator.X_fit_[:4], X[train])
     assert "training rows resampled by NoisyCopies(random_state=0)" in report.description
     assert not hasattr(sampler, "sample_indices_")  # cloned per fold, never fitted itself
+
+
+def test_something_that_is_no_sampler_is_refused_before_any_fold():
+    X, y = speech_like(6), np.tile([0, 1], 3)
+    with pytest.raises(TypeError, match="sampler must have fit_resample.*got str"):
+        evaluate_sessions(_ValidationRecorder(), X, y, np.repeat(["a", "b", "c"], 2),
+                          sampler="copies")
+    with pytest.raises(TypeError, match="got Trimmer"):
+        fit_with_validation(_ValidationRecorder(), X, y, sampler=Trimmer())
 
 
 # the test speakers' 2 clips are too few for their own statistics: expected warnings

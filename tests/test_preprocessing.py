@@ -308,6 +308,8 @@ def test_augmenter_pitch_shift_moves_the_tone():
         ({"noise_amplitude": (-0.1, 0.1)}, "noise_amplitude"),
         ({"pitch_semitones": (1.0,)}, "pitch_semitones"),
         ({"snr_db": (30.0, 5.0)}, "snr_db"),
+        ({"snr_db": (float("nan"), 30.0)}, "snr_db must be a .* pair of finite numbers"),
+        ({"gain_db": (-np.inf, 6.0)}, "gain_db must be a .* pair of finite numbers"),
         ({"rt60_s": (0.0, 0.5)}, "rt60_s"),
         ({"band_low_hz": (400.0, 150.0)}, "band_low_hz"),
         ({"band_high_hz": (2800.0, 9000.0)}, "band_high_hz.*half the sample rate"),

@@ -18,7 +18,7 @@ from ._dimensional_report import (
     check_dimensional_targets,
     dimension_names,
 )
-from ._fit import accepts_validation, fit_with_validation
+from ._fit import accepts_validation, check_sampler, fit_with_validation
 from ._leakage import audio_fingerprints, check_content_leakage, check_id_leakage
 from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
 from ._split import LeaveOneSessionOut
@@ -408,6 +408,8 @@ def evaluate_sessions(
     if not dimensional:
         labels = check_label_targets(all_y, labels=labels)[2]
 
+    if sampler is not None:
+        check_sampler(sampler)
     splitter = LeaveOneSessionOut(validation=validation)
     folds = list(splitter._iter_folds(X, groups))
     ids, kind = (groups, "groups") if speakers is None else (speakers, "speakers")

@@ -5,7 +5,9 @@ import inspect
 from sklearn import config_context
 from sklearn.pipeline import Pipeline
 
-__all__ = ["accepts_validation", "fit_with_validation", "resample_training_rows"]
+__all__ = [
+    "accepts_validation", "check_sampler", "fit_with_validation", "resample_training_rows",
+]
 
 
 def _is_passthrough(step):
@@ -149,6 +151,15 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
             pipeline.set_params(transform_input=transform_input)
 
 
+def check_sampler(sampler):
+    """Refuse a ``sampler`` without ``fit_resample``, naming what it is."""
+    if not callable(getattr(sampler, "fit_resample", None)):
+        raise TypeError(
+            "sampler must have fit_resample(X, y), as skser.preprocessing.NoisyCopies or an "
+            f"imbalanced-learn sampler has; got {type(sampler).__name__}"
+        )
+
+
 def resample_training_rows(sampler, X, y, params=None):
     """``sampler.fit_resample(X, y)`` on a clone, with ``params`` following the rows.
 
@@ -169,6 +180,7 @@ def resample_training_rows(sampler, X, y, params=None):
 
     from ..utils import num_samples, take_rows
 
+    check_sampler(sampler)
     n_rows = num_samples(X)
     sampler = clone(sampler)
     X, y = sampler.fit_resample(X, y)

@@ -18,8 +18,15 @@ _probability = Interval(Real, 0, 1, closed="both")
 
 
 def _check_range(name, bounds, low=None):
-    if len(bounds) != 2 or bounds[0] > bounds[1]:
-        raise ValueError(f"{name} must be a (min, max) pair with min <= max, got {bounds!r}")
+    """Refuse a range that is not two finite numbers, min <= max (and >= ``low``)."""
+    try:
+        values = [float(bound) for bound in bounds]
+    except (TypeError, ValueError):
+        values = []
+    if len(values) != 2 or not np.all(np.isfinite(values)) or values[0] > values[1]:
+        raise ValueError(
+            f"{name} must be a (min, max) pair of finite numbers with min <= max, got {bounds!r}"
+        )
     if low is not None and bounds[0] < low:
         raise ValueError(f"{name} must be >= {low}, got {bounds!r}")
 
