@@ -44,8 +44,8 @@ class AcousticEmbedder(ClipEmbedder):
         the weak bands it floors carry valence, so ``make_ser_pipeline(task="dimensional")``
         turns it off (see the README's dimensional section). ``"both"`` gives both: the
         171 features of the cleaned spectra, then the 171 of the spectra as recorded
-        (``raw_loudness_mean``...), 342 in all; the categorical default (see the README's
-        default search).
+        (``raw_loudness_mean``...), 342 in all: more accurate on clean studio speech,
+        fragile under any noise (see the README's default search).
     speeds : tuple of float, default=()
         Also embed each clip played at these speeds (speed perturbation: 0.9 is 10%
         slower and lower, see :func:`~skser.embedding.speed_ratio`): the output is then
