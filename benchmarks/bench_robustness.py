@@ -196,16 +196,21 @@ def main():
                 sampler = (NoisyCopies(random_state=0, **SAMPLED[variant])
                            if variant in SAMPLED else None)
                 tables = {variant: loso_under_conditions(pipe, X, y, groups, sets, sampler)}
-            arguments = ", ".join(f"{k}={v!r}" for k, v in VARIANTS[variant].items())
-            sampled = ", ".join(f"{k}={v!r}" for k, v in SAMPLED.get(variant, {}).items())
             seconds = time.perf_counter() - start
+            setup = [f"make_ser_pipeline({_arguments(VARIANTS[variant])})"]
+            if variant in ADAPTED:
+                setup.append("speaker-adapted")
+            if variant in SAMPLED:
+                setup.append(f"NoisyCopies({_arguments(SAMPLED[variant])})")
+            setup.append(_arguments(EMBEDDER.get(variant, {})))
             for title, predictions in tables.items():
-                print(f"training variant: {title} (make_ser_pipeline({arguments})"
-                      f"{', speaker-adapted' if variant in ADAPTED else ''}"
-                      f"{f', NoisyCopies({sampled})' if sampled else ''}"
-                      f"{''.join(f', {k}={v!r}' for k, v in EMBEDDER.get(variant, {}).items())}"
-                      f"), {seconds:.0f} s")
+                print(f"training variant: {title} ({', '.join(filter(None, setup))}), "
+                      f"{seconds:.0f} s")
                 print_table(y, groups, predictions)
+
+
+def _arguments(params):
+    return ", ".join(f"{k}={v!r}" for k, v in params.items())
 
 
 def print_table(y, groups, predictions):

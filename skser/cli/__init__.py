@@ -23,24 +23,20 @@ from ._speakers import add_enroll_parser
 __all__ = ["build_parser", "main"]
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
+def _whole_number(minimum):
+    """An argparse type: a whole number of at least ``minimum``, else a message naming it."""
 
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of at least {minimum}, got {text!r}")
+        return value
 
-def _count(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
-    return value
+    return parse
 
 
 def _data_options(parser):
@@ -70,12 +66,12 @@ def _data_options(parser):
     model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",
                        default=False, help="training-only waveform augmentation: the "
                        "paper's (the default with no value) or noise-aware")
-    model.add_argument("--noisy-copies", type=_count, default=0, metavar="N",
+    model.add_argument("--noisy-copies", type=_whole_number(0), default=0, metavar="N",
                        help="train also on N noisy copies of each training clip (white "
                        "noise or babble at 10-40 dB SNR, or a -70..-50 dBFS floor); "
                        "validation and test clips stay as recorded (default: 0)")
     add_speeds_option(model)
-    model.add_argument("--heads", type=_positive_int, metavar="N",
+    model.add_argument("--heads", type=_whole_number(1), metavar="N",
                        help="heads trained from different seeds and averaged (default: the "
                             "head's own, 5); 1 trains one head, about five times faster")
     model.add_argument("--cache", default=default_cache_dir(),

@@ -78,9 +78,24 @@ def acoustic_feature_names(n_mels=40, n_mfcc=12, denoise=True):
     (342, 'raw_loudness_mean')
     """
     names = _feature_names(n_mels, n_mfcc)
-    if isinstance(denoise, str) and denoise == "both":
+    if len(denoise_passes(denoise)) == 2:
         names += [f"raw_{name}" for name in names]
     return names
+
+
+def denoise_passes(denoise):
+    """The kinds of spectrum ``denoise`` asks for, in output order: True is the cleaned.
+
+    Examples
+    --------
+    >>> denoise_passes(True), denoise_passes(False), denoise_passes("both")
+    ((True,), (False,), (True, False))
+    """
+    if isinstance(denoise, str):
+        if denoise != "both":
+            raise ValueError(f'denoise must be a bool or "both", got {denoise!r}')
+        return (True, False)
+    return (bool(denoise),)
 
 
 def _feature_names(n_mels, n_mfcc):
@@ -233,12 +248,7 @@ class AcousticFeatures(nn.Module):
 
     def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0, denoise=True):
         super().__init__()
-        if isinstance(denoise, str):
-            if denoise != "both":
-                raise ValueError(f'denoise must be a bool or "both", got {denoise!r}')
-            self.passes = (True, False)
-        else:
-            self.passes = (bool(denoise),)
+        denoise_passes(denoise)  # refuse a bad value here, not at the first batch
         self.denoise = denoise
         import librosa
 
@@ -284,6 +294,14 @@ class AcousticFeatures(nn.Module):
         self._constant("modulation_hz", MODULATION_HZ)
         low, high = SYLLABLE_BAND_HZ
         self._constant("syllable_band", (MODULATION_HZ >= low) & (MODULATION_HZ <= high))
+
+    @property
+    def passes(self):
+        """The kinds of spectrum the features are computed on (see ``denoise_passes``).
+
+        Derived from ``denoise``, so a module pickled before ``"both"`` existed still runs.
+        """
+        return denoise_passes(self.denoise)
 
     def _constant(self, name, values):
         self.register_buffer(name, torch.as_tensor(np.asarray(values), dtype=torch.float32))
