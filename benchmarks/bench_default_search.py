@@ -2,21 +2,25 @@
 
 Data: the shared RAVDESS (actors 01-12) and EmoDB, emotion4 labels. Every candidate is the
 default front end (Trimmer 20 dB, PreEmphasis 0.97, PeakNormalizer 0.95, FixedDuration 8 s)
-and the weight-free AcousticEmbedder, each clip embedded once, at its own speed and at
-speeds 0.9, 1.1, 0.8 and 1.2 (``AcousticEmbedder(speeds=(0.9, 1.1, 0.8, 1.2))``: five
-blocks of 171 features; the first three are exactly what the default pipeline's
-``speeds=(0.9, 1.1)`` gives). Candidates differ in the blocks they read, their training
-data and their head. Folds as ``evaluate_sessions(..., validation="next")``: test on one
-speaker, early-stop on the next, train on the rest. Each candidate is run with several
-head seeds (``--seeds``); the table shows UA mean ± std over folds for each seed, and the
-mean over seeds, since one seed's UA moves by up to 3 points on RAVDESS from the seed
-alone. Nothing is tuned on these results: each candidate is one principled setting.
+and the weight-free AcousticEmbedder with its spectral dynamics, each clip embedded once, at
+its own speed and at speeds 0.9, 1.1, 0.8 and 1.2 (``AcousticEmbedder(dynamics=True,
+speeds=(0.9, 1.1, 0.8, 1.2))``: five blocks of 251 features; the first three are exactly
+what the default pipeline's ``speeds=(0.9, 1.1)`` gives). Candidates differ in the blocks
+they read, their training data and their head. Folds as ``evaluate_sessions(...,
+validation="next")``: test on one speaker, early-stop on the next, train on the rest. Each
+candidate is run with several head seeds (``--seeds``); the table shows UA mean ± std over
+folds for each seed, and the mean over seeds, since one seed's UA moves by up to 3 points on
+RAVDESS from the seed alone. Nothing is tuned on these results: each candidate is one
+principled setting.
 
 Candidates:
 
 - ``default``: what ``make_ser_pipeline()`` trains: ``FocalLossClassifier(n_views=3)``
   (five heads that differ only in their seed) over three views of each clip (speeds 1,
   0.9, 1.1), trained on every view and averaging its probabilities over them;
+- ``no dynamics``: the default without the 80 features of spectral dynamics
+  (``dynamics=False``: the first 171 of each block, the same bit for bit as an embedder
+  without them), the default before they were added;
 - ``one speed``: the same head on the first block alone (``speeds=()``);
 - ``five speeds``: ``n_views=5``, speeds 0.8 and 1.2 as well;
 - ``one head``: ``n_ensemble=1``;
@@ -37,10 +41,10 @@ Candidates:
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips). The
   augmented candidates train the default head on three views of the augmented clip;
-- ``+ raw spectra``: ``AcousticEmbedder(denoise="both")``: each view's 171 features of
-  the cleaned spectra (the default's) followed by the same 171 of the spectra as
-  recorded, without the per-clip noise removal and its floor (342 per view; the same
-  head). ``bench_robustness.py --variants both-spectra`` measures what it does under
+- ``+ raw spectra``: ``AcousticEmbedder(denoise="both", dynamics=True)``: each view's
+  251 features of the cleaned spectra (the default's) followed by the same 251 of the
+  spectra as recorded, without the per-clip noise removal and its floor (502 per view;
+  the same head). ``bench_robustness.py --variants both-spectra`` measures what it does under
   noise;
 - ``+ eGeMAPS (raw clips)``: feature fusion, the default's three views each joined by the
   88 eGeMAPSv02 functionals (openSMILE) of the same clip at the same speed, computed on the
@@ -62,6 +66,8 @@ from pathlib import Path
 
 import numpy as np
 from _common import DEFAULT_DATA
+
+from skser.embedding import acoustic_feature_names
 
 LABELS = ["ang", "hap", "neu", "sad"]
 
@@ -92,7 +98,7 @@ def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
     if augmenter is not None and not before_trim:
         X = augment(X)
     X = FixedDuration(duration=8.0).fit_transform(X)
-    return AcousticEmbedder(speeds=SPEEDS, denoise=denoise).fit(X).transform(X)
+    return AcousticEmbedder(speeds=SPEEDS, denoise=denoise, dynamics=True).fit(X).transform(X)
 
 
 def egemaps(X):
@@ -124,10 +130,10 @@ def fuse(E, extra):
     return np.hstack([np.hstack(pair) for pair in zip(ours, theirs)])
 
 
-def blocks(E, views):
-    """The 171-feature blocks ``views`` of embeddings ``E``, side by side."""
+def blocks(E, views, columns=slice(None)):
+    """The blocks (views) ``views`` of embeddings ``E``, side by side, ``columns`` of each."""
     width = E.shape[1] // (1 + len(SPEEDS))
-    return np.hstack([E[:, view * width:(view + 1) * width] for view in views])
+    return np.hstack([E[:, view * width:(view + 1) * width][:, columns] for view in views])
 
 
 def loso(E, y, groups, head, train_rows=None, extra=None, n_jobs=2):
@@ -191,6 +197,7 @@ class Head:
 
 CANDIDATES = {
     "default": dict(),
+    "no dynamics": dict(columns=slice(0, len(acoustic_feature_names()))),
     "one speed": dict(views=(0,)),
     "five speeds": dict(views=(0, 1, 2, 3, 4)),
     "one head": dict(params={"n_ensemble": 1}),
@@ -282,7 +289,7 @@ def main():
                 elif fused:
                     E, train_rows = data[spec.get("test", fused)], data[fused]
                 else:
-                    E = blocks(data["X"], views)
+                    E = blocks(data["X"], views, spec.get("columns", slice(None)))
                     train_rows = None if rows is None else blocks(rows, views)
                 scores = loso(E, data["y"], data["groups"], head, train_rows=train_rows,
                               extra=((blocks(other["X"], views), other["y"])

@@ -7,8 +7,10 @@ Prints, side by side in one run:
   and encoded at 8 s) vs skser's (true lengths, the default one clip per pass); target ratio
   0.55 or less for these 3-5 s clips;
 - per-clip time of the weight-free AcousticEmbedder on one core, on 8 s clips of speech
-  (target 20 ms or less) and on the RAVDESS clips, at one speed and with the default
-  pipeline's speed views (0.9 and 1.1: three embeddings per clip);
+  (target 20 ms or less) and on the RAVDESS clips: at one speed, without and with the
+  spectral dynamics (``dynamics=True``), and as the default categorical pipeline embeds
+  (the dynamics and the speed views 0.9 and 1.1: three embeddings per clip), without and
+  with the dynamics;
 - peak memory (RSS) of a fresh process embedding a few hundred clips with DistilHuBERT
   (target 1.5 GB or less).
 
@@ -88,8 +90,14 @@ def bench_acoustic(clips, repeats):
     torch.set_num_threads(1)
     eight = continuous_speech(clips, 8)
     X = as_batch(clips)
-    for speeds, title in [((), "one speed"), (DEFAULT_SPEEDS, "the default's speeds 0.9, 1.1")]:
-        transform = AcousticEmbedder(batch_size=8, speeds=speeds).fit(eight).transform
+    for speeds, dynamics, title in [
+        ((), False, "one speed"),
+        ((), True, "one speed, with dynamics"),
+        (DEFAULT_SPEEDS, False, "speeds 0.9, 1.1, without dynamics"),
+        (DEFAULT_SPEEDS, True, "the default: speeds 0.9, 1.1, with dynamics"),
+    ]:
+        transform = AcousticEmbedder(batch_size=8, speeds=speeds,
+                                     dynamics=dynamics).fit(eight).transform
         per_8s = median_seconds(partial(transform, eight), repeats, per=len(eight))
         per_clip = median_seconds(partial(transform, X), repeats, per=len(X))
         print(f"AcousticEmbedder (weight-free), {title}, 1 thread, median of {repeats}:")

@@ -68,8 +68,9 @@ def make_ser_pipeline(
         Emotion categories (``FocalLossClassifier``) or dimensions
         (``CCCLossRegressor``).
     embedder : {"weight-free", "distilhubert"}, default="weight-free"
-        ``AcousticEmbedder`` (nothing to download) or ``DistilHuBERTEmbedder`` (weights
-        from the Hugging Face Hub or a local folder, see ``model``).
+        ``AcousticEmbedder`` (nothing to download; for emotion categories with its
+        spectral dynamics, ``dynamics=True``) or ``DistilHuBERTEmbedder`` (weights from
+        the Hugging Face Hub or a local folder, see ``model``).
     model : str or os.PathLike, default="ntu-spml/distilhubert"
         The DistilHuBERT weights: a hub id or a folder.
     local_files_only : bool, default=False
@@ -130,8 +131,10 @@ def make_ser_pipeline(
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     speeds = _speeds(speeds, task, embedder)
     if embedder == "weight-free":
-        # The noise removal costs valence (bench_dimensional): off for dimensions.
-        encoder = AcousticEmbedder(denoise=task != "dimensional", speeds=speeds,
+        # The noise removal costs valence (bench_dimensional): off for dimensions. The
+        # spectral dynamics were measured for categories only (bench_default_search).
+        categorical = task == "categorical"
+        encoder = AcousticEmbedder(denoise=categorical, dynamics=categorical, speeds=speeds,
                                    memory=memory, verbose=verbose)
     elif embedder == "distilhubert":
         encoder = DistilHuBERTEmbedder(

@@ -72,7 +72,8 @@ def test_speeds_sets_the_embedders_views_and_the_heads(tmp_path):
         pipe = joblib.load(model)
         assert tuple(pipe[-2].speeds) == views
         assert pipe[-1].n_views == 1 + len(views)
-        assert pipe[1:-1].transform(X).shape[1] == 171 * (1 + len(views))
+        # 171 features and 80 of spectral dynamics per view.
+        assert pipe[1:-1].transform(X).shape[1] == 251 * (1 + len(views))
 
 
 @pytest.mark.parametrize("speeds, message", [

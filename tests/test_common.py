@@ -31,8 +31,9 @@ ESTIMATORS = [
     WaveformAugmenter(random_state=0),
     NoisyCopies(random_state=0),
     AcousticEmbedder(short_clips="pad"),
-    # The speed views resample inside the module: the same checks, three blocks of features.
-    AcousticEmbedder(speeds=(0.9, 1.1), short_clips="pad"),
+    # The default pipeline's embedder: three speed views (resampled inside the module) of
+    # the features and their spectral dynamics.
+    AcousticEmbedder(speeds=(0.9, 1.1), dynamics=True, short_clips="pad"),
     DistilHuBERTEmbedder(model=TINY_HUBERT, short_clips="pad"),
     # Two heads: the checks run through the ensemble's averaging module. (One head fails
     # check_class_weight_classifiers: early stopping keeps the epoch of best validation UA,

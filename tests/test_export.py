@@ -66,11 +66,14 @@ def test_each_waveform_step_computes_what_sklearn_does(step, corpus):
     np.testing.assert_allclose(output, step.transform(X), atol=1e-6)
 
 
-@pytest.mark.parametrize("embedder", ["acoustic", "acoustic, both spectra", "distilhubert"])
+@pytest.mark.parametrize("embedder", ["acoustic", "acoustic, both spectra",
+                                      "acoustic, dynamics, speeds", "distilhubert"])
 def test_embedders_compute_what_torch_does(embedder, corpus, tiny_hubert):
     step = {
         "acoustic": AcousticEmbedder(),
         "acoustic, both spectra": AcousticEmbedder(denoise="both"),
+        # The default pipeline's embedder.
+        "acoustic, dynamics, speeds": AcousticEmbedder(dynamics=True, speeds=(0.9, 1.1)),
         "distilhubert": DistilHuBERTEmbedder(model=tiny_hubert, layer="all", pooling="mean+std"),
     }[embedder]
     X = corpus[0][:5]

@@ -20,6 +20,13 @@ PINS = {
         "values": [-20.6485, -2.54182, 2.07614, -33.1221, 12.583, 0.234906, 0.415106, 4.26872],
         "mean_abs": 12.8811,
     },
+    # The default categorical pipeline's features: the 171 above and 80 of dynamics.
+    "AcousticEmbedder(dynamics=True)": {
+        "version": 2,
+        "indices": [0, 36, 71, 107, 143, 179, 214, 250],
+        "values": [-20.6485, 14.9614, -28.195, 12.8519, 0.222335, 0.0323999, 2.43533, 0.160704],
+        "mean_abs": 8.98687,
+    },
     "DistilHuBERTEmbedder": {
         "version": 1,
         "indices": [0, 9, 18, 27, 36, 45, 54, 63],
@@ -57,8 +64,8 @@ def deterministic_hubert(folder):
 
 
 def _embed(name, tmp_path):
-    if name == "AcousticEmbedder":
-        embedder = AcousticEmbedder()
+    if name.startswith("AcousticEmbedder"):
+        embedder = AcousticEmbedder(dynamics=name.endswith("(dynamics=True)"))
     else:
         embedder = DistilHuBERTEmbedder(model=deterministic_hubert(tmp_path), pooling="mean+std")
     X = fixed_clip()[np.newaxis]
@@ -69,10 +76,11 @@ def _embed(name, tmp_path):
 def test_feature_values_are_pinned_with_their_version(name, tmp_path):
     embedder, features = _embed(name, tmp_path)
     pin = PINS[name]
-    advice = (f"{name}'s features changed: bump {name}.FEATURE_VERSION (to "
+    kind = type(embedder).__name__
+    advice = (f"{name}'s features changed: bump {kind}.FEATURE_VERSION (to "
               f"{pin['version'] + 1}) and update the pin in tests/test_feature_versions.py")
     assert type(embedder).FEATURE_VERSION == pin["version"], (
-        f"{name}.FEATURE_VERSION is {type(embedder).FEATURE_VERSION} but the pin is for "
+        f"{kind}.FEATURE_VERSION is {type(embedder).FEATURE_VERSION} but the pin is for "
         f"version {pin['version']}: update the pin in tests/test_feature_versions.py"
     )
     # Pins carry 6 significant digits; float32 kernels differ across machines by less.

@@ -83,12 +83,17 @@ def add_embed_parser(commands):
     return command
 
 
-def _front(embedder, model, local_files_only, cache=None, speeds="auto"):
-    """The default pipeline's waveform steps and embedder (no file loader, no head)."""
+def _front(embedder, model, local_files_only, cache=None, speeds="auto", dynamics=None):
+    """The default pipeline's waveform steps and embedder (no file loader, no head).
+
+    ``dynamics`` overrides the weight-free embedder's (None keeps the default's).
+    """
     from ..pipeline import make_ser_pipeline
 
     pipe = make_ser_pipeline(embedder=embedder, model=model, local_files_only=local_files_only,
                              memory=cache, speeds=speeds)
+    if dynamics is not None and embedder == "weight-free":
+        pipe[-2].set_params(dynamics=dynamics)
     return pipe[1:-1]
 
 
@@ -155,6 +160,7 @@ def embed(args):
                    speeds=speeds_argument(args))
     metadata = {"embedder": args.embedder, "model": os.fspath(args.model),
                 "local_files_only": args.local_files_only, "speeds": list(_speeds(front)),
+                "dynamics": bool(getattr(front[-1], "dynamics", False)),
                 "corpus": args.corpus or "files"}
     with ExitStack() as stack:
         client = _client(args, stack)
@@ -244,9 +250,11 @@ def train_features(args):
     corpus, metadata = _features_corpus(args)
     speeds = _table_speeds(metadata, args)
     head = _fit_final(_head(args, speeds), corpus, None)
+    # Tables written before the spectral dynamics existed were embedded without them.
     front = _front(metadata.get("embedder", "weight-free"),
                    metadata.get("model", "ntu-spml/distilhubert"),
-                   metadata.get("local_files_only", False), speeds=speeds)
+                   metadata.get("local_files_only", False), speeds=speeds,
+                   dynamics=bool(metadata.get("dynamics", False)))
     # The waveform steps and the embedder learn nothing from data: fitting prepares them.
     clip = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=0)[0][:1]
     pipe = assemble_pipeline(front.fit(clip), head)

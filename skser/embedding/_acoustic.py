@@ -46,15 +46,22 @@ class AcousticEmbedder(ClipEmbedder):
         171 features of the cleaned spectra, then the 171 of the spectra as recorded
         (``raw_loudness_mean``...), 342 in all: more accurate on clean studio speech,
         fragile under any noise (see the README's default search).
+    dynamics : bool, default=False
+        Add 80 features of how the spectrum moves (251 per view): for each of 8 groups of
+        adjacent mel bands, the share of its envelope's modulation in 0.5-2, 2-4, 4-8,
+        8-16 and 16-50 Hz (``modulation0_0.5-2hz``...), and the spread of each log-mel
+        band's delta (``logmel0_delta_std``...). ``make_ser_pipeline()`` turns it on for
+        emotion categories: about 3 points of UA on unseen speakers, and steadier under
+        noise (see the README's default search).
     speeds : tuple of float, default=()
-        Also embed each clip played at these speeds (speed perturbation: 0.9 is 10%
-        slower and lower, see :func:`~skser.embedding.speed_ratio`): the output is then
-        ``1 + len(speeds)`` blocks of the 171 (or 342) features, the clip as given first, the
-        others named ``speed0.9_loudness_mean``... Each view is resampled inside the
-        torch module (scipy's polyphase filter, as a convolution), so it exports to ONNX
+        Also embed each clip played at these speeds (speed perturbation: 0.9 is 10% slower
+        and lower, see :func:`~skser.embedding.speed_ratio`): the output is then ``1 +
+        len(speeds)`` blocks of the 171 (or 251, 342, 502) features, the clip as given
+        first, the others named ``speed0.9_loudness_mean``... Each view is resampled inside
+        the torch module (scipy's polyphase filter, as a convolution), so it exports to ONNX
         too. A head given ``n_views=1 + len(speeds)`` (``FocalLossClassifier``) trains on
-        every view and averages its verdict over them: the default pipeline's
-        ``(0.9, 1.1)`` (see the README's default search).
+        every view and averages its verdict over them: the default pipeline's ``(0.9, 1.1)``
+        (see the README's default search).
     batch_size : int >= 1, default=32
         Clips per forward pass (batched with clips of similar lengths).
     device : str, default="cpu"
@@ -73,7 +80,8 @@ class AcousticEmbedder(ClipEmbedder):
     module_ : AcousticFeatures
         The torch module computing the features.
     feature_names_out_ : np.ndarray of str
-        The 171 (342 with ``denoise="both"``) feature names, times ``1 + len(speeds)``.
+        The 171 feature names (251 with ``dynamics``, twice as many with
+        ``denoise="both"``), times ``1 + len(speeds)``.
     fingerprint_ : str
         A hash of the options, ``FEATURE_VERSION`` and skser's version (the cache
         namespace).
@@ -96,6 +104,9 @@ class AcousticEmbedder(ClipEmbedder):
     >>> both = AcousticEmbedder(denoise="both").fit(X)
     >>> both.transform(X).shape, both.get_feature_names_out()[171]
     ((8, 342), 'raw_loudness_mean')
+    >>> dynamic = AcousticEmbedder(dynamics=True).fit(X)
+    >>> dynamic.transform(X).shape, dynamic.get_feature_names_out()[171]
+    ((8, 251), 'modulation0_0.5-2hz')
     """
 
     FEATURE_VERSION = 2
@@ -105,6 +116,7 @@ class AcousticEmbedder(ClipEmbedder):
         "f0_min": [Interval(Real, 0, None, closed="neither")],
         "f0_max": [Interval(Real, 0, None, closed="neither")],
         "denoise": ["boolean", StrOptions({"both"})],
+        "dynamics": ["boolean"],
         "speeds": ["array-like"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
@@ -120,6 +132,7 @@ class AcousticEmbedder(ClipEmbedder):
         f0_min=60.0,
         f0_max=500.0,
         denoise=True,
+        dynamics=False,
         speeds=(),
         batch_size=32,
         device="cpu",
@@ -131,6 +144,7 @@ class AcousticEmbedder(ClipEmbedder):
         self.f0_min = f0_min
         self.f0_max = f0_max
         self.denoise = denoise
+        self.dynamics = dynamics
         self.speeds = speeds
         self.batch_size = batch_size
         self.device = device
@@ -155,11 +169,14 @@ class AcousticEmbedder(ClipEmbedder):
                 f"f0_max={self.f0_max}"
             )
         module = AcousticFeatures(n_mels=self.n_mels, f0_min=self.f0_min, f0_max=self.f0_max,
-                                  denoise=self.denoise)
-        names = acoustic_feature_names(n_mels=self.n_mels, denoise=self.denoise)
+                                  denoise=self.denoise, dynamics=self.dynamics)
+        names = acoustic_feature_names(n_mels=self.n_mels, denoise=self.denoise,
+                                       dynamics=self.dynamics)
         both = isinstance(self.denoise, str)
         options = (type(self).__name__, self.n_mels, float(self.f0_min), float(self.f0_max),
                    self.denoise if both else bool(self.denoise))
+        if self.dynamics:  # (the keys of the features without them stay as they were)
+            options += ("dynamics",)
         if speeds:
             module = SpeedViews(module, speeds)
             names = names + [f"speed{speed:g}_{name}" for speed in speeds for name in names]

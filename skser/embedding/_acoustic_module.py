@@ -41,6 +41,11 @@ NOISE_PRESENCE = 0.3
 MODULATION_HZ = np.arange(2, 201) * 0.25
 SYLLABLE_BAND_HZ = (2.0, 8.0)
 ENVELOPE_RANGE_DB = 40.0
+# Spectral dynamics (``dynamics=True``): the envelope of each of 8 groups of adjacent mel
+# bands, its modulation energy split into five bands from these lower edges (Hz; the last
+# reaches the 50 Hz limit), as shares; and the spread of each log-mel band's delta.
+MODULATION_GROUPS = 8
+MODULATION_EDGES_HZ = (0.5, 2.0, 4.0, 8.0, 16.0)
 FREQUENCIES = np.arange(N_FFT // 2 + 1) * SAMPLE_RATE / N_FFT  # of the 512-point DFT's bins
 
 
@@ -62,11 +67,14 @@ _SPECTRAL = ["slope", "alpha_ratio", "hammarberg", "centroid", "flux"]
 _RHYTHM = ["syllable_band_share", "syllable_band_centroid"]
 
 
-def acoustic_feature_names(n_mels=40, n_mfcc=12, denoise=True):
+def acoustic_feature_names(n_mels=40, n_mfcc=12, denoise=True, dynamics=False):
     """Names of the features :class:`AcousticFeatures` returns, in order.
 
-    With ``denoise="both"`` the 171 features of the cleaned spectra come first, then
-    the same of the spectra as recorded, named ``raw_...``.
+    With ``dynamics`` each pass's 171 features are followed by 80 of spectral dynamics:
+    ``modulation{g}_{low}-{high}hz`` (the share of mel-band group ``g``'s envelope
+    modulation in that band) and ``logmel{i}_delta_std``. With ``denoise="both"`` the
+    features of the cleaned spectra come first, then the same of the spectra as
+    recorded, named ``raw_...``.
 
     Examples
     --------
@@ -76,8 +84,13 @@ def acoustic_feature_names(n_mels=40, n_mfcc=12, denoise=True):
     >>> both = acoustic_feature_names(denoise="both")
     >>> len(both), both[171]
     (342, 'raw_loudness_mean')
+    >>> dynamic = acoustic_feature_names(dynamics=True)
+    >>> len(dynamic), dynamic[171], dynamic[-1]
+    (251, 'modulation0_0.5-2hz', 'logmel39_delta_std')
     """
     names = _feature_names(n_mels, n_mfcc)
+    if dynamics:
+        names += _dynamics_names(n_mels)
     if len(denoise_passes(denoise)) == 2:
         names += [f"raw_{name}" for name in names]
     return names
@@ -113,6 +126,18 @@ def _feature_names(n_mels, n_mfcc):
     names += [f"mfcc{i}_voiced_std" for i in range(1, n_mfcc + 1)]
     names += [f"rhythm_{name}" for name in _RHYTHM]
     return names
+
+
+def _modulation_bands():
+    """``(low, high)`` Hz of each modulation band, the last reaching ``MODULATION_HZ``'s top."""
+    edges = (*MODULATION_EDGES_HZ, float(MODULATION_HZ[-1]))
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _dynamics_names(n_mels):
+    names = [f"modulation{group}_{low:g}-{high:g}hz" for group in range(MODULATION_GROUPS)
+             for low, high in _modulation_bands()]
+    return names + [f"logmel{i}_delta_std" for i in range(n_mels)]
 
 
 def _dft_kernel(window_length, n_fft, n_bins=None):
@@ -188,6 +213,19 @@ def _pairwise_change(values, weights):
     return (pair * change).sum(dim=1) / pair.sum(dim=1).clamp(min=1e-6)
 
 
+def _envelope(level, mask):
+    """``level`` (dB) re its loudest frame, floored ``ENVELOPE_RANGE_DB`` below, less its mean.
+
+    Frames run along axis 1; ``mask`` (1 on a clip's true frames) broadcasts against
+    ``level``, which may carry a trailing axis of bands. Zero outside the clip.
+    """
+    loudest = _masked_max(level, mask, keepdim=True)
+    envelope = (level - loudest).clamp(min=-ENVELOPE_RANGE_DB)
+    mean = (envelope * mask).sum(dim=1, keepdim=True) / mask.sum(dim=1, keepdim=True).clamp(
+        min=1e-6)
+    return (envelope - mean) * mask
+
+
 class AcousticFeatures(nn.Module):
     """Prosodic and spectral statistics of each clip of a padded batch (no weights).
 
@@ -224,6 +262,12 @@ class AcousticFeatures(nn.Module):
     modulation spectrum of the loudness envelope: the share of its energy in the
     syllable band (2-8 Hz) and that band's centroid. See :func:`acoustic_feature_names`.
 
+    With ``dynamics``, 80 features of how the spectrum moves follow: for each of 8 groups
+    of adjacent mel bands, the envelope (the group's level re its loudest frame, floored
+    40 dB below) and the share of its modulation energy in 0.5-2, 2-4, 4-8, 8-16 and
+    16-50 Hz (per-band modulation spectra, after Wu, Falk and Chan, 2011), then the
+    standard deviation of each log-mel band's delta.
+
     Everything is Fourier transforms, matrix products and elementwise work; for ONNX
     export the transforms are written as convolutions with the DFT basis
     (``dft_as_convolution``), so the graph computes the same features.
@@ -241,12 +285,15 @@ class AcousticFeatures(nn.Module):
         computes the features twice, on the cleaned spectra and on the spectra as
         recorded, and returns both (342 features: the Fourier transforms and the pitch
         period search are shared).
+    dynamics : bool, default=False
+        Add the 80 features of spectral dynamics (see above) to each pass.
     """
 
     min_samples = 640  # one 40 ms pitch window
     dft_as_convolution = False  # set for ONNX export, see _power
 
-    def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0, denoise=True):
+    def __init__(self, n_mels=40, n_mfcc=12, f0_min=60.0, f0_max=500.0, denoise=True,
+                 dynamics=False):
         super().__init__()
         denoise_passes(denoise)  # refuse a bad value here, not at the first batch
         self.denoise = denoise
@@ -294,6 +341,14 @@ class AcousticFeatures(nn.Module):
         self._constant("modulation_hz", MODULATION_HZ)
         low, high = SYLLABLE_BAND_HZ
         self._constant("syllable_band", (MODULATION_HZ >= low) & (MODULATION_HZ <= high))
+        self.dynamics = bool(dynamics)
+        if self.dynamics:
+            # Mel band i joins group i * 8 // n_mels: 8 groups of adjacent bands.
+            groups = np.eye(MODULATION_GROUPS)[np.arange(n_mels) * MODULATION_GROUPS // n_mels]
+            self._constant("mel_group_basis", mel.T @ groups)
+            # Each modulation frequency's band, one-hot: (n_frequencies, n_bands).
+            band = np.searchsorted(MODULATION_EDGES_HZ, MODULATION_HZ, side="right") - 1
+            self._constant("modulation_bands", np.eye(len(MODULATION_EDGES_HZ))[band])
 
     @property
     def passes(self):
@@ -459,13 +514,7 @@ class AcousticFeatures(nn.Module):
         the fixed frequencies ``MODULATION_HZ`` (any clip length). Returns the share of the
         modulation energy in ``SYLLABLE_BAND_HZ`` and that band's centroid (Hz).
         """
-        loudest = _masked_max(level, mask, keepdim=True)
-        envelope = (level - loudest).clamp(min=-ENVELOPE_RANGE_DB)
-        mean = (envelope * mask).sum(dim=1, keepdim=True) / mask.sum(dim=1, keepdim=True).clamp(
-            min=1e-6)
-        envelope = (envelope - mean) * mask
-        angle = 2 * math.pi * _frame_times(envelope)[0][:, None] * self.modulation_hz
-        energy = (envelope @ torch.cos(angle)) ** 2 + (envelope @ torch.sin(angle)) ** 2
+        energy = self._modulation_energy(_envelope(level, mask))
         band = self.syllable_band
         in_band = _weigh(energy, band)
         # A steady envelope has no modulation to speak of: the energy of a 0.1 dB wobble
@@ -477,6 +526,30 @@ class AcousticFeatures(nn.Module):
         centroid = (_weigh(energy, band * self.modulation_hz) + middle * wobble) / (
             in_band + wobble)
         return [share, centroid]
+
+    def _modulation_energy(self, envelope):
+        """Energy ``(..., n_frequencies)`` of ``envelope`` (frames last) at ``MODULATION_HZ``."""
+        times = _frame_times(envelope.transpose(1, -1))[0]
+        angle = 2 * math.pi * times[:, None] * self.modulation_hz
+        return (envelope @ torch.cos(angle)) ** 2 + (envelope @ torch.sin(angle)) ** 2
+
+    def _dynamics_features(self, power, log_mel, mask):
+        """How each mel-band group's envelope moves, and how much each log-mel band does.
+
+        Per group of adjacent mel bands (``MODULATION_GROUPS``): the share of its
+        envelope's (see ``_envelope``) modulation energy in each band from
+        ``MODULATION_EDGES_HZ``; a steady group (no modulation to speak of) gets a 0.1 dB
+        wobble's energy spread evenly, so its shares go to equal parts. Then the standard
+        deviation of each log-mel band's delta, as for the MFCCs.
+        """
+        level = 10 * torch.log10(power @ self.mel_group_basis + LOG_FLOOR)
+        envelope = _envelope(level, mask[..., None]).transpose(1, 2)
+        energy = self._modulation_energy(envelope) @ self.modulation_bands
+        wobble = ((0.1 * mask.sum(dim=1)) ** 2)[:, None, None]
+        shares = (energy + wobble / energy.shape[2]) / (energy.sum(dim=2, keepdim=True) + wobble)
+        delta = (log_mel[:, 2:] - log_mel[:, :-2]) / 2
+        _, delta_std = masked_mean_std(delta, (mask[:, 2:] * mask[:, :-2])[..., None], dim=1)
+        return [shares.flatten(1), delta_std]
 
     def _spectral_features(self, power, mask, voiced):
         log_mel = 10 * torch.log10(power @ self.mel_basis + LOG_FLOOR)
@@ -506,10 +579,11 @@ class AcousticFeatures(nn.Module):
         flux = (log_mel[:, 1:] - log_mel[:, :-1]).abs().mean(dim=2)
         stats.extend(masked_mean_std(flux, mask[:, 1:] * mask[:, :-1], dim=1))
         vectors = [mfcc_mean, mfcc_std, delta_std, mel_mean, mel_std]
-        return vectors, stats, [voiced_mean, voiced_std]
+        return vectors, stats, [voiced_mean, voiced_std], log_mel
 
     def forward(self, waveforms, lengths):
-        """Features ``(n_clips, 171)`` of a padded batch (342 with ``denoise="both"``).
+        """Features ``(n_clips, 171)`` of a padded batch (251 with ``dynamics``, twice as
+        many with ``denoise="both"``).
 
         Parameters
         ----------
@@ -528,7 +602,7 @@ class AcousticFeatures(nn.Module):
         )
 
     def _features(self, power, mask, pitch_analysis, duration, clean):
-        """The 171 features of one kind of spectrum: cleaned (``clean``) or as recorded."""
+        """The 171 (251) features of one kind of spectrum: cleaned (``clean``) or as recorded."""
         power, _ = self._denoise(power, mask, self.bin_weights, clean)
         loudness = 10 * torch.log10(_weigh(power, self.bin_weights) / self.power_norm + LOG_FLOOR)
         scalars = self._loudness_features(loudness, mask)
@@ -537,10 +611,13 @@ class AcousticFeatures(nn.Module):
         # A 40 ms pitch frame's centre is 0.75 of a hop after the 25 ms frame of the same
         # index: shift by one frame (to 0.25), and pad to the 25 ms analysis's frames.
         voiced_here = F.pad(voiced, (1, power.shape[1] - voiced.shape[1] - 1)) * mask
-        vectors, spectral, voiced_mfcc = self._spectral_features(power, mask, voiced_here)
+        vectors, spectral, voiced_mfcc, log_mel = self._spectral_features(power, mask,
+                                                                          voiced_here)
         rhythm = self._rhythm_features(level, pitch_mask)
-        return torch.cat(
-            [torch.stack(scalars, dim=1), *vectors, torch.stack([*spectral, duration], dim=1),
-             *voiced_mfcc, torch.stack(rhythm, dim=1)],
-            dim=1,
-        )
+        features = [torch.stack(scalars, dim=1), *vectors,
+                    torch.stack([*spectral, duration], dim=1), *voiced_mfcc,
+                    torch.stack(rhythm, dim=1)]
+        # (A module pickled before the dynamics existed has no such attribute.)
+        if getattr(self, "dynamics", False):
+            features += self._dynamics_features(power, log_mel, mask)
+        return torch.cat(features, dim=1)
