@@ -213,6 +213,14 @@ def _pairwise_change(values, weights):
     return (pair * change).sum(dim=1) / pair.sum(dim=1).clamp(min=1e-6)
 
 
+def _delta_std(values, mask):
+    """Standard deviation over frames of each column's centred delta (frames on axis 1),
+    over the frames whose both neighbours are in the clip."""
+    delta = (values[:, 2:] - values[:, :-2]) / 2
+    _, std = masked_mean_std(delta, (mask[:, 2:] * mask[:, :-2])[..., None], dim=1)
+    return std
+
+
 def _envelope(level, mask):
     """``level`` (dB) re its loudest frame, floored ``ENVELOPE_RANGE_DB`` below, less its mean.
 
@@ -547,18 +555,14 @@ class AcousticFeatures(nn.Module):
         energy = self._modulation_energy(envelope) @ self.modulation_bands
         wobble = ((0.1 * mask.sum(dim=1)) ** 2)[:, None, None]
         shares = (energy + wobble / energy.shape[2]) / (energy.sum(dim=2, keepdim=True) + wobble)
-        delta = (log_mel[:, 2:] - log_mel[:, :-2]) / 2
-        _, delta_std = masked_mean_std(delta, (mask[:, 2:] * mask[:, :-2])[..., None], dim=1)
-        return [shares.flatten(1), delta_std]
+        return [shares.flatten(1), _delta_std(log_mel, mask)]
 
     def _spectral_features(self, power, mask, voiced):
         log_mel = 10 * torch.log10(power @ self.mel_basis + LOG_FLOOR)
         mfcc = log_mel @ self.dct_basis
         voiced_mean, voiced_std = masked_mean_std(mfcc, voiced[..., None], dim=1)
-        delta_mask = mask[:, 2:] * mask[:, :-2]
-        delta = (mfcc[:, 2:] - mfcc[:, :-2]) / 2
         mfcc_mean, mfcc_std = masked_mean_std(mfcc, mask[..., None], dim=1)
-        _, delta_std = masked_mean_std(delta, delta_mask[..., None], dim=1)
+        delta_std = _delta_std(mfcc, mask)
         mel_mean, mel_std = masked_mean_std(log_mel, mask[..., None], dim=1)
 
         def band(weights):
