@@ -3,6 +3,8 @@
 import os
 import sys
 
+from ..exceptions import SkserError
+
 # The optional modules skser imports on demand, and the extra that installs each.
 EXTRAS = {
     "onnx": "onnx",
@@ -35,7 +37,7 @@ def error_message(exc):
     if isinstance(exc, ImportError):
         return missing_dependency_message(exc)
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, OSError | ValueError | TypeError | ArithmeticError):
+    if isinstance(exc, SkserError | OSError | ValueError | TypeError | ArithmeticError):
         return text
     return (f"{type(exc).__name__}: {text} (set {DEBUG_VARIABLE}=1 for the traceback; "
             "this is a bug in skser if the input was valid)")

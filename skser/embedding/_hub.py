@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ..exceptions import ModelLoadError
 from ..utils import expand_path
 
 __all__ = ["ModelLoadError", "check_local_folder", "hub_offline_reason", "model_source"]
@@ -32,10 +33,6 @@ CONVERT_HELP = (
 )
 _PROBE_TIMEOUT = 2.0
 _TRUE = {"1", "true", "yes", "on"}
-
-
-class ModelLoadError(ValueError):
-    """The encoder's weights or configuration cannot be used; the message says why."""
 
 
 def model_source(model):

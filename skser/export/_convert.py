@@ -7,16 +7,13 @@ import os
 import numpy as np
 from sklearn.base import is_regressor
 
+from ..exceptions import ExportError
 from ._metadata import METADATA_PREFIX
 from ._speaker import expose_speaker_inputs, speaker_metadata
 
 __all__ = ["to_onnx", "ExportError"]
 
 logger = logging.getLogger("skser.export")
-
-
-class ExportError(ValueError):
-    """A pipeline step cannot be written as ONNX; the message names the step."""
 
 
 def _steps(pipeline):

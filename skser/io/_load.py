@@ -6,14 +6,11 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from ..exceptions import AudioReadError
 from ..utils import expand_path
 from ._waveform import SAMPLE_RATE
 
 __all__ = ["AudioReadError", "load_audio"]
-
-
-class AudioReadError(ValueError):
-    """An audio file exists but cannot be read as audio (empty, corrupt, not audio)."""
 
 
 def _check_file(path):

@@ -18,9 +18,14 @@ from ._paths import expand_path
 from ._progress import progress
 from ._schedule import warmup_cosine
 from ._speakers import SpeakerAdaptationWarning, check_speakers, row_statistics, safe_scale
+from ._task import CATEGORICAL, DIMENSIONAL, TASKS, Task, task_of
 from ._warnings import ravel_column_vector, warn_at_caller
 
 __all__ = [
+    "CATEGORICAL",
+    "DIMENSIONAL",
+    "TASKS",
+    "Task",
     "SMALLEST_NORMAL",
     "HasMethods",
     "Interval",
@@ -46,6 +51,7 @@ __all__ = [
     "safe_scale",
     "shortfall",
     "take_rows",
+    "task_of",
     "validate_parameter_constraints",
     "validate_params",
     "validate_waveforms",

@@ -8,11 +8,9 @@ import warnings
 
 import numpy as np
 
+from ..exceptions import SpeakerAdaptationWarning
+
 __all__ = ["SpeakerAdaptationWarning", "check_speakers", "row_statistics", "safe_scale"]
-
-
-class SpeakerAdaptationWarning(UserWarning):
-    """Clips are standardised by global statistics because no speaker statistics apply."""
 
 
 def safe_scale(std):

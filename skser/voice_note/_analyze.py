@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..exceptions import NoSpeechWarning
 from ..io import SAMPLE_RATE
 from ..utils import (
     HasMethods,
@@ -27,10 +28,6 @@ from ._windows import _Segmenter, check_window_options
 __all__ = ["NoSpeechWarning", "analyze_voice_note"]
 
 _VADS = {"energy": EnergyVAD, "silero": SileroVAD}
-
-
-class NoSpeechWarning(UserWarning):
-    """A voice note held no speech to classify: its result has no label."""
 
 
 def _model_classes(model):
