@@ -5,7 +5,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ..utils import Interval, check_params, progress, validate_waveforms
+from ..utils import (
+    Interval,
+    WaveformOutputMixin,
+    check_params,
+    progress,
+    validate_waveforms,
+)
 from ._files import audio_paths as _as_paths
 from ._files import load_audio_batch
 from ._waveform import SAMPLE_RATE, as_batch
@@ -13,9 +19,7 @@ from ._waveform import SAMPLE_RATE, as_batch
 __all__ = ["AudioLoader"]
 
 
-
-
-class AudioLoader(TransformerMixin, BaseEstimator):
+class AudioLoader(WaveformOutputMixin, TransformerMixin, BaseEstimator):
     """Read audio files into a padded waveform batch.
 
     The first step of a pipeline that predicts from files:

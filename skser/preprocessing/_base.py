@@ -3,10 +3,10 @@
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..io import clip_lengths
-from ..utils import check_params, validate_waveforms
+from ..utils import WaveformOutputMixin, check_params, validate_waveforms
 
 
-class WaveformTransformer(TransformerMixin, BaseEstimator):
+class WaveformTransformer(WaveformOutputMixin, TransformerMixin, BaseEstimator):
     """Base of transformers that map each clip on its own and learn nothing.
 
     Subclasses implement ``_transform_batch(X, lengths)``; this class validates parameters
