@@ -20,6 +20,7 @@ from ._schedule import warmup_cosine
 from ._speakers import SpeakerAdaptationWarning, check_speakers, row_statistics, safe_scale
 from ._task import CATEGORICAL, DIMENSIONAL, TASKS, Task, task_of
 from ._warnings import ravel_column_vector, warn_at_caller
+from ._waveform_output import WaveformOutputMixin
 
 __all__ = [
     "CATEGORICAL",
@@ -34,6 +35,7 @@ __all__ = [
     "SpeakerAdaptationWarning",
     "StrOptions",
     "TorchHeadMixin",
+    "WaveformOutputMixin",
     "as_tensor",
     "check_no_missing_labels",
     "check_params",
