@@ -15,6 +15,7 @@ True
 __all__ = [
     "AudioReadError",
     "ExportError",
+    "InvalidParameterError",
     "ModelLoadError",
     "NoSpeechWarning",
     "SkserError",
@@ -37,6 +38,10 @@ class AudioReadError(SkserError, ValueError):
 
 class ExportError(SkserError, ValueError):
     """A pipeline step cannot be written as ONNX; the message names the step."""
+
+
+class InvalidParameterError(SkserError, ValueError, TypeError):
+    """A parameter of the wrong type or value; the message names it and what it must be."""
 
 
 class ModelLoadError(SkserError, ValueError):

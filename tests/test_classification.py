@@ -11,10 +11,10 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skser.classification import FocalLossClassifier, focal_loss
 from skser.datasets import load_ravdess
+from skser.exceptions import InvalidParameterError
 from skser.io import load_audio
 from skser.utils._mlp_head import Standardize
 from skser.utils._schedule import warmup_cosine

@@ -118,7 +118,7 @@ def test_vendored_validation_speaks_like_scikit_learn():
         "from numbers import Integral, Real\n"
         "from skser.utils import Interval, InvalidParameterError, StrOptions\n"
         "from skser.utils import validate_parameter_constraints as validate\n"
-        "assert InvalidParameterError.__module__ == 'skser.utils._param_validation'\n"
+        "assert InvalidParameterError.__module__ == 'skser.exceptions'\n"
         "constraints = {\n"
         "    'window': [Interval(Real, 0, None, closed='neither')],\n"
         "    'n': [Interval(Integral, 1, 10, closed='both'), None],\n"

@@ -9,10 +9,10 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.utils._param_validation import InvalidParameterError
 from transformers import HubertModel, Wav2Vec2Config, Wav2Vec2Model
 
 from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder, distilhubert_config
+from skser.exceptions import InvalidParameterError
 from skser.io import as_batch
 
 from .conftest import save_tiny_hubert, tone

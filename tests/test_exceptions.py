@@ -11,6 +11,7 @@ from skser.cli._errors import error_message
 HOMES = {
     "AudioReadError": ["skser.io"],
     "ExportError": ["skser.export"],
+    "InvalidParameterError": ["skser.utils"],
     "ModelLoadError": ["skser.embedding._hub"],
     "NoSpeechWarning": ["skser.voice_note"],
     "SpeakerAdaptationWarning": ["skser.utils", "skser.preprocessing"],
@@ -25,7 +26,8 @@ def test_each_class_is_the_same_object_in_its_old_homes(name):
         assert getattr(import_module(module), name) is getattr(exceptions, name), module
 
 
-@pytest.mark.parametrize("name", ["AudioReadError", "ExportError", "ModelLoadError"])
+@pytest.mark.parametrize(
+    "name", ["AudioReadError", "ExportError", "InvalidParameterError", "ModelLoadError"])
 def test_errors_share_the_base_and_stay_value_errors(name):
     cls = getattr(exceptions, name)
     assert issubclass(cls, exceptions.SkserError)

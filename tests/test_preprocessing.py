@@ -6,8 +6,8 @@ from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skser.exceptions import InvalidParameterError
 from skser.io import as_batch, clip_lengths, load_audio
 from skser.preprocessing import (
     FixedDuration,

@@ -63,8 +63,7 @@ def test_ccc_loss_rejects_bad_input(pred, target, weights, match):
 
 import pickle  # noqa: E402
 
-from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
-
+from skser.exceptions import InvalidParameterError  # noqa: E402
 from skser.regression import CCCLossRegressor  # noqa: E402
 
 

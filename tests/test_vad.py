@@ -6,9 +6,9 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skser.datasets import make_emotional_speech
+from skser.exceptions import InvalidParameterError
 from skser.io import iter_clips, load_audio
 from skser.preprocessing._trim import nonsilent_interval
 from skser.voice_note import EnergyVAD, SileroVAD, silero_model_path

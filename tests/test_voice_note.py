@@ -15,9 +15,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skser.datasets import make_emotional_speech
+from skser.exceptions import InvalidParameterError
 from skser.io import AudioReadError, as_batch, clip_lengths, iter_clips, load_audio
 from skser.voice_note import (
     EnergyVAD,

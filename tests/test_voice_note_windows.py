@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skser.exceptions import InvalidParameterError
 from skser.voice_note import aggregate_probabilities, speech_windows, window_weights
 from skser.voice_note._windows import _Segmenter
 
