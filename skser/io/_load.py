@@ -39,8 +39,9 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
 
     Parameters
     ----------
-    path : str or os.PathLike
-        The audio file.
+    path : str or os.PathLike or file-like
+        The audio file, or an open binary file (e.g. ``io.BytesIO`` of encoded bytes);
+        messages name a file-like by its ``name`` attribute where it has one.
     sample_rate : int > 0, default=16000
         The rate of the returned samples, in Hz.
 
@@ -71,9 +72,12 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
     """
     if not isinstance(sample_rate, int | np.integer) or sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive integer, got {sample_rate!r}")
-    path = _check_file(path)
+    if hasattr(path, "read"):
+        source, path = path, getattr(path, "name", "<audio bytes>")
+    else:
+        source = path = _check_file(path)
     try:
-        file_rate = sf.info(path).samplerate
+        file_rate = sf.info(source).samplerate
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
     if file_rate < MIN_FILE_RATE:
@@ -84,7 +88,9 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
             f"{MIN_FILE_RATE} Hz of any speech recording: its header is damaged"
         )
     try:
-        samples, file_rate = sf.read(path, dtype="float32", always_2d=True)
+        if hasattr(source, "seek"):
+            source.seek(0)
+        samples, file_rate = sf.read(source, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
     if samples.shape[0] == 0:
