@@ -11,7 +11,7 @@ from sklearn.utils import Bunch
 
 from ..utils import expand_path
 from ._user_files import check_audio_files
-from ._user_labels import resolve_labels
+from ._user_labels import is_missing, resolve_labels
 
 __all__ = ["load_manifest", "user_bunch"]
 
@@ -79,8 +79,7 @@ def _column(rows, columns, name, *, source, role, required=True):
 
 def _ids(values, *, source, column, rows):
     """Speaker or session ids as given, as text; a missing one names its rows."""
-    texts = ["" if value is None else str(value).strip() for value in values]
-    texts = ["" if text.lower() == "nan" else text for text in texts]
+    texts = ["" if is_missing(value) else str(value).strip() for value in values]
     missing = [row for row, text in zip(rows, texts) if not text]
     if missing:
         raise ValueError(f"{source}: {len(missing)} clip(s) have no value in column "

@@ -8,7 +8,7 @@ import numpy as np
 from ..utils import expand_path
 from ._base import EMOTION4
 
-__all__ = ["EMOTION4_NAMES", "read_label_map", "resolve_labels"]
+__all__ = ["EMOTION4_NAMES", "is_missing", "read_label_map", "resolve_labels"]
 
 EMOTION4_NAMES = {
     "ang": ("ang", "anger", "angry"),
@@ -21,6 +21,8 @@ EMOTION4_NAMES = {
 Other names and single-letter codes (EmoDB's ``A`` is fear, not anger) need a label map.
 """
 
+# Cells that spreadsheets and pandas write for a missing value.
+_MISSING_TEXT = {"", "nan", "na", "n/a", "null", "none", "#n/a"}
 _TO_EMOTION4 = {name: code for code, names in EMOTION4_NAMES.items() for name in names}
 
 
@@ -61,12 +63,13 @@ def read_label_map(label_map):
     return mapping
 
 
-def _is_missing(value):
+def is_missing(value):
+    """Whether a cell is a missing value: None, NaN, blank, or a spreadsheet's "NA"."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and not value.strip()
+    return isinstance(value, str) and value.strip().lower() in _MISSING_TEXT
 
 
 def _label_text(value):
@@ -121,7 +124,7 @@ def resolve_labels(values, *, source, column, rows, label_map=None, labels="all"
     target : np.ndarray [shape=(n_clips,), dtype=str]
         The class of each clip; ``""`` marks a clip the selection drops.
     """
-    missing = [row for row, value in zip(rows, values) if _is_missing(value)]
+    missing = [row for row, value in zip(rows, values) if is_missing(value)]
     if missing:
         raise ValueError(f"{source}: {len(missing)} clip(s) have no label in column "
                          f"{column!r} (empty or NaN): rows {_rows(missing)}")
