@@ -160,8 +160,12 @@ def test_a_file_listed_twice_or_the_same_audio_twice_is_refused(corpus):
     copy.write_bytes((root / "audio" / "clip0.wav").read_bytes())
     _write_csv(root / "copy.csv", [*rows, {**rows[0], "path": "audio/copy_of_0.wav",
                                           "speaker": "s2"}])
-    with pytest.raises(ValueError, match=r"same audio.*clip0\.wav = .*copy_of_0\.wav"):
+    with pytest.raises(ValueError, match=r"same audio.*clip0\.wav \(speaker s1, label ang\)"
+                                         r" = .*copy_of_0\.wav \(speaker s2, label ang\)"):
         load_manifest(root / "copy.csv", label_map=GERMAN)
+    _write_csv(root / "copy.csv", [*rows, {**rows[0], "path": "audio/copy_of_0.wav"}])
+    with pytest.warns(UserWarning, match="listed twice under other names, with the same"):
+        assert len(load_manifest(root / "copy.csv", label_map=GERMAN).filenames) == 7
 
 
 def test_no_speaker_column_means_no_speakers(corpus):
@@ -275,3 +279,34 @@ def test_a_huggingface_dataset_with_bad_audio_names_the_row():
         from_hf_dataset(ds)
     with pytest.raises(ValueError, match=r"no label column 'emotion'.*\['audio', 'label'\]"):
         from_hf_dataset(ds, label_column="emotion")
+
+
+FRENCH = {"ang": "colère", "hap": "joie", "neu": "neutre", "sad": "tristesse"}
+
+
+@pytest.mark.real_data
+def test_a_manifest_over_the_shared_corpora_in_a_layout_of_its_own(tmp_path, ravdess_root,
+                                                                   emodb_root):
+    """Renamed files in a folder per class, French labels, the user's own speaker ids:
+    the same clips, classes and speakers as the built-in loaders."""
+    from skser.datasets import load_emodb, load_ravdess
+
+    builtin = [load_ravdess(ravdess_root), load_emodb(emodb_root)]
+    rows = []
+    for data in builtin:
+        for i, (path, label, speaker) in enumerate(zip(data.filenames, data.target,
+                                                       data.speakers)):
+            link = tmp_path / "mine" / FRENCH[label] / f"{data.corpus[0]}_{i:04d}.flac"
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path)
+            rows.append({"path": os.path.relpath(link, tmp_path), "émotion": FRENCH[label],
+                         "locuteur": speaker.replace(":", "-")})
+    _write_csv(tmp_path / "corpus.csv", rows)
+    mine = load_manifest(tmp_path / "corpus.csv", label_column="émotion",
+                         speaker_column="locuteur", labels="emotion4",
+                         label_map={v: k for k, v in FRENCH.items()})
+    assert [os.path.realpath(f) for f in mine.filenames] == [
+        os.path.realpath(f) for data in builtin for f in data.filenames]
+    assert mine.target.tolist() == [t for data in builtin for t in data.target]
+    assert mine.speakers.tolist() == [s.replace(":", "-") for d in builtin for s in d.speakers]
+    assert len(set(mine.speakers)) == 22

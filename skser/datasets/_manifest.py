@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ..utils import expand_path
-from ._user_files import check_audio_files
+from ._user_files import check_audio_files, check_identical_audio
 from ._user_labels import is_missing, resolve_labels
 
 __all__ = ["load_manifest", "user_bunch"]
@@ -145,6 +145,10 @@ def user_bunch(rows, columns, paths, *, source, corpus, label_column="label",
         [paths[i] for i in chosen], source=source, rows=[row_ids[i] for i in chosen],
         skip_unreadable=skip_unreadable)
     chosen = chosen[readable]
+    owners = [f"speaker {speakers[i]}" if speakers is not None else "no speaker" for i in chosen]
+    if emotion is not None:
+        owners = [f"{owner}, label {emotion[i]}" for owner, i in zip(owners, chosen)]
+    check_identical_audio([paths[i] for i in chosen], owners=owners, source=source)
     bunch = Bunch(
         filenames=np.asarray([paths[i] for i in chosen], dtype=str),
         speakers=None if speakers is None else speakers[chosen],

@@ -51,8 +51,8 @@ def check_audio_files(paths, *, source, rows, skip_unreadable=False):
     Raises
     ------
     ValueError
-        For the same path on two rows, the same audio (identical bytes) under two paths,
-        and (unless ``skip_unreadable``) missing or unreadable files: each lists them all.
+        For the same path on two rows and (unless ``skip_unreadable``) missing or
+        unreadable files: each lists them all.
     """
     seen = defaultdict(list)
     for row, path in zip(rows, paths):
@@ -76,7 +76,6 @@ def check_audio_files(paths, *, source, rows, skip_unreadable=False):
                       f"read: {_rows(bad)}", UserWarning, stacklevel=3)
         if not kept.any():
             raise ValueError(f"{source}: none of the {len(paths)} audio files can be read")
-    _check_same_audio([p for p, keep in zip(paths, kept) if keep], source=source)
     warn_long(paths, durations, source=source)
     return kept, durations
 
@@ -89,21 +88,35 @@ def _digest(path):
     return digest.hexdigest()
 
 
-def _check_same_audio(paths, *, source):
-    """Raise when two paths hold identical bytes (only files of equal size are hashed)."""
+def check_identical_audio(paths, *, owners, source):
+    """Refuse identical files whose owners (speaker or group, and label) differ.
+
+    Identical bytes under two paths of two speakers, or with two labels, leak between
+    training and test or contradict each other: an error lists them. Copies within one
+    speaker and label (RAVDESS distributes one such pair) stay in one fold: a warning
+    names them. Only files of equal size are hashed.
+    """
     by_size = defaultdict(list)
-    for path in paths:
-        by_size[os.path.getsize(path)].append(path)
+    for path, owner in zip(paths, owners):
+        by_size[os.path.getsize(path)].append((path, owner))
     by_digest = defaultdict(list)
     for group in by_size.values():
         if len(group) > 1:
-            for path in group:
-                by_digest[_digest(path)].append(path)
-    copies = [" = ".join(group) for group in by_digest.values() if len(group) > 1]
+            for path, owner in group:
+                by_digest[_digest(path)].append((path, owner))
+    copies = [group for group in by_digest.values() if len(group) > 1]
+    clashing = [group for group in copies if len({owner for _, owner in group}) > 1]
+    if clashing:
+        listed = [" = ".join(f"{path} ({owner})" for path, owner in group)
+                  for group in clashing]
+        raise ValueError(f"{source}: the same audio (identical files) is listed under "
+                         "paths of different speakers or labels, which leaks between "
+                         f"training and test: {_rows(listed)}")
     if copies:
-        raise ValueError(f"{source}: the same audio (identical files) is listed under more "
-                         f"than one path, which would leak between training and test: "
-                         f"{_rows(copies)}")
+        listed = [" = ".join(path for path, _ in group) for group in copies]
+        warnings.warn(f"{source}: {len(copies)} recording(s) are listed twice under other "
+                      f"names, with the same speaker and label: {_rows(listed)}",
+                      UserWarning, stacklevel=3)
 
 
 def warn_long(paths, durations, *, source):
