@@ -307,7 +307,11 @@ def check_leakage(
 training data: training data clip 0 has the samples of test clip 0 (1 clip in all); a clip \
 must be in training or test data, never both: remove the duplicates
     """
-    X_test, test_ids = test
+    X_test, test_ids = _checked_set(held_out, test)
+    if not isinstance(train, dict) or not train:
+        raise ValueError("check_leakage: train must be a non-empty dict {name: (X, speakers)}, "
+                         f"got {type(train).__name__} {train!r:.80}")
+    train = {name: _checked_set(name, value) for name, value in train.items()}
     if test_ids is not None:
         sources = [(name, ids) for name, (_, ids) in train.items()]
         check_id_leakage(where, test_ids, sources, "speakers", held_out)
@@ -324,6 +328,24 @@ must be in training or test data, never both: remove the duplicates
 
 def _len(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _checked_set(name, value):
+    """``(X, ids)`` of one set, refused where it would let the guard check too little."""
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise ValueError(f"check_leakage: the {name} must be a pair (X, speakers), got "
+                         f"{type(value).__name__}")
+    X, ids = value
+    if X is None or isinstance(X, str) or not (hasattr(X, "shape") or hasattr(X, "__len__")):
+        raise ValueError(f"check_leakage: the {name} has no clips to check (X is {X!r:.40})")
+    if ids is not None:
+        if isinstance(ids, str) or not hasattr(ids, "__len__"):
+            raise ValueError(f"check_leakage: the {name}'s speakers must be one id per clip, "
+                             f"got {ids!r:.40}")
+        if len(ids) != _len(X):
+            raise ValueError(f"check_leakage: the {name} has {_len(X)} clips but "
+                             f"{len(ids)} speaker ids: give one id per clip")
+    return X, ids
 
 
 def _ids(ids):
