@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 
 from ..io import SAMPLE_RATE, as_batch, clip_lengths
 from ..preprocessing import WaveformAugmenter
-from ..utils import HasMethods, Interval, progress, validate_params
+from ..utils import HasMethods, Interval, check_params, progress, task_of, validate_params
 from ._losses import soften
 from ._student import Wav2SmallClassifier, Wav2SmallRegressor
 
@@ -18,17 +18,20 @@ _TEACHER_BATCH = 64
 
 
 def teacher_kind(teacher):
-    """``"categorical"`` for a teacher with ``predict_proba`` and ``classes_``, else
-    ``"dimensional"`` (a teacher whose ``predict`` gives values, e.g. arousal/valence).
+    """The name of the teacher's task (:func:`skser.utils.task_of`).
+
+    ``"categorical"`` for a classifier, whose ``predict_proba`` the student learns, or
+    ``"dimensional"`` for a regressor, whose ``predict`` gives values (e.g. arousal,
+    valence). A teacher without its task's method is refused.
     """
-    if hasattr(teacher, "predict_proba") and getattr(teacher, "classes_", None) is not None:
-        return "categorical"
-    if hasattr(teacher, "predict"):
-        return "dimensional"
-    raise ValueError(
-        f"the teacher ({type(teacher).__name__}) has neither predict_proba and classes_ "
-        "nor predict: pass a fitted classifier or regressor (a pipeline or an OnnxPipeline)"
-    )
+    task = task_of(teacher)
+    if not hasattr(teacher, task.method):
+        raise ValueError(
+            f"the teacher ({type(teacher).__name__}) is a {task.name} model without "
+            f"{task.method}: pass a fitted classifier with predict_proba, or a regressor "
+            "(a pipeline or an OnnxPipeline)"
+        )
+    return task.name
 
 
 def _teacher_outputs(teacher, kind, X, *, verbose, desc):
@@ -204,7 +207,7 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
             f"{type(student).__name__}"
         )
     student = clone(student)
-    student._validate_params()  # before the teacher labels every view
+    check_params(student)  # before the teacher labels every view
     if y is not None and kind != "categorical":
         raise ValueError("hard labels y are for a categorical teacher only")
     X = as_batch(X_unlabeled)

@@ -7,7 +7,7 @@ from sklearn import config_context
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import Interval, check_speakers, row_statistics, safe_scale
+from ..utils import Interval, check_params, check_speakers, has_spread, row_statistics, safe_scale
 from ._speaker_stats import SpeakerStats
 
 __all__ = [
@@ -93,7 +93,7 @@ class SpeakerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
+        check_params(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         E = X.astype(np.float64)
         self.mean_ = E.mean(axis=0)
@@ -102,12 +102,12 @@ class SpeakerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if speakers is not None:
             speakers = check_speakers(speakers, E.shape[0])
             for speaker in dict.fromkeys(speakers.tolist()):
-                # Fewer clips than min_clips give no usable spread: such a speaker is
-                # standardised globally (with a warning), as at predict time.
-                if np.sum(speakers == speaker) >= self.min_clips:
-                    self.speaker_stats_[speaker] = SpeakerStats.from_embeddings(
-                        E[speakers == speaker]
-                    )
+                # Fewer clips than min_clips, or copies of one clip, give no usable
+                # spread: such a speaker is standardised globally (with a warning), as at
+                # predict time.
+                stats = SpeakerStats.from_embeddings(E[speakers == speaker])
+                if stats.count >= self.min_clips and has_spread(stats.std):
+                    self.speaker_stats_[speaker] = stats
         return self
 
     def statistics_for(self, X, *, speakers=None, speaker_stats=None):

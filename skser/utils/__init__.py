@@ -17,7 +17,13 @@ from ._param_validation import (
 from ._paths import expand_path
 from ._progress import progress
 from ._schedule import warmup_cosine
-from ._speakers import SpeakerAdaptationWarning, check_speakers, row_statistics, safe_scale
+from ._speakers import (
+    SpeakerAdaptationWarning,
+    check_speakers,
+    has_spread,
+    row_statistics,
+    safe_scale,
+)
 from ._task import CATEGORICAL, DIMENSIONAL, TASKS, Task, task_of
 from ._warnings import ravel_column_vector, warn_at_caller
 from ._waveform_output import WaveformOutputMixin
@@ -28,6 +34,7 @@ __all__ = [
     "TASKS",
     "Task",
     "SMALLEST_NORMAL",
+    "EarlyStopping",
     "HasMethods",
     "Interval",
     "InvalidParameterError",
@@ -37,12 +44,16 @@ __all__ = [
     "TorchHeadMixin",
     "WaveformOutputMixin",
     "as_tensor",
+    "check_device",
     "check_no_missing_labels",
     "check_params",
     "check_speakers",
     "column_1d",
     "expand_path",
     "fit_context",
+    "has_spread",
+    "fit_stochastic",
+    "fork_rng_kwargs",
     "model_dimensions",
     "num_samples",
     "predict_outputs",
@@ -71,6 +82,10 @@ _LAZY = {
     "LogMeanOverViews": "._mlp_head",
     "as_tensor": "._head_training",
     "predict_outputs": "._head_training",
+    "EarlyStopping": "._training_loop",
+    "check_device": "._training_loop",
+    "fit_stochastic": "._training_loop",
+    "fork_rng_kwargs": "._training_loop",
 }
 
 

@@ -10,7 +10,13 @@ import numpy as np
 
 from ..exceptions import SpeakerAdaptationWarning
 
-__all__ = ["SpeakerAdaptationWarning", "check_speakers", "row_statistics", "safe_scale"]
+__all__ = [
+    "SpeakerAdaptationWarning",
+    "check_speakers",
+    "has_spread",
+    "row_statistics",
+    "safe_scale",
+]
 
 
 def safe_scale(std):
@@ -93,7 +99,7 @@ def row_statistics(E, speakers=None, speaker_stats=None, *, fitted=None, mean, s
             _check_width(stats, E.shape[1], f"speaker_stats[{speaker!r}]")
             _check_count(stats, min_clips, f"speaker_stats[{speaker!r}]")
             mu, sigma, source = stats.mean, stats.std, "enrolled"
-        elif rows.sum() >= min_clips:
+        elif rows.sum() >= min_clips and has_spread(E[rows].std(axis=0)):
             mu, sigma, source = E[rows].mean(axis=0), E[rows].std(axis=0), "own clips"
         elif speaker in fitted:
             mu, sigma, source = fitted[speaker].mean, fitted[speaker].std, "training"
@@ -107,8 +113,9 @@ def row_statistics(E, speakers=None, speaker_stats=None, *, fitted=None, mean, s
         warnings.warn(
             f"{owner}: speakers {', '.join(fallback[:5])}"
             f"{' and more' if len(fallback) > 5 else ''} have fewer than min_clips="
-            f"{min_clips} clips here and no enrolled or training statistics: their clips are "
-            "standardised by the global statistics",
+            f"{min_clips} different clips here (copies of one clip have no spread) and no "
+            "enrolled or training statistics: their clips are standardised by the global "
+            "statistics",
             SpeakerAdaptationWarning,
             stacklevel=3,
         )
@@ -135,3 +142,20 @@ def _check_count(stats, min_clips, name):
             f"speaker's statistics needs at least min_clips={min_clips}: enroll more of "
             "their clips"
         )
+    if not has_spread(stats.std):
+        raise ValueError(
+            f"{name} holds the statistics of {stats.count} clips with no spread in any "
+            "feature (copies of one recording?): they cannot standardise; enroll "
+            "different clips of the speaker"
+        )
+
+
+def has_spread(std):
+    """Whether statistics vary in at least one feature (copies of one clip do not).
+
+    Examples
+    --------
+    >>> has_spread(np.zeros(3)), has_spread(np.array([0.0, 0.5]))
+    (False, True)
+    """
+    return bool(np.any(np.asarray(std, dtype=np.float64) > 1e-12))
