@@ -191,6 +191,18 @@ def test_load_iemocap_names_a_malformed_entry(tmp_path):
         load_iemocap(tmp_path)
 
 
+@pytest.mark.parametrize("ratings", ["[2.5, 2.5]", "[nan, 2.0, 3.0]", "[2.5; 2.0; 3.0]", ""])
+def test_load_iemocap_names_a_malformed_rating_line(tmp_path, ratings):
+    """A rating line the reader cannot parse is never dropped without a word."""
+    _iemocap_tree(tmp_path)
+    evaluation = tmp_path / "Session1" / "dialog" / "EmoEvaluation" / "Ses01F_impro01.txt"
+    lines = evaluation.read_text().splitlines()
+    lines[2] = f"[1.0000 - 2.5000]\tSes01F_impro01_F000\tneu\t{ratings}"
+    evaluation.write_text("\n".join(lines))
+    with pytest.raises(ValueError, match=r"malformed IEMOCAP rating line 3 of .*impro01\.txt"):
+        load_iemocap(tmp_path)
+
+
 # -- real corpora ----------------------------------------------------------------------
 
 

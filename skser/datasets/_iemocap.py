@@ -48,12 +48,22 @@ def _audio_path(session_dir, utterance):
     return None
 
 
+# An utterance's rating line starts with its time span; the evaluators' lines do not.
+_RATING_START = re.compile(r"^\[[^\]]*-[^\]]*\]\t")
+
+
 def _read_evaluation(path):
+    """Each utterance's rating line; a malformed one is an error naming file and line."""
     with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
+        for number, line in enumerate(handle, start=1):
             match = _LINE.match(line)
             if match is not None:
                 yield match
+            elif _RATING_START.match(line):
+                raise ValueError(
+                    f"malformed IEMOCAP rating line {number} of {path}: {line.strip()!r} "
+                    "(expected '[start - end]<TAB>utterance<TAB>label<TAB>[valence, "
+                    "arousal, dominance]')")
 
 
 def load_iemocap(root, *, labels="emotion4", targets="emotion"):
