@@ -12,8 +12,13 @@ DEFAULT_SPEEDS = (0.9, 1.1)
 
 
 def default_cache_dir():
-    """Where skser caches embeddings: ``$SKSER_CACHE``, else ``~/.cache/skser``."""
-    return os.path.expanduser(os.environ.get("SKSER_CACHE", os.path.join("~", ".cache", "skser")))
+    """Where skser caches embeddings: ``$SKSER_CACHE``, else ``~/.cache/skser``.
+
+    An empty or blank ``SKSER_CACHE`` counts as unset (as an empty ``XDG_CACHE_HOME``
+    does); ``~`` is expanded.
+    """
+    folder = os.environ.get("SKSER_CACHE", "").strip() or os.path.join("~", ".cache", "skser")
+    return os.path.expanduser(folder)
 
 
 def noise_augmenter(random_state=None):

@@ -1,11 +1,16 @@
 """The embedding cache never serves stale embeddings, and can be inspected and cleared."""
 
+import errno
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import skser
 from skser.cli import main
 from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder, cache_info, clear_cache
+from skser.embedding._cache import CACHE_FOLDER
 
 X = (0.3 * np.random.default_rng(0).standard_normal((3, 8000))).astype(np.float32)
 
@@ -107,3 +112,38 @@ def test_cache_info_refuses_a_file(tmp_path):
     with pytest.raises(NotADirectoryError, match="is a file"):
         clear_cache(blocker)
     assert blocker.read_text() == "x"
+
+
+def test_clear_reports_what_was_really_removed(tmp_path, monkeypatch):
+    AcousticEmbedder(memory=tmp_path).fit(X).transform(X)
+    stuck = sorted((tmp_path / CACHE_FOLDER).rglob("*.npy"))[0]
+    unlink = Path.unlink
+
+    def refuse_one(path, *args, **kwargs):  # a read-only file (root may delete anything)
+        if path == stuck:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", refuse_one)
+    info = clear_cache(tmp_path)
+    assert (info["entries"], info["removed_entries"]) == (3, 2)
+    assert info["failed"] == [(str(stuck), "Permission denied")]  # not its folders again
+    assert cache_info(tmp_path)["entries"] == 1
+
+
+def test_clear_empties_a_symlinked_cache_and_keeps_the_link(tmp_path):
+    target, link = tmp_path / "real", tmp_path / "link"
+    AcousticEmbedder(memory=target).fit(X).transform(X)
+    link.mkdir()
+    (link / CACHE_FOLDER).symlink_to(target / CACHE_FOLDER)
+    info = clear_cache(link)
+    assert info["removed_entries"] == 3 and info["failed"] == []
+    assert cache_info(target)["entries"] == 0 and (target / CACHE_FOLDER).is_dir()
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_cache_variable_counts_as_unset(monkeypatch, value):
+    from skser.pipeline import default_cache_dir
+
+    monkeypatch.setenv("SKSER_CACHE", value)
+    assert default_cache_dir() == os.path.expanduser(os.path.join("~", ".cache", "skser"))

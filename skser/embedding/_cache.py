@@ -1,10 +1,11 @@
 """A per-clip store of embeddings on disk, keyed by the clip's samples."""
 
+import errno
 import hashlib
 import os
-import shutil
 import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 from joblib import Memory
@@ -145,14 +146,46 @@ def clear_cache(location):
     Returns
     -------
     info : dict
-        :func:`cache_info` as it was before clearing.
+        :func:`cache_info` as it was before clearing, and what really happened:
+        ``removed_entries`` and ``removed_bytes`` (the embeddings deleted) and ``failed``
+        (a list of ``(path, reason)`` for each file or folder that could not be deleted,
+        e.g. in a read-only folder). A cache folder that is a symbolic link is emptied,
+        its target kept.
 
     Examples
     --------
     >>> import tempfile
-    >>> clear_cache(tempfile.mkdtemp())["entries"]
-    0
+    >>> info = clear_cache(tempfile.mkdtemp())
+    >>> info["entries"], info["removed_entries"], info["failed"]
+    (0, 0, [])
     """
     info = cache_info(location)
-    shutil.rmtree(info["folder"], ignore_errors=True)
-    return info
+    folder = Path(info["folder"])
+    removed = removed_bytes = 0
+    failed = []
+    if folder.is_dir():
+        for parent, folders, files in os.walk(folder, topdown=False):
+            for name in files:
+                path = Path(parent, name)
+                try:
+                    size = path.lstat().st_size
+                    path.unlink()
+                except OSError as exc:
+                    failed.append((str(path), exc.strerror or str(exc)))
+                    continue
+                if name.endswith(".npy"):
+                    removed, removed_bytes = removed + 1, removed_bytes + size
+            for name in folders:
+                _remove_folder(Path(parent, name), failed)
+        if not folder.is_symlink():
+            _remove_folder(folder, failed)
+    return {**info, "removed_entries": removed, "removed_bytes": removed_bytes,
+            "failed": failed}
+
+
+def _remove_folder(path, failed):
+    try:
+        path.unlink() if path.is_symlink() else path.rmdir()
+    except OSError as exc:
+        if exc.errno != errno.ENOTEMPTY:  # else a file inside failed, and is listed
+            failed.append((str(path), exc.strerror or str(exc)))
