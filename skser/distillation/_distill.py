@@ -34,8 +34,12 @@ def teacher_kind(teacher):
     return task.name
 
 
-def _teacher_outputs(teacher, kind, X, *, verbose, desc):
-    """The teacher's outputs for ``X``, in batches, checked: one run per clip."""
+def _teacher_outputs(teacher, kind, X, *, verbose, desc, n_clips=None):
+    """The teacher's outputs for ``X``, in batches, checked: one run per clip.
+
+    ``X`` may stack ``len(X) // n_clips`` views of ``n_clips`` clips, view after view: a
+    bad output then names the user's clip and its view, not a row of the stack.
+    """
     rows = []
     batches = range(0, X.shape[0], _TEACHER_BATCH)
     for start in progress(batches, verbose=verbose, desc=desc, unit="batch"):
@@ -47,7 +51,10 @@ def _teacher_outputs(teacher, kind, X, *, verbose, desc):
     outputs = np.concatenate(rows)
     if not np.isfinite(outputs).all():
         bad = int(np.flatnonzero(~np.isfinite(outputs).all(axis=1))[0])
-        raise ValueError(f"the teacher gave NaN or inf for clip {bad} of {desc}")
+        where = f"clip {bad} of {desc}"
+        if n_clips is not None:
+            where = f"clip {bad % n_clips} of X_unlabeled (view {bad // n_clips})"
+        raise ValueError(f"the teacher gave NaN or inf for {where}")
     return outputs
 
 
@@ -226,7 +233,8 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
         augmenter=WaveformAugmenter() if augmenter is None else augmenter,
         rng=rng, verbose=verbose,
     )
-    outputs = _teacher_outputs(teacher, kind, views, verbose=verbose, desc="teacher")
+    outputs = _teacher_outputs(teacher, kind, views, verbose=verbose, desc="teacher",
+                               n_clips=X.shape[0])
     X_val = None if X_val is None else as_batch(X_val)
     val_outputs = None
     if X_val is not None:
