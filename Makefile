@@ -35,3 +35,14 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .venv-oldest .cache build *.egg-info
+
+# make docs: the documentation site in doc/_build/html. Warnings (-W), broken
+# cross-references (-n) and failing gallery examples fail the build; --keep-going lists
+# them all first. doc/requirements.txt is installed into the same venv.
+.PHONY: docs
+docs: $(VENV)/.docs-installed
+	cd doc && $(abspath $(BIN))/sphinx-build -b html -W --keep-going -n . _build/html
+
+$(VENV)/.docs-installed: $(VENV)/.installed doc/requirements.txt
+	$(BIN)/python -m pip install --quiet -r doc/requirements.txt
+	touch $@
