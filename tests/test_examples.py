@@ -44,3 +44,28 @@ def test_voice_note(tmp_path):
     out = _run("voice_note.py", cwd=tmp_path)
     assert "(mean of" in out
     assert (tmp_path / "timeline.png").stat().st_size > 5000
+
+
+# The gallery's examples (examples/plot_*.py) run when the documentation is built
+# (`make docs`, which .ci/run calls), where a failing one fails the build; here they are
+# only checked for the form the gallery needs.
+GALLERY = sorted(EXAMPLES.glob("plot_*.py"))
+
+
+def test_the_gallery_has_its_examples():
+    names = {path.stem for path in GALLERY}
+    assert len(names) >= 6
+    assert {"plot_paper_pipeline", "plot_session_evaluation", "plot_export_int8",
+            "plot_voice_note", "plot_dimensional_emotion", "plot_distillation"} <= names
+
+
+@pytest.mark.parametrize("path", GALLERY, ids=lambda path: path.stem)
+def test_gallery_example_form(path):
+    import ast
+
+    module = ast.parse(path.read_text())
+    docstring = ast.get_docstring(module)
+    assert docstring, f"{path.name} needs a docstring: the gallery takes its title from it"
+    title, underline = docstring.splitlines()[:2]
+    assert title.strip() and set(underline.strip()) == {"="} and len(underline) >= len(title)
+    assert "# %%" in path.read_text(), f"{path.name} needs `# %%` sections"
