@@ -54,7 +54,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA
+from _common import DEFAULT_DATA, write_record
 from sklearn.base import BaseEstimator, TransformerMixin
 
 LABELS = ["ang", "hap", "neu", "sad"]
@@ -271,6 +271,22 @@ def main():
         print("  " + str(view).replace("\n", "\n  "))
     total = sum(row[3] for row in rows if row[3] is not None)
     print(f"\nTotal evaluation time {total:.0f} s")
+    write_record(__file__, {
+        "UA, WA and macro-F1 % (mean ± std over folds)": [
+            {"setting": setting, "method": method,
+             "protocol": "plain" if report.protocol == "plain" else "adapted",
+             "UA %": _cell(report, "ua"), "WA %": _cell(report, "wa"),
+             "macro-F1 %": _cell(report, "macro_f1"),
+             "time s": None if seconds is None else round(seconds)}
+            for setting, method, report, seconds in rows],
+        "speaker adaptation, UA gain in points": {
+            f"{setting}, {method}": round(100 * (report.adapted.mean["ua"]
+                                                 - report.mean["ua"]), 1)
+            for setting, method, report in gains},
+        "chance": {"RAVDESS": _chance(corpora["RAVDESS"][1]),
+                   "EmoDB": _chance(corpora["EmoDB"][1])},
+        "EmoDB -> RAVDESS arousal view": {method: str(view) for method, view in arousal.items()},
+    }, notes=f"(b) and (c) computed their features on {args.baseline_input} clips.")
 
 
 if __name__ == "__main__":

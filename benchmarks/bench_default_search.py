@@ -65,7 +65,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA
+from _common import DEFAULT_DATA, write_record
 
 from skser.embedding import acoustic_feature_names
 
@@ -273,6 +273,7 @@ def main():
     header = f"{'candidate':22s} {'corpus':8s} " + " ".join(
         f"{'seed ' + str(seed):>12s}" for seed in args.seeds) + f" {'mean':>6s}"
     print(header + "\n" + "-" * len(header))
+    table = []
     for candidate in args.candidates:
         spec = CANDIDATES[candidate]
         kind, views = spec.get("kind", "focal"), spec.get("views", DEFAULT_VIEWS)
@@ -300,7 +301,11 @@ def main():
             cells += ["(deterministic)"] * (len(args.seeds) - len(seeds))
             print(f"{candidate:22s} {corpus:8s} " + " ".join(f"{c:>12s}" for c in cells)
                   + f" {100 * np.mean(means):6.1f}", flush=True)
+            table.append({"candidate": candidate, "corpus": corpus,
+                          **{f"UA % seed {seed}": cell for seed, cell in zip(args.seeds, cells)},
+                          "mean UA %": round(100 * np.mean(means), 1)})
     print(f"\nTotal {time.perf_counter() - start:.0f} s")
+    write_record(__file__, {"UA % (mean ± std over folds) per head seed": table})
 
 
 if __name__ == "__main__":

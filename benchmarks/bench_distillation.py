@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA, continuous_speech, run_seconds
+from _common import DEFAULT_DATA, continuous_speech, run_seconds, write_record
 
 TRAIN_ACTORS = [f"ravdess:{a:02d}" for a in range(1, 8)]
 VALIDATION_ACTOR = "ravdess:08"
@@ -250,6 +250,28 @@ def main():
         gap = teacher_ua - _ua(y_test, predictions[name])
         print(f"  UA gap teacher - {name}: {gap:.1f} points (goal <= 10)")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    write_record(__file__, {
+        "student": {"parameters (goal < 75,000)": student.n_parameters_,
+                    "fp32 ONNX bytes": sizes["student fp32"],
+                    "int8 ONNX bytes (goal < 250 KB)": sizes["student int8"],
+                    "teacher ONNX bytes": sizes["teacher fp32"],
+                    f"multiply-accumulates per {CLIP_SECONDS:.0f} s clip (M)":
+                        round(sum(macs.values()) / 1e6, 1),
+                    **{f"  of which {name} (M)": round(value / 1e6, 1)
+                       for name, value in macs.items()},
+                    "fp32 ONNX vs torch, max |dp|": float(f"{parity:.1e}"),
+                    "int8 vs fp32 top-1 agreement %": round(float(int8_agreement), 1)},
+        "latency per 8 s clip, one thread (ms)": [
+            {"model": name, "median": round(median, 1), "fastest": round(fastest, 1)}
+            for name, (median, fastest) in latency.items()],
+        "actors 09-12, unseen by every model": [
+            {"model": name, "UA %": round(_ua(y_test, labels), 1),
+             "agreement with teacher %": round(100 * float(np.mean(labels == teacher_labels)), 1)}
+            for name, labels in predictions.items()],
+        "UA gap to the teacher, points (goal <= 10)": {
+            name: round(teacher_ua - _ua(y_test, predictions[name]), 1)
+            for name in ("student, ONNX fp32", "student, ONNX int8")},
+    }, threads=1)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA, continuous_speech, median_seconds
+from _common import DEFAULT_DATA, continuous_speech, median_seconds, write_record
 
 
 def _ravdess_clips(data, n_clips):
@@ -78,6 +78,10 @@ def bench_distilhubert(clips, folder, repeats):
     print(f"  padded to 8 s      {1000 * padded_time:8.1f} ms/clip")
     print(f"  true length        {1000 * true_time:8.1f} ms/clip")
     print(f"  ratio true/padded  {true_time / padded_time:8.2f}   (target <= 0.55)")
+    return {"clips": len(clips), "mean clip seconds": round(float(seconds.mean()), 2),
+            "padded to 8 s (ms/clip)": round(1000 * padded_time, 1),
+            "true length (ms/clip)": round(1000 * true_time, 1),
+            "ratio true/padded (target <= 0.55)": round(true_time / padded_time, 2)}
 
 
 def bench_acoustic(clips, repeats):
@@ -90,6 +94,7 @@ def bench_acoustic(clips, repeats):
     torch.set_num_threads(1)
     eight = continuous_speech(clips, 8)
     X = as_batch(clips)
+    rows = []
     for speeds, dynamics, title in [
         ((), False, "one speed"),
         ((), True, "one speed, with dynamics"),
@@ -104,6 +109,9 @@ def bench_acoustic(clips, repeats):
         print(f"  8 s speech clips   {1000 * per_8s:8.1f} ms/clip   (target <= 20 ms; "
               f"{len(eight)} clips)")
         print(f"  RAVDESS clips      {1000 * per_clip:8.1f} ms/clip")
+        rows.append({"embedder": title, "8 s speech clip (ms, target <= 20)":
+                     round(1000 * per_8s, 1), "RAVDESS clip (ms)": round(1000 * per_clip, 1)})
+    return rows
 
 
 _MEMORY_CHILD = """
@@ -134,6 +142,8 @@ def bench_memory(data, folder, n_clips):
     print(f"Peak memory embedding {count} clips with DistilHuBERT (fresh process, RSS):")
     print(f"  before embedding   {float(before):8.0f} MB   (audio batch {float(batch):.0f} MB)")
     print(f"  peak               {float(peak):8.0f} MB   (target <= 1536 MB)")
+    return {"clips": int(count), "before embedding (MB)": round(float(before)),
+            "peak (MB, target <= 1536)": round(float(peak))}
 
 
 def main():
@@ -147,12 +157,18 @@ def main():
         sys.exit(f"shared RAVDESS not found under {args.data}: pass --data")
     clips = _ravdess_clips(args.data, args.clips)
     with tempfile.TemporaryDirectory() as folder:
-        bench_acoustic(clips, args.repeats)  # first: a fresh process, one thread
+        acoustic = bench_acoustic(clips, args.repeats)  # first: a fresh process, one thread
         _full_size_model(folder)
-        bench_distilhubert(clips, folder, args.repeats)
-        bench_memory(args.data, folder, args.memory_clips)
+        hubert = bench_distilhubert(clips, folder, args.repeats)
+        memory = bench_memory(args.data, folder, args.memory_clips)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(this process, timings only: peak RSS {peak:.0f} MB)")
+    write_record(__file__, {
+        "AcousticEmbedder (weight-free), 1 thread": acoustic,
+        "DistilHuBERT (random weights), 2 threads": hubert,
+        "DistilHuBERT peak memory (fresh process, RSS)": memory,
+    }, threads="1 (weight-free), 2 (DistilHuBERT)",
+        notes="DistilHuBERT has random weights: its timing does not depend on them.")
 
 
 if __name__ == "__main__":

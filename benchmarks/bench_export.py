@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA, continuous_speech, median_seconds
+from _common import DEFAULT_DATA, continuous_speech, median_seconds, write_record
 
 
 def _median_ms(function, repeats):
@@ -132,10 +132,15 @@ def main():
     print(f"{len(X)} RAVDESS clips (emotion4); latency on one 8.0 s clip of continuous speech, "
           f"{args.threads} threads, median of {args.repeats}\n")
 
+    figures = {}
     with tempfile.TemporaryDirectory() as folder:
         if not args.weight_free_only:
-            _bench_distilhubert(args, X, y, clip, calibration, scored, Path(folder))
-        _bench_weight_free(args, X, y, clip, Path(folder))
+            figures["DistilHuBERT pipeline (random weights)"] = _bench_distilhubert(
+                args, X, y, clip, calibration, scored, Path(folder))
+        figures["weight-free pipelines"] = _bench_weight_free(args, X, y, clip, Path(folder))
+    write_record(__file__, figures, threads=args.threads,
+                 notes="Latency per 8 s clip of continuous speech; DistilHuBERT has random "
+                       "weights, so its timings are real and its agreements indicative only.")
 
 
 def _bench_distilhubert(args, X, y, clip, calibration, scored, folder):
@@ -164,23 +169,34 @@ def _bench_distilhubert(args, X, y, clip, calibration, scored, folder):
     print("File sizes:")
     _print_sizes(paths)
     print("Latency per 8 s clip:")
-    _print_latency(_latency_table(pipe, paths, clip, args.repeats, args.threads))
+    latency = _latency_table(pipe, paths, clip, args.repeats, args.threads)
+    _print_latency(latency)
+    rows = [{"model": name, "ms per 8 s clip": round(ms, 1),
+             "ratio to torch fp32": round(ms / latency["torch fp32"], 2),
+             "MB": (round(os.path.getsize(paths[name.removeprefix("ORT ")]) / 1e6, 1)
+                    if name.removeprefix("ORT ") in paths else None)}
+            for name, ms in latency.items()]
 
     reference = pipe.predict_proba(scored)
     fp32 = OnnxPipeline(paths["fp32"], n_threads=args.threads).predict_proba(scored)
     print(f"Agreement on the {len(scored)} clips not used for calibration:")
     print(f"  fp32 ONNX vs sklearn: max |dp| {np.abs(fp32 - reference).max():.2e}")
+    agreement = {"clips scored": len(scored),
+                 "fp32 ONNX vs sklearn, max |dp|": float(f"{np.abs(fp32 - reference).max():.2e}")}
     for name in [name for name in paths if name.startswith("int8")]:
         proba = OnnxPipeline(paths[name], n_threads=args.threads).predict_proba(scored)
         agree = (proba.argmax(1) == fp32.argmax(1)).mean()
         print(f"  {name} vs fp32: top-1 agreement {100 * agree:.1f}% "
               f"(target >= 99%), max |dp| {np.abs(proba - fp32).max():.3f}")
+        agreement[f"{name} vs fp32, top-1 agreement % (target >= 99)"] = round(100 * agree, 1)
+    return {"latency and size": rows, "agreement": agreement}
 
 
 def _bench_weight_free(args, X, y, clip, folder):
     from skser.export import OnnxPipeline, to_onnx
     from skser.pipeline import make_ser_pipeline
 
+    rows = []
     for speeds, title in [("auto", "Default weight-free pipeline (make_ser_pipeline(): "
                                    "speeds 0.9 and 1.1, three views)"),
                           ((), "One speed (make_ser_pipeline(speeds=()))")]:
@@ -190,10 +206,16 @@ def _bench_weight_free(args, X, y, clip, folder):
         to_onnx(pipe, path=paths["fp32"])
         print(f"\n{title}")
         _print_sizes(paths)
-        _print_latency(_latency_table(pipe, paths, clip, args.repeats, args.threads))
+        latency = _latency_table(pipe, paths, clip, args.repeats, args.threads)
+        _print_latency(latency)
         fp32 = OnnxPipeline(paths["fp32"]).predict_proba(X)
-        print(f"  fp32 ONNX vs sklearn: max |dp| "
-              f"{np.abs(fp32 - pipe.predict_proba(X)).max():.2e}")
+        gap = np.abs(fp32 - pipe.predict_proba(X)).max()
+        print(f"  fp32 ONNX vs sklearn: max |dp| {gap:.2e}")
+        rows.append({"pipeline": title, **{f"{name} (ms)": round(ms, 1)
+                                           for name, ms in latency.items()},
+                     "MB": round(os.path.getsize(paths["fp32"]) / 1e6, 1),
+                     "max |dp|": float(f"{gap:.2e}")})
+    return rows
 
 
 if __name__ == "__main__":

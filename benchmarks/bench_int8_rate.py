@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import median_seconds
+from _common import median_seconds, write_record
 
 _FRAMES, _WIDTH, _FFN = 50, 768, 3072  # transformer frames per second, widths
 
@@ -121,6 +121,16 @@ def main(argv=None):
     speedups = ", ".join(f"{name.split(' (')[0]} {times['fp32'] / times['int8']:.1f}x"
                          for name, _, times in rows)
     print(f"int8 speed-up over fp32 on this CPU: {speedups}")
+    write_record(__file__, {
+        "onnxruntime": ort.__version__,
+        "VNNI flags": ", ".join(vnni) or "none",
+        "layers": [{"layer": name, "fp32 ms": round(1e3 * times["fp32"], 2),
+                    "int8 ms": round(1e3 * times["int8"], 2),
+                    "fp32 GMAC/s": round(macs / times["fp32"] / 1e9, 1),
+                    "int8 GMAC/s": round(macs / times["int8"] / 1e9, 1),
+                    "int8 speed-up": round(times["fp32"] / times["int8"], 2)}
+                   for name, macs, times in rows],
+    }, threads=args.threads)
     return 0
 
 

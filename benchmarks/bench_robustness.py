@@ -59,7 +59,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA
+from _common import DEFAULT_DATA, write_record
 from _conditions import conditions, make_babble
 
 LABELS = ["ang", "hap", "neu", "sad"]
@@ -184,6 +184,7 @@ def main():
           + " ".join(f"{k} {100 * np.mean(y == k):.1f}" for k in LABELS))
     print("conditions made in " + ", ".join(f"{name} {seconds:.0f} s"
                                            for name, (_, seconds) in sets.items()) + "\n")
+    figures = {}
     with tempfile.TemporaryDirectory() as cache:
         for variant in args.variants:
             start = time.perf_counter()
@@ -206,7 +207,11 @@ def main():
             for title, predictions in tables.items():
                 print(f"training variant: {title} ({', '.join(filter(None, setup))}), "
                       f"{seconds:.0f} s")
-                print_table(y, groups, predictions)
+                rows = print_table(y, groups, predictions)
+                figures[f"{title} ({', '.join(filter(None, setup))}; {seconds:.0f} s)"] = rows
+    write_record(__file__, figures,
+                 name="bench_robustness" if args.variants == list(VARIANTS)
+                 else "bench_robustness-" + "-".join(args.variants))
 
 
 def _arguments(params):
@@ -218,13 +223,19 @@ def print_table(y, groups, predictions):
     clean = fold_ua(y, predictions["clean"], groups)
     header = f"{'condition':30s} {'UA %':>6s} {'Δ clean':>8s}   predicted share %"
     print(header + "\n" + "-" * (len(header) + 30))
+    rows = []
     for name, predicted in predictions.items():
         ua = fold_ua(y, predicted, groups)
         shares = "  ".join(f"{k} {100 * np.mean(predicted == k):4.1f}" for k in LABELS)
         top = max(np.mean(predicted == k) for k in LABELS)
         flag = "  <- one class takes over" if top > 0.45 else ""
         print(f"{name:30s} {100 * ua:6.1f} {100 * (ua - clean):+8.1f}   {shares}{flag}")
+        rows.append({"condition": name, "UA %": round(100 * ua, 1),
+                     "Δ clean": round(100 * (ua - clean), 1),
+                     **{f"{k} %": round(100 * float(np.mean(predicted == k)), 1)
+                        for k in LABELS}})
     print()
+    return rows
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import DEFAULT_DATA, REPO_ROOT
+from _common import DEFAULT_DATA, REPO_ROOT, write_record
 
 CHILD = r"""
 import json, resource, sys, time
@@ -125,6 +125,20 @@ def main():
               f"{n / (args.dask_files / dask[2]['seconds']) / 3600:.1f} h; table "
               f"{n * per_row / 1e6:.0f} MB; peak memory as for {high} files, "
               f"{rows[high]['peak_mb']:.0f} MB")
+    write_record(__file__, {
+        "embed_corpus, one thread": [
+            {"files": files, "seconds": round(row["seconds"], 1),
+             "clips/s": round(files / row["seconds"], 1), "peak RSS MB": round(row["peak_mb"]),
+             "table MB": round(row["bytes"] / 1e6, 1)} for files, row in rows.items()],
+        "summary": {
+            f"peak memory {high} vs {low} files (target <= 1.3x)": round(memory_ratio, 2),
+            f"local Dask, {args.dask_files} files: 1 worker clips/s":
+                round(args.dask_files / dask[1]["seconds"], 1),
+            "2 workers clips/s": round(args.dask_files / dask[2]["seconds"], 1),
+            "2 vs 1 workers": round(dask[1]["seconds"] / dask[2]["seconds"], 2),
+            "100,000 clips, one core (h)": round(n / rate / 3600, 1),
+            "100,000 clips, table (MB)": round(n * per_row / 1e6)},
+    }, threads=1)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_DATA
+from _common import DEFAULT_DATA, write_record
 
 N_SESSIONS = 5
 
@@ -149,14 +149,26 @@ def main():
               f"WA {100 * report.mean['wa']:.1f} ± {100 * report.std['wa']:.1f} % "
               "(random encoder weights: meaningless, for the record only)")
 
+        figures = {
+            "clips": len(X),
+            "one embedding pass (s wall)": round(one_pass, 1),
+            "one embedding pass (s CPU)": round(one_cpu, 1),
+            "ms per clip": round(1000 * one_pass / len(X)),
+            f"{N_SESSIONS}-fold session CV, fresh cache (s wall)": round(cached, 1),
+            "ratio CV / one pass, wall (target <= 1.2)": round(cached / one_pass, 2),
+            "ratio CV / one pass, CPU": round(cached_cpu / one_cpu, 2),
+            "UA % (random encoder weights: meaningless)": round(100 * report.mean["ua"], 1),
+        }
         if args.without_cache:
             uncached, uncached_cpu, _ = _cv(pipeline(None), X, y, sessions,
                                             f"{N_SESSIONS}-fold session CV, memory=None")
             print(f"  ratio CV / one pass: {uncached / one_pass:.2f} wall, "
                   f"{uncached_cpu / one_cpu:.2f} CPU   (with the cache: {cached / one_pass:.2f} "
                   "wall)")
+            figures["ratio CV / one pass without the cache, wall"] = round(uncached / one_pass, 2)
         else:
             print("(pass --without-cache to time the same CV with memory=None)")
+    write_record(__file__, figures, threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from _common import DEFAULT_DATA
+from _common import DEFAULT_DATA, write_record
 
 SR = 16000
 CLASSES = ("ang", "hap", "neu", "sad")
@@ -324,6 +324,7 @@ def report(records, results, clips, timings):
     )
     print(header)
     print("-" * len(header))
+    table = []
     for name, title in CONDITIONS.items():
         res = results[name]
         pred = res["label"]
@@ -340,6 +341,13 @@ def report(records, results, clips, timings):
             f"{_pct(inside / total):>14} {_pct(covered / speech_s):>13} "
             f"{int(np.sum(pred == '-')):10d}"
         )
+        table.append({"condition": title, "WA %": _pct(np.mean(pred == truth)).strip(),
+                      "UA %": _pct(ua(truth, pred)).strip(),
+                      "notes neu %": _pct(np.mean(pred == "neu")).strip(),
+                      "windows neu %": win_neu, "windows/note": per_note,
+                      "win = speech %": _pct(inside / total).strip(),
+                      "speech seen %": _pct(covered / speech_s).strip(),
+                      "no verdict": int(np.sum(pred == "-"))})
     print()
     print("per-class recall of notes, %")
     print(f"{'condition':32s} " + " ".join(f"{c:>6}" for c in CLASSES))
@@ -350,6 +358,7 @@ def report(records, results, clips, timings):
     print("paper's pipeline (VAD energy + windows) minus each alternative, "
           "95% bootstrap interval over actors (2000 resamples)")
     ref = results["energy"]["label"]
+    differences = []
     for name in ("silero", "chunks", "whole"):
         pred = results[name]["label"]
         (ua_lo, ua_hi), (neu_lo, neu_hi) = bootstrap_over_actors(truth, actor, ref, pred)
@@ -360,8 +369,22 @@ def report(records, results, clips, timings):
             f"{100 * ua_hi:+5.1f}]   notes neu {100 * d_neu:+5.1f} pts "
             f"[{100 * neu_lo:+5.1f}, {100 * neu_hi:+5.1f}]"
         )
+        differences.append({"alternative": CONDITIONS[name], "UA points": round(100 * d_ua, 1),
+                            "95% interval": f"[{100 * ua_lo:+.1f}, {100 * ua_hi:+.1f}]",
+                            "notes neu points": round(100 * d_neu, 1)})
     print()
     print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
+    write_record(__file__, {
+        "notes": f"{len(records)} notes of {len(np.unique(actor))} held-out actors, "
+                 f"{durations.min():.1f}-{durations.max():.1f} s",
+        "note level (truth: 25% of notes are neu)": table,
+        "per-class recall of notes %": [
+            {"condition": title, **{c: _pct(r).strip() for c, r in
+                                    zip(CLASSES, recalls(truth, results[name]["label"]))}}
+            for name, title in CONDITIONS.items()],
+        "VAD energy + windows minus each alternative (bootstrap over actors)": differences,
+        "time s": {name: round(seconds) for name, seconds in timings.items()},
+    })
 
 
 def main(argv=None):

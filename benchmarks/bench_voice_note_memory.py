@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
+from _common import write_record
 
 SR = 16000
 
@@ -167,6 +168,7 @@ def main(argv=None):
         )
         print(header)
         print("-" * len(header))
+        rows = []
         for minutes in args.minutes:
             path = Path(folder) / f"note_{minutes:g}min.flac"
             write_note(path, minutes, rate=args.rate, channels=args.channels)
@@ -183,7 +185,16 @@ def main(argv=None):
                 f"{'n/a' if rss is None else format(rss / 2**20, '.1f'):>7}",
                 flush=True,
             )
+            rows.append({"minutes": minutes,
+                         "file MB": round(os.path.getsize(path) / 2**20, 1),
+                         "decoded MB": round(traced["duration"] * SR * 4 / 2**20, 1),
+                         "regions": traced["regions"], "windows": traced["windows"],
+                         "time s": round(seconds, 2),
+                         "traced MB": round(traced["traced"] / 2**20, 1),
+                         "RSS MB": None if rss is None else round(rss / 2**20, 1)})
             path.unlink()
+    write_record(__file__, {f"analyze_voice_note, vad={args.vad}, batch_size="
+                            f"{args.batch_size}, window=8 s": rows})
     return 0
 
 
