@@ -12,6 +12,7 @@ exports to an ONNX file of tens of kilobytes.
 # A teacher
 # ---------
 import os
+import shutil
 import tempfile
 
 import matplotlib.pyplot as plt
@@ -67,7 +68,5 @@ ax.set_xticks(positions, list(labels))
 ax.set_ylim(0, 1)
 ax.legend(fontsize=8)
 fig.tight_layout()
-
-import shutil  # noqa: E402
 
 shutil.rmtree(folder)

@@ -13,6 +13,7 @@ probabilities move.
 # Fit, then export twice
 # ----------------------
 import os
+import shutil
 import tempfile
 
 import matplotlib.pyplot as plt
@@ -68,6 +69,4 @@ fig.tight_layout()
 # The deployment install is ``pip install -r deploy-requirements.txt`` and
 # ``pip install --no-deps skser`` (see :ref:`deployment`); then
 # ``skser predict ser-int8.onnx a.wav --json`` or ``OnnxPipeline("ser-int8.onnx")``.
-import shutil  # noqa: E402
-
 shutil.rmtree(folder)

@@ -13,6 +13,7 @@ probabilities where that window lies in the note.
 # A model, and a note of a speaker it has never heard
 # ---------------------------------------------------
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -59,7 +60,5 @@ print("verdict:", result.label)
 # band above gives each window's winning class. The mood turns halfway through the note,
 # which the averaged verdict alone would hide.
 ax = result.plot_timeline()
-
-import shutil  # noqa: E402
 
 shutil.rmtree(folder)

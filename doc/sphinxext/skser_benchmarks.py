@@ -149,8 +149,8 @@ def _page(script, records):
                   f"``benchmarks/records/{script.stem}.json``. Commit it, and the figures "
                   "appear here at the next build.", ""]
     lines += _heading("What it measures", "-")
-    lines += [".. code-block:: text", ""] + [f"   {line}" if line else "" for line in
-                                             body.splitlines()] + [""]
+    lines += [".. code-block:: text", "   :class: skser-docstring", ""]
+    lines += [f"   {line}" if line else "" for line in body.splitlines()] + [""]
     return title, "\n".join(lines)
 
 
