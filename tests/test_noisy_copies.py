@@ -135,6 +135,8 @@ def test_paths_are_decoded_like_waveforms(tmp_path):
         ({"floor_dbfs": (-60.0, 6.0)}, "floor_dbfs must be at most 0 dBFS"),
         ({"n_copies": 0}, "n_copies"),
         ({"babble_talkers": 0}, "babble_talkers"),
+        ({"rt60": (0.0, 0.5)}, "rt60 must be above 0 s"),
+        ({"kinds": ("phone",)}, "kinds must be distinct names among.*'telephone', 'room'"),
     ],
 )
 def test_bad_parameters_are_named(params, message):
@@ -238,3 +240,32 @@ class _LengthFeatures(BaseEstimator):
         lengths = clip_lengths(X)
         return np.column_stack([lengths, np.sqrt(np.mean(np.square(X), axis=1))])
 
+
+
+def _band_share(samples, low, high, rate=16000):
+    power = np.abs(np.fft.rfft(samples)) ** 2
+    freqs = np.fft.rfftfreq(samples.size, 1 / rate)
+    return power[(freqs >= low) & (freqs < high)].sum() / power.sum()
+
+
+def test_a_telephone_copy_keeps_only_the_telephone_band():
+    X = as_batch([chirp(1.0, 50.0, 7900.0, amplitude=0.5)])
+    copies = NoisyCopies(n_copies=1, kinds=("telephone",), random_state=0)
+    X_out, _ = copies.fit_resample(X)
+    assert _band_share(X[0], 3400, 8000) > 0.4  # the chirp spends half its time up there
+    assert _band_share(X_out[1], 4000, 8000) < 1e-4  # an 8 kHz line carries nothing above
+    assert _band_share(X_out[1], 300, 3400) > 0.95
+    assert copies.noise_kinds_.tolist() == ["clean", "telephone"]
+
+
+def test_a_room_copy_reverberates_for_the_drawn_rt60():
+    click = np.zeros(16000, dtype=np.float32)
+    click[100], click[101] = 0.5, -0.5  # one click, in a clip a second long
+    click[-1] = 1e-6
+    X = as_batch([click])
+    for rt60 in (0.2, 0.9):
+        copy = NoisyCopies(n_copies=1, kinds=("room",), rt60=(rt60, rt60),
+                           random_state=0).fit_resample(X)[0][1]
+        level = np.abs(copy[100 + int(0.3 * 16000):][:1600]).max()  # 0.3 s after it
+        assert (level > 1e-3) == (rt60 == 0.9)  # only the long room still rings there
+        assert copy.shape == click.shape

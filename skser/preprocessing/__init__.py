@@ -4,7 +4,8 @@ the ``NoisyCopies`` sampler, and speaker adaptation of embeddings."""
 from ..utils import SpeakerAdaptationWarning
 from ._augment import WaveformAugmenter
 from ._base import WaveformTransformer
-from ._copies import NOISE_KINDS, NoisyCopies
+from ._channel import mu_law, room, telephone
+from ._copies import CHANNEL_KINDS, NOISE_KINDS, NoisyCopies
 from ._duration import FixedDuration
 from ._emphasis import PreEmphasis
 from ._normalize import PeakNormalizer
@@ -19,6 +20,7 @@ from ._speaker_stats import SpeakerStats, load_speaker_stats, save_speaker_stats
 from ._trim import Trimmer, nonsilent_interval
 
 __all__ = [
+    "CHANNEL_KINDS",
     "NOISE_KINDS",
     "FixedDuration",
     "NoisyCopies",
@@ -33,8 +35,11 @@ __all__ = [
     "enroll_speaker",
     "load_speaker_stats",
     "make_speaker_adapted",
+    "mu_law",
     "nonsilent_interval",
+    "room",
     "save_speaker_stats",
     "speaker_embeddings",
     "speaker_feature_space",
+    "telephone",
 ]

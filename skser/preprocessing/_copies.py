@@ -9,11 +9,14 @@ from sklearn.utils import check_random_state
 from ..io import audio_paths, check_finite_clips, clip_lengths, load_audio_batch
 from ..utils import Interval, check_params, num_samples, take_rows, validate_waveforms
 from ._augment import _check_range
+from ._channel import room, telephone
 from ._noise import add_at_snr, babble_or_white
 
-__all__ = ["NoisyCopies", "NOISE_KINDS"]
+__all__ = ["CHANNEL_KINDS", "NOISE_KINDS", "NoisyCopies"]
 
 NOISE_KINDS = ("white", "babble", "floor")
+CHANNEL_KINDS = ("telephone", "room")
+_KINDS = NOISE_KINDS + CHANNEL_KINDS
 
 
 class NoisyCopies(BaseEstimator):
@@ -28,7 +31,11 @@ class NoisyCopies(BaseEstimator):
       (other training speakers' speech, never a test clip's), each at unit power and
       looped from a random start, at an SNR drawn from ``snr_db``;
     - ``"floor"``: white noise at an absolute level drawn from ``floor_dbfs`` (RMS
-      against full scale 1.0), as a phone's or a cheap microphone's hiss.
+      against full scale 1.0), as a phone's or a cheap microphone's hiss;
+    - ``"telephone"``: a narrow-band telephone line (8 kHz, 300-3400 Hz, G.711 mu-law;
+      :func:`skser.preprocessing.telephone`);
+    - ``"room"``: a synthetic room whose reverberation time is drawn from ``rt60``
+      (:func:`skser.preprocessing.room`).
 
     Noise is added to the clips as recorded, before a pipeline's ``Trimmer``, where real
     noise enters. Each clip keeps its true length and its padding stays zero; a silent
@@ -50,12 +57,15 @@ class NoisyCopies(BaseEstimator):
     ----------
     n_copies : int >= 1, default=2
         Noisy copies of each clip.
-    kinds : tuple of {"white", "babble", "floor"}, default=("white", "babble", "floor")
-        The kinds of noise; each copy draws one, with equal probability.
+    kinds : tuple of {"white", "babble", "floor", "telephone", "room"}, \
+default=("white", "babble", "floor")
+        The kinds of noise or channel; each copy draws one, with equal probability.
     snr_db : tuple of float, default=(10.0, 40.0)
         Range of the SNR of white noise and babble, in dB against the clip's speech.
     floor_dbfs : tuple of float, default=(-70.0, -50.0)
         Range of the noise floor's level, in dBFS (RMS, full scale 1.0).
+    rt60 : tuple of float, default=(0.2, 1.0)
+        Range of the room's reverberation time, in seconds.
     babble_talkers : int >= 1, default=4
         Clips summed into one babble. A batch of one clip has no other talker: its
         babble copies get white noise instead.
@@ -93,30 +103,36 @@ class NoisyCopies(BaseEstimator):
         "kinds": [tuple, list],
         "snr_db": [tuple, list],
         "floor_dbfs": [tuple, list],
+        "rt60": [tuple, list],
         "babble_talkers": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, *, n_copies=2, kinds=NOISE_KINDS, snr_db=(10.0, 40.0),
-                 floor_dbfs=(-70.0, -50.0), babble_talkers=4, random_state=None):
+                 floor_dbfs=(-70.0, -50.0), rt60=(0.2, 1.0), babble_talkers=4,
+                 random_state=None):
         self.n_copies = n_copies
         self.kinds = kinds
         self.snr_db = snr_db
         self.floor_dbfs = floor_dbfs
+        self.rt60 = rt60
         self.babble_talkers = babble_talkers
         self.random_state = random_state
 
     def _check_params(self):
         check_params(self)
         kinds = list(self.kinds)
-        unknown = [kind for kind in kinds if kind not in NOISE_KINDS]
+        unknown = [kind for kind in kinds if kind not in _KINDS]
         if not kinds or unknown or len(set(kinds)) != len(kinds):
             raise ValueError(
-                f"kinds must be distinct names among {NOISE_KINDS}, at least one, got "
+                f"kinds must be distinct names among {_KINDS}, at least one, got "
                 f"{self.kinds!r}"
             )
         _check_range("snr_db", self.snr_db)
         _check_range("floor_dbfs", self.floor_dbfs)
+        _check_range("rt60", self.rt60)
+        if self.rt60[0] <= 0:
+            raise ValueError(f"rt60 must be above 0 s, got {self.rt60!r}")
         if self.floor_dbfs[1] > 0:
             raise ValueError(f"floor_dbfs must be at most 0 dBFS (full scale), got "
                              f"{self.floor_dbfs!r}")
@@ -184,6 +200,10 @@ class NoisyCopies(BaseEstimator):
 
     def _noisy(self, X, lengths, index, kind, rng):
         samples = X[index, : lengths[index]].astype(np.float64)
+        if kind == "telephone":
+            return telephone(samples)
+        if kind == "room":
+            return room(samples, rng, rt60=rng.uniform(*self.rt60))
         if kind == "floor":
             level = 10 ** (rng.uniform(*self.floor_dbfs) / 20)
             return samples + level * rng.standard_normal(samples.shape[0])
