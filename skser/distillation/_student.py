@@ -15,12 +15,14 @@ from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import (
     Interval,
     StrOptions,
+    check_device,
+    check_params,
     fit_context,
-    progress,
+    fit_stochastic,
+    fork_rng_kwargs,
     validate_waveforms,
-    warmup_cosine,
 )
-from ._losses import soft_cross_entropy
+from ._losses import soft_cross_entropy, soften
 from ._module import LogMelFrontEnd, Wav2SmallModule, Wav2SmallNetwork
 
 __all__ = ["Wav2SmallClassifier", "Wav2SmallRegressor", "Wav2SmallStudent"]
@@ -71,11 +73,12 @@ class Wav2SmallStudent(BaseEstimator):
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "warmup_fraction": [Interval(Real, 0, 1, closed="both")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 2, None, closed="left")],
         "crop_duration": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -101,6 +104,7 @@ class Wav2SmallStudent(BaseEstimator):
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=6,
+        tol=0.0,
         random_state=None,
         device="cpu",
         verbose=False,
@@ -122,9 +126,12 @@ class Wav2SmallStudent(BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+
+    _score_name = "val_score"
 
     # -- what subclasses define ---------------------------------------------------------
 
@@ -134,7 +141,7 @@ class Wav2SmallStudent(BaseEstimator):
     # -- checks -------------------------------------------------------------------------
 
     def _check_params(self):
-        self._validate_params()
+        check_params(self)
         pool = self.pool_size
         if len(pool) != 2 or not all(isinstance(p, Integral) and p >= 1 for p in pool):
             raise ValueError(f"pool_size must be two positive integers (time, mel), got {pool!r}")
@@ -146,13 +153,7 @@ class Wav2SmallStudent(BaseEstimator):
             raise ValueError(f"n_mels={self.n_mels} is fewer bands than pool_size[1]={pool[1]}")
         if self.hop_length > self.n_fft:
             raise ValueError(f"hop_length={self.hop_length} must not exceed n_fft={self.n_fft}")
-        try:
-            device = torch.device(self.device)
-        except (RuntimeError, TypeError, ValueError) as error:
-            raise ValueError(f"device {self.device!r} is not a torch device: {error}") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device {self.device!r} was requested but CUDA is not available")
-        return device
+        return check_device(self.device)
 
     @property
     def min_samples(self):
@@ -170,11 +171,13 @@ class Wav2SmallStudent(BaseEstimator):
 
     # -- training -----------------------------------------------------------------------
 
-    def _train(self, X, targets, loss, X_val=None, score=None, validation_targets=None):
+    def _train(self, X, targets, objective, X_val=None, measure=None):
         """Fit a fresh module on clips ``X`` and ``targets`` (a tensor, one row per clip).
 
-        ``score(outputs, validation_targets)`` rates the outputs on ``X_val`` after each
-        epoch (higher is better); early stopping restores the best epoch.
+        ``objective(outputs, target)`` is the training loss of a mini-batch. With
+        ``X_val``, ``measure(outputs)`` gives the ``(score, loss)`` of the module's outputs
+        on it after each epoch (a higher score is better), for :func:`fit_stochastic`'s
+        early stopping.
         """
         device = self._check_params()
         if X.shape[0] < 2:
@@ -186,69 +189,28 @@ class Wav2SmallStudent(BaseEstimator):
         )
         lengths = clip_lengths(X)
         crops = np.random.default_rng(crop_seed)
-        monitor = X_val is not None
-        with torch.random.fork_rng(devices=[] if device.type == "cpu" else None):
+
+        def batch(rows):
+            rows = rows.numpy()
+            if rows.size == 1:  # BatchNorm needs two; the clip waits an epoch
+                return None
+            waveforms, batch_lengths = self._crop_batch(X, lengths, rows, crops)
+            return (waveforms.to(device), batch_lengths.to(device)), targets[rows].to(device)
+
+        validate = None
+        if X_val is not None:
+            def validate(module):
+                return measure(self._predict_outputs(module, X_val))
+
+        with torch.random.fork_rng(**fork_rng_kwargs(device)):
             torch.manual_seed(torch_seed)
             module = self._build_module(targets.shape[1] if targets.ndim > 1 else 1).to(device)
             generator = torch.Generator().manual_seed(shuffle_seed)
-            optimizer = torch.optim.AdamW(
-                module.parameters(), lr=self.learning_rate_init, weight_decay=self.weight_decay
+            fit_stochastic(
+                self, module, n_samples=X.shape[0], batch=batch, objective=objective,
+                generator=generator, validate=validate, desc=type(self).__name__,
+                score_name=self._score_name,
             )
-            n_samples = X.shape[0]
-            batch_size = min(self.batch_size, n_samples)
-            steps_per_epoch = math.ceil(n_samples / batch_size)
-            total_steps = steps_per_epoch * self.max_iter
-            warmup_steps = round(self.warmup_fraction * total_steps)
-            self.loss_curve_, self.validation_scores_ = [], [] if monitor else None
-            best_score, best_state, since_best, step = -np.inf, None, 0, 0
-            self.best_epoch_ = self.n_iter_ = 0
-            epochs = progress(range(self.max_iter), verbose=self.verbose,
-                              desc=type(self).__name__, unit="epoch")
-            for epoch in epochs:
-                module.train()
-                order = torch.randperm(n_samples, generator=generator).numpy()
-                total = 0.0
-                for start in range(0, n_samples, batch_size):
-                    rows = order[start : start + batch_size]
-                    if rows.size == 1:  # BatchNorm needs two; the clip waits an epoch
-                        continue
-                    waveforms, batch_lengths = self._crop_batch(X, lengths, rows, crops)
-                    factor = warmup_cosine(step, total_steps=total_steps,
-                                           warmup_steps=warmup_steps)
-                    for group in optimizer.param_groups:
-                        group["lr"] = self.learning_rate_init * factor
-                    outputs = module(waveforms.to(device), batch_lengths.to(device))
-                    value = loss(outputs, targets[rows].to(device))
-                    if not torch.isfinite(value):
-                        raise ValueError(
-                            f"the training loss became {value.item()} at epoch {epoch + 1}; "
-                            f"try a lower learning_rate_init (now {self.learning_rate_init})"
-                        )
-                    optimizer.zero_grad(set_to_none=True)
-                    value.backward()
-                    optimizer.step()
-                    total += value.item() * rows.size
-                    step += 1
-                self.loss_curve_.append(total / n_samples)
-                self.n_iter_ = epoch + 1
-                postfix = {"loss": f"{self.loss_curve_[-1]:.4f}"}
-                if monitor:
-                    current = score(self._predict_outputs(module, X_val), validation_targets)
-                    self.validation_scores_.append(current)
-                    postfix["val"] = f"{current:.3f}"
-                    if current > best_score:
-                        best_score, since_best, self.best_epoch_ = current, 0, self.n_iter_
-                        best_state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-                    else:
-                        since_best += 1
-                if hasattr(epochs, "set_postfix"):
-                    epochs.set_postfix(postfix)
-                if monitor and self.early_stopping and since_best >= self.n_iter_no_change:
-                    break
-            if monitor and self.early_stopping and best_state is not None:
-                module.load_state_dict(best_state)
-            else:
-                self.best_epoch_ = self.n_iter_
         self.module_ = module.cpu().eval()
         self.n_parameters_ = int(sum(p.numel() for p in module.parameters()))
         return self
@@ -346,14 +308,18 @@ class Wav2SmallClassifier(ClassifierMixin, Wav2SmallStudent):
         Label smoothing of the hard-label cross-entropy.
     n_fft, hop_length, n_mels, n_channels, n_layers, pool_after, pool_size, dropout, \
 learning_rate_init, weight_decay, warmup_fraction, max_iter, batch_size, crop_duration, \
-early_stopping, validation_fraction, n_iter_no_change, random_state, device, verbose
+early_stopping, validation_fraction, n_iter_no_change, tol, random_state, device, verbose
         Those of :class:`Wav2SmallStudent`: ``n_fft=64``, ``hop_length=32``,
         ``n_mels=26``, ``n_channels=13``, ``n_layers=7``, ``pool_after=0``,
         ``pool_size=(8, 2)``, ``dropout=0.1``, ``learning_rate_init=3e-3``,
         ``weight_decay=0.01``, ``warmup_fraction=0.05``, ``max_iter=30``,
-        ``batch_size=32``, ``crop_duration=2.0`` (seconds; None trains on whole clips),
-        ``early_stopping=True``, ``validation_fraction=0.1``, ``n_iter_no_change=6``,
-        ``random_state``, ``device="cpu"``, ``verbose=False``.
+        ``batch_size=32`` (at least 2: BatchNorm), ``crop_duration=2.0`` (seconds; None
+        trains on whole clips), ``early_stopping=True``, ``validation_fraction=0.1``,
+        ``n_iter_no_change=6``, ``tol=0.0``, ``random_state``, ``device="cpu"``,
+        ``verbose=False``. ``early_stopping``, ``n_iter_no_change`` and ``tol`` mean what
+        they mean in :class:`skser.classification.FocalLossClassifier` (one training
+        loop serves both): an epoch is better when its validation score is higher by
+        more than ``tol``, or as high with a lower validation loss.
 
     Attributes
     ----------
@@ -362,8 +328,11 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         ``module_(waveforms, lengths)`` gives logits; on the CPU, in eval mode.
     n_parameters_ : int
         Trainable parameters (the frozen STFT and mel bases are not counted).
-    loss_curve_, validation_scores_, best_epoch_, n_iter_
-        Training history, as :class:`skser.classification.FocalLossClassifier` has.
+    loss_curve_, validation_scores_, validation_loss_curve_, best_epoch_, n_iter_
+        Training history, as :class:`skser.classification.FocalLossClassifier` has: the
+        validation score is the UA of ``X_val`` (agreement with the teacher under
+        :func:`skser.distillation.distill`), the validation loss the training objective
+        on it (the distillation loss, without hard labels, under ``distill``).
 
     Examples
     --------
@@ -400,6 +369,7 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=6,
+        tol=0.0,
         random_state=None,
         device="cpu",
         verbose=False,
@@ -411,7 +381,7 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
             warmup_fraction=warmup_fraction, max_iter=max_iter, batch_size=batch_size,
             crop_duration=crop_duration, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            random_state=random_state, device=device, verbose=verbose,
+            tol=tol, random_state=random_state, device=device, verbose=verbose,
         )
         self.label_smoothing = label_smoothing
 
@@ -448,7 +418,10 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         def loss(logits, target):
             return torch.nn.functional.cross_entropy(logits, target, label_smoothing=smoothing)
 
-        return self._train(X, torch.as_tensor(encoded), loss, X_val, _ua_score, val_encoded)
+        def measure(outputs):
+            return _ua_score(outputs, val_encoded), loss(outputs, torch.as_tensor(val_encoded))
+
+        return self._train(X, torch.as_tensor(encoded), loss, X_val, measure)
 
     def _hard_validation(self, X, encoded, X_val, y_val):
         if (X_val is None) != (y_val is None):
@@ -492,12 +465,17 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
             )
             return (1 - hard_label_weight) * value + hard_label_weight * hard_loss
 
-        reference = None if teacher_val is None else np.asarray(teacher_val).argmax(axis=1)
+        measure = None
+        if teacher_val is not None:
+            teacher_val = torch.as_tensor(np.asarray(teacher_val, dtype=np.float64))
+            reference, soft_val = teacher_val.argmax(1), soften(teacher_val, temperature)
 
-        def agreement(outputs, teacher_labels):
-            return float((outputs.argmax(1).numpy() == teacher_labels).mean())
+            def measure(outputs):
+                # Top-1 agreement with the teacher; the loss is the distillation loss.
+                agreement = float((outputs.argmax(1) == reference).double().mean())
+                return agreement, soft_cross_entropy(outputs, soft_val, temperature)
 
-        return self._train(X, targets, loss, X_val, agreement, reference)
+        return self._train(X, targets, loss, X_val, measure)
 
     def _build_module(self, n_outputs):
         return super()._build_module(self.classes_.size)
@@ -550,7 +528,7 @@ class Wav2SmallRegressor(RegressorMixin, Wav2SmallStudent):
         (:func:`skser.regression.ccc_loss`), the measure dimensional SER is scored by.
     n_fft, hop_length, n_mels, n_channels, n_layers, pool_after, pool_size, dropout, \
 learning_rate_init, weight_decay, warmup_fraction, max_iter, batch_size, crop_duration, \
-early_stopping, validation_fraction, n_iter_no_change, random_state, device, verbose
+early_stopping, validation_fraction, n_iter_no_change, tol, random_state, device, verbose
         Those of :class:`Wav2SmallStudent` (defaults listed in :class:`Wav2SmallClassifier`).
 
     Attributes
@@ -560,7 +538,10 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
     n_outputs_ : int
         Dimensions of ``y`` (``predict`` returns 1-D when ``y`` was 1-D).
     n_parameters_ : int
-    loss_curve_, validation_scores_, best_epoch_, n_iter_
+    loss_curve_, validation_scores_, validation_loss_curve_, best_epoch_, n_iter_
+        Training history, as :class:`skser.classification.FocalLossClassifier` has: the
+        validation score is the mean CCC, the validation loss ``loss`` (both on
+        standardised values).
 
     Examples
     --------
@@ -600,6 +581,7 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=6,
+        tol=0.0,
         random_state=None,
         device="cpu",
         verbose=False,
@@ -611,7 +593,7 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
             warmup_fraction=warmup_fraction, max_iter=max_iter, batch_size=batch_size,
             crop_duration=crop_duration, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
-            random_state=random_state, device=device, verbose=verbose,
+            tol=tol, random_state=random_state, device=device, verbose=verbose,
         )
         self.loss = loss
 
@@ -675,24 +657,27 @@ early_stopping, validation_fraction, n_iter_no_change, random_state, device, ver
         else:
             loss = torch.nn.functional.mse_loss
 
-        return self._train(X, targets, loss, X_val, _mean_ccc,
-                           None if y_val is None else (y_val - self.y_mean_) / self.y_scale_)
+        # The network's outputs are in y's units; train and validate on standardised ones.
+        def objective(outputs, target):
+            return loss(self._standardise(outputs), target)
+
+        measure = None
+        if y_val is not None:
+            reference = (y_val - self.y_mean_) / self.y_scale_
+
+            # The CCC needs two clips: one validation clip is measured by its squared error.
+            val_loss = loss if len(reference) > 1 else torch.nn.functional.mse_loss
+
+            def measure(outputs):
+                outputs = self._standardise(outputs)
+                return _mean_ccc(outputs, reference), val_loss(outputs, torch.as_tensor(reference))
+
+        return self._train(X, targets, objective, X_val, measure)
 
     def _build_module(self, n_outputs):
         module = super()._build_module(self.n_outputs_)
         module.network.set_output_scale(self.y_mean_, self.y_scale_)
         return module
-
-    def _train(self, X, targets, loss, X_val=None, score=None, validation_targets=None):
-        # The network's outputs are in y's units; train on standardised ones.
-        def standardised_loss(outputs, target):
-            return loss(self._standardise(outputs), target)
-
-        def standardised_score(outputs, reference):
-            return score(self._standardise(outputs), reference)
-
-        return super()._train(X, targets, standardised_loss, X_val, standardised_score,
-                              validation_targets)
 
     def _standardise(self, outputs):
         mean = torch.as_tensor(self.y_mean_, dtype=outputs.dtype, device=outputs.device)
