@@ -101,6 +101,51 @@ def codec(format, subtype):
     return degrade
 
 
+def telephone_g711():
+    """A narrow-band line: 8 kHz, 300-3400 Hz, G.711 mu-law (skser.preprocessing.telephone)."""
+    from skser.preprocessing import telephone as line
+
+    def degrade(clip, rng, babble=None):
+        return line(clip).astype(np.float32)
+
+    return degrade
+
+
+def gsm_line():
+    """GSM 6.10 (full rate, the 2G mobile codec) at 8 kHz: libsndfile's encoder, then read
+    back at 16 kHz as skser reads an 8 kHz file."""
+    import soundfile
+    import soxr
+
+    from skser.io import load_audio
+
+    def degrade(clip, rng, babble=None):
+        narrow = soxr.resample(clip, SAMPLE_RATE, 8000, quality="HQ")
+        buffer = io.BytesIO()
+        soundfile.write(buffer, np.clip(narrow, -1, 1), 8000, format="WAV", subtype="GSM610")
+        buffer.seek(0)
+        return load_audio(buffer)
+
+    return degrade
+
+
+def file_at_8k():
+    """A file recorded at 8 kHz (16-bit PCM, no codec), read as skser reads any file."""
+    import soundfile
+    import soxr
+
+    from skser.io import load_audio
+
+    def degrade(clip, rng, babble=None):
+        buffer = io.BytesIO()
+        narrow = np.clip(soxr.resample(clip, SAMPLE_RATE, 8000, quality="HQ"), -1, 1)
+        soundfile.write(buffer, narrow, 8000, format="WAV", subtype="PCM_16")
+        buffer.seek(0)
+        return load_audio(buffer)
+
+    return degrade
+
+
 def codec_available(format, subtype):
     import soundfile
 
@@ -140,16 +185,21 @@ def conditions(opus=False):
     clips on this project's loaded 2-core machine (MP3: 68 s).
     """
     table = {"clean": lambda clip, rng, babble=None: clip}
-    for snr in (30, 20, 10):
+    for snr in (30, 20, 10, 5):
         table[f"white noise {snr} dB SNR"] = white_noise(snr)
-    for snr in (30, 20, 10):
+    for snr in (30, 20, 10, 5):
         table[f"babble {snr} dB SNR"] = babble_noise(snr)
     table["noise floor -60 dBFS"] = noise_floor(-60.0)
     table["telephone 300-3400 Hz"] = telephone()
+    table["telephone G.711 8 kHz"] = telephone_g711()
+    if codec_available("WAV", "GSM610"):
+        table["GSM 6.10 8 kHz"] = gsm_line()
+    table["8 kHz file"] = file_at_8k()
     codecs = [("MP3", "MP3", "MPEG_LAYER_III")] + ([("Opus", "OGG", "OPUS")] if opus else [])
     for label, format, subtype in codecs:
         if codec_available(format, subtype):
             table[f"{label} (libsndfile default)"] = codec(format, subtype)
     table["gain -20 dB"] = gain(-20.0)
-    table["reverberation RT60 0.5 s"] = reverberation()
+    for rt60 in (0.3, 0.6, 0.9):
+        table[f"reverberation RT60 {rt60} s"] = reverberation(rt60)
     return table
