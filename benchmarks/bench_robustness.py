@@ -30,6 +30,11 @@ Training variants (``make_ser_pipeline(...)``, all else default):
   10-40 dB SNR, or a -70..-50 dBFS floor), drawn per fold from that fold's training
   clips; validation and test clips as above.
 
+- ``channels``: as ``copies``, with channels among the copies' kinds (multi-condition
+  training): ``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, room),
+  snr_db=(0, 30))``: a telephone line (8 kHz, 300-3400 Hz, G.711 mu-law) or a room of
+  RT60 0.2-1.0 s, or noise at 0-30 dB SNR.
+
 - ``both-spectra``: the default pipeline with ``AcousticEmbedder(denoise="both")``: the
   features of the cleaned spectra and of the spectra as recorded (see
   ``bench_default_search.py``'s ``+ raw spectra``);
@@ -73,13 +78,16 @@ VARIANTS = {
     "paper": {"augment": "paper"},
     "noise": {"augment": "noise"},
     "copies": {"augment": False},
+    "channels": {"augment": False},
     "both-spectra": {"augment": False},
     "adapted": {"augment": False},
 }
 # Variants with other embedder settings: the pipeline's set_params.
 EMBEDDER = {"both-spectra": {"acousticembedder__denoise": "both"}}
 # Variants trained on resampled rows: NoisyCopies' arguments.
-SAMPLED = {"copies": {"n_copies": 2}}
+SAMPLED = {"copies": {"n_copies": 2},
+           "channels": {"n_copies": 2, "kinds": ("white", "babble", "floor", "telephone", "room"),
+                        "snr_db": (0.0, 30.0)}}
 # Variants whose pipeline is speaker-adapted, and the tables they print.
 ADAPTED = {"adapted": ("adapted, own clips", "adapted, enrolled clean")}
 
