@@ -1,25 +1,10 @@
 """DistilHuBERTEmbedder: a frozen HuBERT-family encoder, pooled over each clip."""
 
-import hashlib
-import os
-from contextlib import contextmanager
 from numbers import Integral
 
-import torch
-
-from ..utils import Interval, StrOptions
-from ._base import ClipEmbedder, memory_constraint
-from ._hub import (
-    CACHE_HELP,
-    OFFLINE_HELP,
-    ModelLoadError,
-    check_local_folder,
-    hub_offline_reason,
-    is_unsafe_pickle,
-    model_source,
-    unsafe_pickle_error,
-)
-from ._hubert_module import PooledHubert
+from ..utils import StrOptions
+from ._ssl import SSLEmbedder, load_encoder
+from ._ssl_configs import ssl_config
 
 __all__ = ["DistilHuBERTEmbedder", "distilhubert_config", "load_hubert"]
 
@@ -48,30 +33,7 @@ def distilhubert_config(**overrides):
     >>> sum(p.numel() for p in HubertModel(config).parameters())
     23491968
     """
-    from transformers import HubertConfig
-
-    values = dict(
-        hidden_size=768,
-        num_hidden_layers=2,
-        num_attention_heads=12,
-        intermediate_size=3072,
-        hidden_act="gelu",
-        conv_dim=(512,) * 7,
-        conv_stride=(5, 2, 2, 2, 2, 2, 2),
-        conv_kernel=(10, 3, 3, 3, 3, 2, 2),
-        conv_bias=False,
-        feat_extract_norm="group",
-        feat_extract_activation="gelu",
-        feat_proj_layer_norm=False,
-        do_stable_layer_norm=False,
-        num_conv_pos_embeddings=128,
-        num_conv_pos_embedding_groups=16,
-        layer_norm_eps=1e-5,
-        mask_time_prob=0.05,
-        vocab_size=32,
-    )
-    values.update(overrides)
-    return HubertConfig(**values)
+    return ssl_config("distilhubert", **overrides)
 
 
 def load_hubert(model, *, revision=None, local_files_only=False, verbose=False):
@@ -109,113 +71,20 @@ def load_hubert(model, *, revision=None, local_files_only=False, verbose=False):
         raised at once, not after transformers' retries.
     ModelLoadError
         (a ``ValueError``) If the folder's ``config.json`` is inconsistent or does not
-        match the weights, or its only weights are a pickle that
-        ``torch.load(weights_only=True)`` refuses (the message says how to convert it).
+        match the weights, the weights lack some of the encoder's tensors, or its only
+        weights are a pickle that ``torch.load(weights_only=True)`` refuses (the message
+        says how to convert it).
     ValueError
         If the model is not a HuBERT model or not 16 kHz.
     """
-    source, local = model_source(model)
-    if local:
-        check_local_folder(source)
-    elif not local_files_only:
-        reason = hub_offline_reason()
-        if reason is not None:
-            try:  # a filled hub cache still works offline
-                return load_hubert(source, revision=revision, local_files_only=True,
-                                   verbose=verbose)
-            except OSError:
-                raise OSError(
-                    f"cannot download the encoder {source!r}: {reason}, and it is not in the "
-                    f"local Hugging Face cache. {OFFLINE_HELP}"
-                ) from None
-    options = dict(revision=revision, local_files_only=local_files_only)
-    with _progress_bars(verbose):
-        return _load(source, options, local=local)
+    encoder, extractor = load_encoder(
+        model, revision=revision, local_files_only=local_files_only, verbose=verbose,
+        model_types=("hubert",), owner="DistilHuBERTEmbedder",
+    )
+    return encoder, bool(getattr(extractor, "do_normalize", False))
 
 
-@contextmanager
-def _progress_bars(enabled):
-    """Turn transformers' progress bars on or off for the block, then restore them."""
-    from transformers.utils import logging as hf_logging
-
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    (hf_logging.enable_progress_bar if enabled else hf_logging.disable_progress_bar)()
-    try:
-        yield
-    finally:
-        (hf_logging.enable_progress_bar if was_enabled else hf_logging.disable_progress_bar)()
-
-
-def _not_found(source, exc, options, local):
-    """The OSError for weights that cannot be read, with the advice that fits."""
-    if local:
-        return OSError(f"cannot load the encoder from the folder {source}: {exc}")
-    help_text = CACHE_HELP if options["local_files_only"] else OFFLINE_HELP
-    return OSError(f"cannot load the encoder {source!r}: {exc} {help_text}")
-
-
-def _load(source, options, *, local):
-    from transformers import AutoConfig, AutoFeatureExtractor, HubertModel
-
-    try:
-        config = AutoConfig.from_pretrained(source, **options)
-    except OSError as exc:
-        raise _not_found(source, exc, options, local) from exc
-    except Exception as exc:  # json errors, huggingface_hub's strict dataclass errors, ...
-        raise ModelLoadError(
-            f"the config.json of {source!r} is inconsistent or unreadable: {exc}"
-        ) from exc
-    if config.model_type != "hubert":
-        raise ValueError(
-            f"{source!r} is a {config.model_type!r} model; DistilHuBERTEmbedder "
-            "takes HuBERT-family models (model_type 'hubert')"
-        )
-    try:
-        encoder = HubertModel.from_pretrained(source, config=config, **options)
-    except OSError as exc:
-        raise _not_found(source, exc, options, local) from exc
-    except Exception as exc:
-        if is_unsafe_pickle(exc):
-            raise unsafe_pickle_error(source, exc) from exc
-        raise ModelLoadError(
-            f"the weights of {source!r} do not fit its config.json (or the config is "
-            f"inconsistent): {exc}"
-        ) from exc
-    try:
-        extractor = AutoFeatureExtractor.from_pretrained(source, **options)
-    except (OSError, ValueError):
-        extractor = None
-    rate = getattr(extractor, "sampling_rate", 16000)
-    if rate != 16000:
-        raise ValueError(f"{source!r} expects {rate} Hz audio; skser feeds it 16 kHz")
-    _fold_weight_norm(encoder.encoder.pos_conv_embed.conv)
-    return encoder.eval(), bool(getattr(extractor, "do_normalize", False))
-
-
-def _fold_weight_norm(conv):
-    """Replace the positional convolution's weight norm by the plain weight it computes.
-
-    The result is the same; the module gets faster, picklable and exportable (the int8
-    ONNX file stays large while the parametrisation is in).
-    """
-    if hasattr(conv, "parametrizations"):
-        torch.nn.utils.parametrize.remove_parametrizations(conv, "weight")
-    hooks = conv._load_state_dict_pre_hooks
-    for key, hook in list(hooks.items()):
-        if "weight_norm" in getattr(getattr(hook, "hook", hook), "__qualname__", ""):
-            del hooks[key]
-
-
-def _fingerprint(module, *parts):
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr(parts).encode())
-    for name, tensor in module.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
-class DistilHuBERTEmbedder(ClipEmbedder):
+class DistilHuBERTEmbedder(SSLEmbedder):
     """Embed clips with a frozen DistilHuBERT (or any HuBERT) encoder.
 
     The encoder is loaded in ``fit`` with ``transformers`` from a hub id or a local folder
@@ -227,6 +96,9 @@ class DistilHuBERTEmbedder(ClipEmbedder):
 
     The default ``"ntu-spml/distilhubert"`` weights come from the Hugging Face Hub: they
     must be downloaded once (or pointed to with a folder); skser never fakes them.
+
+    It is :class:`SSLEmbedder` restricted to HuBERT models (another ``model_type`` is
+    refused), with DistilHuBERT's defaults and layer choices.
 
     Parameters
     ----------
@@ -270,6 +142,10 @@ class DistilHuBERTEmbedder(ClipEmbedder):
     n_features_in_ : int
         Width of the batch seen in ``fit`` (informative, not enforced).
 
+    See Also
+    --------
+    SSLEmbedder : wav2vec2, HuBERT, WavLM, data2vec-audio and Whisper encoders.
+
     Examples
     --------
     A tiny random-weight model stands in for the hub weights here:
@@ -290,17 +166,11 @@ class DistilHuBERTEmbedder(ClipEmbedder):
 
     FEATURE_VERSION = 1
 
+    _model_types = ("hubert",)
+    # SSLEmbedder's, with DistilHuBERT's layer choices (an index or "all").
     _parameter_constraints: dict = {
-        "model": [str, os.PathLike],
+        **SSLEmbedder._parameter_constraints,
         "layer": [Integral, StrOptions({"all"})],
-        "pooling": [StrOptions({"mean", "mean+std"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "device": [str, torch.device],
-        "local_files_only": ["boolean"],
-        "revision": [str, None],
-        "memory": memory_constraint(),
-        "short_clips": [StrOptions({"error", "pad"})],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -327,28 +197,3 @@ class DistilHuBERTEmbedder(ClipEmbedder):
         self.memory = memory
         self.short_clips = short_clips
         self.verbose = verbose
-
-    def _resolve_layers(self, n_states):
-        if self.layer == "all":
-            return list(range(n_states))
-        if not -n_states <= self.layer < n_states:
-            raise ValueError(
-                f"layer={self.layer} is out of range: this encoder has {n_states} hidden "
-                f"states (0 to {n_states - 1}, or -1 to -{n_states})"
-            )
-        return [self.layer % n_states]
-
-    def _build(self):
-        encoder, normalize = load_hubert(
-            self.model, revision=self.revision, local_files_only=self.local_files_only,
-            verbose=self.verbose,
-        )
-        layers = self._resolve_layers(encoder.config.num_hidden_layers + 1)
-        module = PooledHubert(encoder, layers, pooling=self.pooling, normalize=normalize)
-        stats = ["mean", "std"] if self.pooling == "mean+std" else ["mean"]
-        width = encoder.config.hidden_size
-        names = [
-            f"layer{layer}_{stat}{j}" for layer in layers for stat in stats for j in range(width)
-        ]
-        fingerprint = _fingerprint(module, type(self).__name__, layers, self.pooling, normalize)
-        return module, names, fingerprint

@@ -2,7 +2,13 @@
 
 import torch
 
-__all__ = ["lengths_from_padding", "frame_mask", "masked_mean_std", "conv_output_lengths"]
+__all__ = [
+    "conv_output_lengths",
+    "frame_mask",
+    "lengths_from_padding",
+    "masked_mean_std",
+    "pool_hidden_states",
+]
 
 
 def lengths_from_padding(waveforms):
@@ -52,3 +58,40 @@ def masked_mean_std(values, mask, dim):
     mean = (values * mask).sum(dim=dim, keepdim=True) / weight
     variance = (((values - mean) ** 2) * mask).sum(dim=dim, keepdim=True) / weight
     return mean.squeeze(dim), torch.sqrt(variance.clamp(min=0) + 1e-12).squeeze(dim)
+
+
+def pool_hidden_states(states, mask, layers, pooling, weights=None):
+    """Statistics over valid frames of chosen hidden states, concatenated.
+
+    Parameters
+    ----------
+    states : list of torch.Tensor [shape=(n_clips, n_frames, width)]
+        Hidden states, indexed by ``layers``.
+    mask : torch.Tensor [shape=(n_clips, n_frames)]
+        1 for valid frames, 0 for padding.
+    layers : list of int
+        The states to pool, in output order.
+    pooling : {"mean", "mean+std"}
+        The statistics of each pooled state.
+    weights : list of float, optional
+        Mix the ``layers`` frame by frame with these weights (one per layer) and pool
+        the mix alone, as SUPERB's weighted sum of hidden states does.
+
+    Returns
+    -------
+    pooled : torch.Tensor [shape=(n_clips, n_features)]
+    """
+    if weights is None:
+        chosen = [states[index] for index in layers]
+    else:
+        mixed = weights[0] * states[layers[0]]
+        for weight, index in zip(weights[1:], layers[1:]):
+            mixed = mixed + weight * states[index]
+        chosen = [mixed]
+    pooled = []
+    for hidden in chosen:
+        mean, std = masked_mean_std(hidden, mask[..., None], dim=1)
+        pooled.append(mean)
+        if pooling == "mean+std":
+            pooled.append(std)
+    return torch.cat(pooled, dim=1)
