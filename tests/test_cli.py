@@ -386,7 +386,7 @@ def test_predict_names_a_silent_file_and_still_labels_the_others(trained, wav_fi
 )
 def test_outputs_are_checked_before_the_work(option, name, message, workdir, capsys,
                                              monkeypatch):
-    import skser.cli._commands as commands
+    from skser.cli import _evaluate, _train
 
     (workdir / "a-folder").mkdir(exist_ok=True)
     (workdir / "a-file").write_text("x")
@@ -394,8 +394,8 @@ def test_outputs_are_checked_before_the_work(option, name, message, workdir, cap
     def no_work(*args, **kwargs):
         raise AssertionError("the command ran before its output was checked")
 
-    monkeypatch.setattr(commands, "_corpora", no_work)
     command = "train" if option == "--out" else "evaluate"
+    monkeypatch.setattr(_train if command == "train" else _evaluate, "load_corpora", no_work)
     assert main([command, *SMALL, option, str(workdir / name)]) == 2
     assert message in capsys.readouterr().err
 

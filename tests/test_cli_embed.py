@@ -91,7 +91,7 @@ def test_embed_then_train_and_evaluate_on_ravdess(ravdess_subset, tmp_path, caps
 def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsys):
     """Tables without a ``speeds`` entry were embedded once per clip, and those without
     ``dynamics`` without the spectral dynamics: the model must be too."""
-    from skser.cli._embed import _front
+    from skser.cli._features import front
     from skser.embedding import embed_corpus
 
     X, y, groups = make_emotional_speech(n_speakers=3, n_clips_per_class=3, random_state=2)
@@ -102,7 +102,7 @@ def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsy
     table, model = tmp_path / "old.parquet", tmp_path / "model.joblib"
     old_metadata = {"embedder": "weight-free", "model": "ntu-spml/distilhubert",
                     "local_files_only": False, "corpus": "synthetic"}
-    embed_corpus(_front("weight-free", "unused", False, speeds=(), dynamics=False), paths,
+    embed_corpus(front("weight-free", "unused", False, speeds=(), dynamics=False), paths,
                  out=table,
                  columns={"label": y, "group": groups}, metadata=old_metadata)
     assert load_embeddings(table).data.shape[1] == 171

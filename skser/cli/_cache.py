@@ -1,5 +1,9 @@
 """``skser cache info`` and ``skser cache clear``: the embedding cache on disk."""
 
+from ..pipeline import default_cache_dir
+
+__all__ = ["add_parser", "run"]
+
 
 def _size(n_bytes):
     for unit in ("B", "kB", "MB", "GB"):
@@ -8,19 +12,19 @@ def _size(n_bytes):
         n_bytes /= 1000
 
 
-def add_cache_command(commands):
-    """Register ``skser cache {info,clear}`` on the sub-command parsers."""
-    from ..pipeline import default_cache_dir
-
+def add_parser(commands):
+    """Add ``cache {info,clear}`` to ``commands`` (an argparse subparsers object)."""
     command = commands.add_parser("cache", help="show or clear the embedding cache")
     command.add_argument("action", choices=("info", "clear"),
                          help="info: show what the cache holds; clear: delete it")
     command.add_argument("--cache", default=default_cache_dir(),
                          help="the cache folder (default: %(default)s)")
-    command.set_defaults(run=cache)
+    command.set_defaults(run=run)
+    return command
 
 
-def cache(args):
+def run(args):
+    """Print what the cache holds, or delete it."""
     from ..embedding import cache_info, clear_cache
 
     if args.action == "clear":

@@ -2,15 +2,10 @@
 
 import numpy as np
 
-# Loader names in skser.datasets, imported on use: predict and analyze on an .onnx model
-# run in the deployment install, which has no scikit-learn.
-LOADERS = {
-    "ravdess": "load_ravdess",
-    "emodb": "load_emodb",
-    "crema-d": "load_crema_d",
-    "iemocap": "load_iemocap",
-}
-CORPORA = ("synthetic", *LOADERS)
+from ._options import CORPORA, LOADERS
+
+__all__ = ["CORPORA", "LOADERS", "MAX_DURATION", "Corpus", "load_corpus"]
+
 # The pipeline keeps 8 s of each clip; reading no more bounds the batch's memory.
 MAX_DURATION = 8.0
 

@@ -1,25 +1,40 @@
-"""skser demo: the whole product on data that needs no download."""
-
+"""``skser demo``: the whole product on data that needs no download."""
 
 import numpy as np
-import soundfile as sf
 
-from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import expand_path
-from ._commands import (
-    _corpora,
-    _evaluate,
-    _fit_final,
-    _pipeline,
-    _save,
-    _save_timeline,
+from ._options import add_data_options
+from ._shared import (
+    evaluate_corpus,
+    fit_final,
+    folds_in_process,
+    load_corpora,
+    make_pipeline,
     sampler_of,
+    save,
+    save_timeline,
 )
-from ._report import report_title, write_report
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(commands):
+    """Add ``demo`` to ``commands`` (an argparse subparsers object)."""
+    command = commands.add_parser(
+        "demo", help="evaluate, train, export, predict and analyze a voice note, end to end"
+    )
+    add_data_options(command)
+    command.add_argument("--out", default="skser-demo", help="output folder")
+    command.set_defaults(run=run)
+    return command
 
 
 def _voice_note(corpus, path, rng):
     """Some clips of one group joined with pauses and a little noise, as one file."""
+    import soundfile as sf
+
+    from ..io import SAMPLE_RATE, clip_lengths
+
     group = np.unique(corpus.groups)[-1]
     rows = rng.permutation(np.flatnonzero(corpus.groups == group))[:8]
     parts = []
@@ -32,22 +47,29 @@ def _voice_note(corpus, path, rng):
     return corpus.y[rows]
 
 
-def demo(args):
+def run(args):
+    """Evaluate, train, export, predict a file and analyze a voice note, in ``--out``."""
+    import soundfile as sf
+
     from ..export import OnnxPipeline, to_onnx
+    from ..io import SAMPLE_RATE, clip_lengths
     from ..voice_note import analyze_voice_note
+    from ._report import report_title, write_report
 
     out = expand_path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    corpus, extra = _corpora(args)
+    corpus, extra = load_corpora(args)
 
     print("\n== 1. Session cross-validation (leave one group out, validate on the next) ==")
-    report = _evaluate(_pipeline(args), corpus, extra, args.n_jobs, sampler=sampler_of(args))
+    inner = args.verbose and folds_in_process(args.n_jobs)
+    report = evaluate_corpus(make_pipeline(args, verbose=inner), corpus, extra, args.n_jobs,
+                             sampler=sampler_of(args), verbose=args.verbose)
     print(report)
     write_report(report, out / "report.md", title=report_title(corpus, report, extra))
 
     print("\n== 2. Train on all groups and save ==")
-    pipe = _fit_final(_pipeline(args), corpus, extra, sampler=sampler_of(args))
-    _save(pipe, out / "model.joblib")
+    pipe = fit_final(make_pipeline(args), corpus, extra, sampler=sampler_of(args))
+    save(pipe, out / "model.joblib")
 
     print("\n== 3. Export to ONNX and check it computes the same ==")
     to_onnx(pipe, path=out / "model.onnx")
@@ -72,7 +94,7 @@ def demo(args):
     result = analyze_voice_note(runtime, note, vad="energy")
     print(result.format_table(max_rows=12))
     print(f"clips in the note: {', '.join(truth)}")
-    _save_timeline(result, out / "timeline.png")
+    save_timeline(result, out / "timeline.png")
     print(f"\nEverything is in {out}/: report.md, model.joblib, model.onnx, example.wav, "
           "voice_note.wav, timeline.png")
     return 0

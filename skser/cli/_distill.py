@@ -4,16 +4,23 @@ import math
 import os
 from pathlib import Path
 
+from ..utils import check_params, task_of
+from ._options import add_progress_options, model_help
+from ._shared import failing_files, failures, load_model, save
+
+__all__ = ["add_parser", "run"]
+
 # Unlabeled files are read up to this long; training crops are shorter.
 MAX_DURATION = 8.0
 
 
-def add_distill_parser(commands):
+def add_parser(commands):
     """Add the ``distill`` sub-command to ``commands`` (an argparse subparsers object)."""
     command = commands.add_parser(
         "distill", help="train a tiny Wav2Small student on a model's outputs for unlabeled audio"
     )
-    command.add_argument("teacher", help="the teacher: a .joblib pipeline or an .onnx export")
+    command.add_argument("teacher", help=model_help("the teacher: a .joblib pipeline or an "
+                                                     ".onnx export"))
     command.add_argument("--unlabeled", nargs="+", required=True,
                          help="audio files or folders (searched recursively), labels unused")
     command.add_argument("--validation", nargs="*",
@@ -28,8 +35,8 @@ def add_distill_parser(commands):
     command.add_argument("--no-augment", action="store_true",
                          help="views are plain random crops")
     command.add_argument("--seed", type=int, default=0, help="seeds crops, augmentation, student")
-    command.add_argument("--verbose", action="store_true", help="progress bars")
-    command.set_defaults(run=distill_command)
+    add_progress_options(command)
+    command.set_defaults(run=run)
     return command
 
 
@@ -59,7 +66,6 @@ def _check_options(args):
 
 def _check_student(student, teacher):
     from ..io import SAMPLE_RATE
-    from ..utils import check_params
 
     try:
         check_params(student)
@@ -73,15 +79,15 @@ def _check_student(student, teacher):
                          f"{minimum / SAMPLE_RATE:.3f} s ({minimum} samples) the teacher needs")
 
 
-def distill_command(args):
-    from ..distillation import Wav2SmallClassifier, Wav2SmallRegressor, distill, teacher_kind
+def run(args):
+    """Label views of the unlabeled clips with the teacher, fit the student, save it."""
+    from ..distillation import Wav2SmallClassifier, Wav2SmallRegressor, distill
     from ..io import AudioLoader
-    from ._commands import _failing_files, _failures, _save, load_model
 
     _check_options(args)
     teacher = load_model(args.teacher)
-    kind = teacher_kind(teacher)
-    student_class = Wav2SmallClassifier if kind == "categorical" else Wav2SmallRegressor
+    task = task_of(teacher)
+    student_class = Wav2SmallRegressor if task.is_dimensional else Wav2SmallClassifier
     student = student_class(max_iter=args.epochs, crop_duration=args.crop,
                             random_state=args.seed, verbose=args.verbose)
     _check_student(student, teacher)  # before any audio is read or labelled
@@ -90,7 +96,7 @@ def distill_command(args):
     loader = AudioLoader(max_duration=MAX_DURATION, verbose=args.verbose)
     X = loader.transform(unlabeled)
     X_val = loader.transform(validation) if validation else None
-    print(f"{kind} teacher {args.teacher}; {len(unlabeled)} unlabeled files, "
+    print(f"{task} teacher {args.teacher}; {len(unlabeled)} unlabeled files, "
           f"{args.views} views each; validation: "
           + (f"{len(validation)} files" if validation else "none (no early stopping)"))
     try:
@@ -101,16 +107,16 @@ def distill_command(args):
         # Name the files the teacher cannot label (distill counts views, not files).
         for files, clips, option in ((unlabeled, X, "--unlabeled"),
                                      (validation, X_val, "--validation")):
-            failed = _failing_files(teacher.predict, clips, files) if files else {}
+            failed = failing_files(teacher.predict, clips, files) if files else {}
             if failed:
                 raise ValueError(f"{option} files the teacher cannot label: "
-                                 f"{_failures(failed)}") from None
+                                 f"{failures(failed)}") from None
         raise
     summary = f"{student.n_parameters_:,} parameters, {student.n_iter_} epochs"
     if student.validation_scores_:
         best = student.validation_scores_[student.best_epoch_ - 1]
-        measure = "top-1 agreement" if kind == "categorical" else "mean CCC"
+        measure = "mean CCC" if task.is_dimensional else "top-1 agreement"
         summary += f"; best epoch {student.best_epoch_}, {measure} with the teacher {best:.3f}"
     print(f"student: {summary}")
-    _save(student, args.out)
+    save(student, args.out)
     return 0

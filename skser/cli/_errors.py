@@ -4,6 +4,7 @@ import os
 import sys
 
 from ..exceptions import SkserError
+from ._outputs import check_outputs
 
 # The optional modules skser imports on demand, and the extra that installs each.
 EXTRAS = {
@@ -48,8 +49,6 @@ def run_command(run, args):
 
     ``SKSER_DEBUG=1`` lets the exception through, traceback and all.
     """
-    from ._outputs import check_outputs
-
     try:
         check_outputs(args)
         return run(args)

@@ -1,21 +1,21 @@
-"""Speaker adaptation on the command line: ``--adapt``, ``--speakers``, ``--speaker-stats``,
-and the ``enroll`` sub-command."""
+"""Speaker adaptation on the command line: ``--adapt``, ``--speakers``, ``--speaker-stats``
+(``skser enroll`` writes the statistics). A leaf: it imports no command module."""
 
 import csv
 import os
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 __all__ = [
     "adapt_for_fit",
-    "add_enroll_parser",
     "adapted_probabilities",
     "check_probabilities",
-    "enroll",
+    "feature_space",
+    "min_clips",
     "read_speakers_csv",
+    "read_stats",
     "with_speaker_stats",
 ]
 
@@ -74,7 +74,7 @@ def read_speakers_csv(path, files):
     return np.asarray(speakers, dtype=str)
 
 
-def _feature_space(model):
+def feature_space(model):
     from ..preprocessing import speaker_feature_space
 
     adaptation = getattr(model, "speaker_adaptation_", None)
@@ -101,7 +101,7 @@ def read_stats(path, model):
     """Speaker statistics for ``model`` from a JSON file (checked against its embedder)."""
     from ..preprocessing import load_speaker_stats
 
-    space, width = _feature_space(model)
+    space, width = feature_space(model)
     return load_speaker_stats(path, feature_space=space, n_features=width)
 
 
@@ -127,7 +127,7 @@ def check_probabilities(pipe, runtime, X):
 def adapted_probabilities(model, X, files, args, method="predict_proba"):
     """``predict_proba`` (or ``method``) with ``--speakers`` (CSV) and ``--speaker-stats``
     (JSON)."""
-    _feature_space(model)
+    feature_space(model)
     speakers = read_speakers_csv(args.speakers, files) if args.speakers else None
     stats = read_stats(args.speaker_stats, model) if args.speaker_stats else None
     if speakers is None and stats is not None:
@@ -183,81 +183,10 @@ def adapt_for_fit(pipe, fit, corpus, validation, extra):
     return make_speaker_adapted(pipe), fit, config_context(enable_metadata_routing=True)
 
 
-def _min_clips(model):
+def min_clips(model):
     """The fewest clips the model's speaker statistics may come from."""
     settings = getattr(model, "speaker_adaptation_", None)
     if settings:
         return int(settings["min_clips"])
     normalizer = _normalizer(model)
     return 1 if normalizer is None else int(normalizer.min_clips)
-
-
-def enroll(args):
-    """``skser enroll``: speakers' statistics from their clips, saved or updated as JSON."""
-    from ..io import AudioLoader
-    from ..preprocessing import enroll_speaker, save_speaker_stats
-    from ._commands import load_model
-
-    model = load_model(args.model)
-    space, width = _feature_space(model)
-    if args.speakers:
-        speakers = read_speakers_csv(args.speakers, args.files)
-    elif args.speaker:
-        speakers = np.full(len(args.files), args.speaker)
-    else:
-        raise ValueError("say whose clips these are: --speaker ID or --speakers CSV")
-    seen = {}
-    for file in map(os.fspath, args.files):
-        real = os.path.realpath(_expand(file))
-        if real in seen:
-            also = "" if seen[real] == file else f" (also as {seen[real]})"
-            raise ValueError(f"{file} is given twice{also}: its clip would count twice in "
-                             "the speaker's statistics")
-        seen[real] = file
-    out = _expand(args.out)
-    stats = {}
-    if out.exists() and not args.replace:
-        stats = read_stats(out, model)
-    rate = getattr(model, "sample_rate", 16000)
-    files = np.asarray([os.fspath(f) for f in args.files])
-    X = AudioLoader(sample_rate=rate).transform(files.tolist())
-    for speaker in dict.fromkeys(speakers.tolist()):
-        clips = X[speakers == speaker]
-        before = stats.get(speaker)
-        try:
-            stats[speaker] = enroll_speaker(model, clips, stats=before)
-        except ValueError:
-            from ._commands import _failing_files, _failures
-
-            failed = _failing_files(lambda clip: enroll_speaker(model, clip), clips,
-                                    files[speakers == speaker].tolist())
-            if not failed:
-                raise
-            raise ValueError(f"files of speaker {speaker!r} that cannot be enrolled: "
-                             f"{_failures(failed)}") from None
-        start = "" if before is None else f"{before.count} -> "
-        print(f"speaker {speaker!r}: {start}{stats[speaker].count} clips")
-        if stats[speaker].count < (needed := _min_clips(model)):
-            warnings.warn(f"speaker {speaker!r} has {stats[speaker].count} clip(s) enrolled; "
-                          f"the model uses enrolled statistics from {needed} clips on: "
-                          "enroll more before predicting", stacklevel=2)
-    save_speaker_stats(stats, out, feature_space=space)
-    print(f"wrote the statistics of {len(stats)} speaker(s) ({width} features) to {out}")
-    return 0
-
-
-def add_enroll_parser(commands):
-    command = commands.add_parser(
-        "enroll", help="a speaker's statistics from a few clips, for a speaker-adapted model"
-    )
-    command.add_argument("model", help="a speaker-adapted .joblib pipeline or .onnx export")
-    command.add_argument("files", nargs="+", help="audio files of the speaker(s)")
-    command.add_argument("--out", required=True,
-                         help="statistics .json; an existing file is updated with these clips")
-    whose = command.add_mutually_exclusive_group()
-    whose.add_argument("--speaker", help="the speaker of every file")
-    whose.add_argument("--speakers", help="CSV with columns path,speaker")
-    command.add_argument("--replace", action="store_true",
-                         help="start the file afresh instead of updating it")
-    command.set_defaults(run=enroll)
-    return command

@@ -1,0 +1,56 @@
+"""``skser evaluate``: the leave-one-session-out report, on a corpus or a table of
+embeddings."""
+
+from ._features import features_corpus, features_head, table_speeds
+from ._options import add_adapt_option, add_data_options, add_task_option
+from ._shared import evaluate_corpus, folds_in_process, load_corpora, make_pipeline, sampler_of
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(commands):
+    """Add ``evaluate`` to ``commands`` (an argparse subparsers object)."""
+    command = commands.add_parser("evaluate", help="leave-one-session-out evaluation report")
+    add_data_options(command)
+    add_task_option(command)
+    command.add_argument("--report", help="also write the report here (.md or .html)")
+    add_adapt_option(command)
+    command.add_argument("--features", help="evaluate the head on a table from skser embed")
+    command.set_defaults(run=run)
+    return command
+
+
+def run(args):
+    """Print the report, and write it where ``--report`` says."""
+    from ._report import report_title, write_report
+
+    if getattr(args, "features", None):
+        return _evaluate_features(args)
+    # Bars inside the folds (embedding, epochs) only where the folds run in this process.
+    inner = args.verbose and folds_in_process(args.n_jobs)
+    pipe = make_pipeline(args, verbose=inner)  # checked before any audio is read
+    corpus, extra = load_corpora(args)
+    report = evaluate_corpus(pipe, corpus, extra, args.n_jobs, getattr(args, "adapt", None),
+                             sampler_of(args), verbose=args.verbose)
+    print(report)
+    if args.report:
+        path = write_report(report, args.report, title=report_title(corpus, report, extra))
+        print(f"wrote the report to {path}")
+    return 0
+
+
+def _evaluate_features(args):
+    """``skser evaluate --features``: leave-one-session-out on the table's rows."""
+    from ._report import write_report
+
+    corpus, metadata = features_corpus(args)
+    head = features_head(args, table_speeds(metadata, args))
+    if not folds_in_process(args.n_jobs):
+        head.set_params(verbose=False)
+    report = evaluate_corpus(head, corpus, None, args.n_jobs, verbose=args.verbose)
+    print(report)
+    if args.report:
+        path = write_report(report, args.report,
+                            title=f"skser session evaluation: {corpus.name} (features)")
+        print(f"wrote the report to {path}")
+    return 0

@@ -1,0 +1,170 @@
+"""Options several ``skser`` commands share, and the lists their choices come from.
+
+A light leaf: it imports argparse and :mod:`skser.pipeline`'s constants, never skser's
+estimators, scikit-learn or torch, so ``skser --help`` starts in a fraction of a second.
+"""
+
+import argparse
+
+from ..pipeline import EMBEDDERS, default_cache_dir
+
+__all__ = [
+    "CORPORA",
+    "DEFAULT_WEIGHTS",
+    "LOADERS",
+    "PICKLE_WARNING",
+    "add_adapt_option",
+    "add_data_options",
+    "add_progress_options",
+    "add_speeds_option",
+    "add_task_option",
+    "model_help",
+    "n_jobs_type",
+    "speeds_argument",
+    "whole_number",
+]
+
+# Loader names in skser.datasets, imported on use: predict and analyze on an .onnx model
+# run in the deployment install, which has no scikit-learn.
+LOADERS = {
+    "ravdess": "load_ravdess",
+    "emodb": "load_emodb",
+    "crema-d": "load_crema_d",
+    "iemocap": "load_iemocap",
+}
+CORPORA = ("synthetic", *LOADERS)
+DEFAULT_WEIGHTS = "ntu-spml/distilhubert"
+# Said by every command that loads a .joblib model.
+PICKLE_WARNING = ("a .joblib file is a pickle, which runs code when it is loaded: load "
+                  "only files from a source you trust")
+
+
+def model_help(what="a .joblib pipeline or an .onnx export"):
+    """The help of a MODEL argument that may be a pickle: what it is, and the warning."""
+    return f"{what}; {PICKLE_WARNING}"
+
+
+def whole_number(minimum):
+    """An argparse type: a whole number of at least ``minimum``, else a message naming it."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of at least {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+def n_jobs_type(text):
+    """``--n-jobs``: a number of workers, or -1 for every core (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of workers (1 or more, or -1 for every core), got {text!r}"
+        )
+    return value
+
+
+def add_speeds_option(parser):
+    """``--speeds``: the weight-free embedder's speed views (``make_ser_pipeline(speeds=)``)."""
+    parser.add_argument(
+        "--speeds", nargs="+", default=["auto"], metavar="SPEED",
+        help="weight-free embedder: also embed each clip at these speeds, e.g. 0.9 1.1 "
+             "(auto: 0.9 1.1 for emotion classes; none: each clip once, three times "
+             "faster) (default: auto)")
+
+
+def speeds_argument(args):
+    """``--speeds`` as ``make_ser_pipeline``'s ``speeds``: ``"auto"`` or a tuple of floats."""
+    values = getattr(args, "speeds", ["auto"])
+    if values in (["auto"], ["none"]):
+        return "auto" if values == ["auto"] else ()
+    try:
+        return tuple(float(value) for value in values)
+    except ValueError:
+        raise ValueError(f"--speeds takes auto, none or numbers such as 0.9 1.1, got "
+                         f"{' '.join(values)}") from None
+
+
+def add_progress_options(parser, *, verbose=True, shown="by default"):
+    """``--quiet``, and ``--verbose`` where old scripts pass it: progress on stderr or not.
+
+    Progress is shown ``shown`` (by default), on stderr only: with ``--json``, stdout
+    stays JSON. Both set ``args.verbose``; ``verbose=False`` adds ``--quiet`` alone.
+    """
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quiet", dest="verbose", action="store_false",
+                       help=f"no progress bars (on stderr, shown {shown})")
+    if verbose:
+        group.add_argument("--verbose", dest="verbose", action="store_true",
+                           help="progress bars on stderr: the default, accepted for scripts "
+                                "written before --quiet")
+    parser.set_defaults(verbose=True)
+
+
+def add_data_options(parser):
+    """The corpus and model options of ``demo``, ``train`` and ``evaluate``."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--corpus", choices=CORPORA, default="synthetic",
+                      help="the corpus (default: synthetic, which needs no download)")
+    data.add_argument("--root", help="the corpus folder (official layout)")
+    data.add_argument("--labels", choices=("emotion4", "all"), default="emotion4",
+                      help="emotion4: angry, happy, neutral, sad (the paper's); all: every "
+                           "class of the corpus (default: %(default)s)")
+    data.add_argument("--extra-train-corpus", choices=CORPORA,
+                      help="a second corpus used for training only")
+    data.add_argument("--extra-root", help="the folder of --extra-train-corpus")
+    data.add_argument("--speakers", type=int, default=8, help="synthetic corpus: speakers")
+    data.add_argument("--clips-per-class", type=int, default=10,
+                      help="synthetic corpus: clips per class and speaker")
+    model = parser.add_argument_group("model")
+    model.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",
+                       help="weight-free: acoustic statistics, no download; distilhubert: "
+                            "the frozen encoder (weights: --model) (default: %(default)s)")
+    model.add_argument("--model", default=DEFAULT_WEIGHTS,
+                       help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
+    model.add_argument("--local-files-only", action="store_true",
+                       help="never reach the network for the weights")
+    model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",
+                       default=False, help="training-only waveform augmentation: the "
+                       "paper's (the default with no value) or noise-aware")
+    model.add_argument("--noisy-copies", type=whole_number(0), default=0, metavar="N",
+                       help="train also on N noisy copies of each training clip (white "
+                       "noise or babble at 10-40 dB SNR, or a -70..-50 dBFS floor); "
+                       "validation and test clips stay as recorded (default: 0)")
+    add_speeds_option(model)
+    model.add_argument("--heads", type=whole_number(1), metavar="N",
+                       help="heads trained from different seeds and averaged (default: the "
+                            "head's own, 5); 1 trains one head, about five times faster")
+    model.add_argument("--cache", default=default_cache_dir(),
+                       help="per-clip embedding cache folder (default: %(default)s)")
+    model.add_argument("--seed", type=int, default=0,
+                       help="random seed of the head, the augmentation and the synthetic "
+                            "corpus (default: %(default)s)")
+    model.add_argument("--n-jobs", type=n_jobs_type, default=None,
+                       help="parallel folds / decoding (-1: every core)")
+    add_progress_options(model)
+
+
+def add_task_option(parser):
+    """``--task``: emotion classes or dimensions."""
+    parser.add_argument("--task", choices=("categorical", "dimensional"), default="categorical",
+                        help="emotion classes, or arousal/valence/dominance (category-derived "
+                        "proxies; IEMOCAP's own ratings)")
+
+
+def add_adapt_option(parser):
+    """``--adapt speaker``: a SpeakerNormalizer before the head."""
+    parser.add_argument(
+        "--adapt", choices=("speaker",),
+        help="speaker adaptation: a SpeakerNormalizer before the head (evaluate: reported "
+        "next to the plain protocol, transductive on each test speaker's unlabeled clips)",
+    )

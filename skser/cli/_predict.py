@@ -1,0 +1,73 @@
+"""``skser predict``: label audio files (or give their dimensions) with a saved model."""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+from ..utils import task_of
+from ._options import model_help
+from ._shared import dimensions_of, load_model, predictions, printable
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(commands):
+    """Add ``predict`` to ``commands`` (an argparse subparsers object)."""
+    command = commands.add_parser("predict", help="label audio files with a saved model")
+    command.add_argument("model", help=model_help())
+    command.add_argument("files", nargs="+", help="audio files")
+    command.add_argument("--json", action="store_true", help="JSON instead of lines")
+    command.add_argument("--speakers", help="CSV with columns path,speaker (speaker-adapted "
+                         "model): each speaker standardised by their enrolled or own clips")
+    command.add_argument("--speaker-stats", help="enrolled speakers' statistics (.json)")
+    command.set_defaults(run=run)
+    return command
+
+
+def run(args):
+    """One line (or JSON record) per file. A file the model cannot take is named on
+    stderr and makes the exit status 1; the other files still get theirs."""
+    model = load_model(args.model)
+    task = task_of(model)
+    outputs, files, failed = predictions(model, args.files, args, method=task.method)
+    records = _dimensions if task.is_dimensional else _classes
+    rows, lines = records(model, np.asarray(outputs, dtype=float), files)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for line in lines:
+            print(line)
+    for file, message in failed.items():
+        print(f"skser: error: {file}: {message}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _classes(model, probabilities, files):
+    """Each file's label and class probabilities: JSON records and text lines."""
+    classes = np.asarray(model.classes_)
+    rows = [
+        {
+            "file": os.fspath(path),
+            "label": classes[row.argmax()].item(),
+            "probabilities": {str(c): round(float(p), 4) for c, p in zip(classes, row)},
+        }
+        for path, row in zip(files, probabilities)
+    ]
+    lines = [printable(row["file"]) + f"\t{row['label']}\t"
+             + " ".join(f"{c}={p:.2f}" for c, p in row["probabilities"].items())
+             for row in rows]
+    return rows, lines
+
+
+def _dimensions(model, values, files):
+    """Each file's arousal, valence, dominance...: JSON records and text lines."""
+    names = dimensions_of(model)
+    rows = [
+        {"path": os.fspath(path), **{n: round(float(v), 4) for n, v in zip(names, row)}}
+        for path, row in zip(files, values)
+    ]
+    lines = [printable(row["path"]) + "\t" + " ".join(f"{n}={row[n]:.3f}" for n in names)
+             for row in rows]
+    return rows, lines

@@ -1,0 +1,316 @@
+"""What several ``skser`` commands do: load a model, read corpora, fit, evaluate, save,
+and run a model on audio files, naming the files it cannot take.
+
+A leaf: it imports no command module. skser's estimators (and with them scikit-learn and
+torch) are imported by the functions that use them, so that ``skser --help`` and a
+prediction with an ``.onnx`` model load none of them.
+"""
+
+import contextlib
+import os
+import warnings
+
+import numpy as np
+
+from ..utils import expand_path, model_dimensions, task_of
+from ._data import load_corpus
+from ._options import speeds_argument
+from ._speakers import adapt_for_fit, adapted_probabilities
+
+__all__ = [
+    "ONNX_SUFFIX",
+    "dimensions_of",
+    "evaluate_corpus",
+    "failing_files",
+    "failures",
+    "fit_final",
+    "folds_in_process",
+    "head_params",
+    "load_corpora",
+    "load_model",
+    "make_pipeline",
+    "predictions",
+    "printable",
+    "sampler_of",
+    "save",
+    "save_timeline",
+]
+
+ONNX_SUFFIX = ".onnx"
+
+
+def load_model(path):
+    """A fitted model from a ``.joblib`` pickle or an ``.onnx`` export.
+
+    Only load pickles you trust: unpickling runs code.
+    """
+    path = expand_path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a model file")
+    if not path.is_file():
+        raise FileNotFoundError(f"model file not found: {path}")
+    if path.suffix.lower() == ONNX_SUFFIX:
+        from ..export import OnnxPipeline
+
+        return OnnxPipeline(path)
+    import joblib
+
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # unpickling raises anything
+        raise ValueError(f"cannot read a model from {path} (damaged, or not saved by skser): "
+                         f"{type(exc).__name__}: {exc}") from exc
+    _check_loaded(model, path)
+    return model
+
+
+def _check_loaded(model, path):
+    """Refuse an unpickled object that is not a fitted classifier or dimensional model."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    refused = ValueError(f"{path} holds a {type(model).__name__}, not a fitted classifier")
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise ValueError(f"{path} holds an unfitted {type(model).__name__}: save a model "
+                         "after fitting it (skser train)") from None
+    except TypeError:  # not an estimator
+        raise refused from None
+    try:
+        task = task_of(model)
+    except AttributeError:  # no scikit-learn tags
+        raise refused from None
+    if task.is_dimensional:
+        usable = hasattr(model, "predict") and model_dimensions(model) is not None
+    else:
+        usable = hasattr(model, "predict_proba") and hasattr(model, "classes_")
+    if not usable:
+        raise refused
+
+
+def dimensions_of(model):
+    """The names of a dimensional model's outputs (``arousal``, ``valence``...)."""
+    return [str(name) for name in model_dimensions(model)]
+
+
+# A tab or a line break in a file name would break predict's one-line, tab-separated rows.
+_ESCAPES = {ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
+def printable(path):
+    """``path`` for a tab-separated line: tabs and line breaks written as ``\\t``, ``\\n``."""
+    return os.fspath(path).translate(_ESCAPES)
+
+
+def head_params(args):
+    """The head's parameters the command line sets (``--heads``)."""
+    heads = getattr(args, "heads", None)
+    return {} if heads is None else {"n_ensemble": heads}
+
+
+def make_pipeline(args, *, verbose=None):
+    """The default pipeline the data options describe.
+
+    ``verbose`` (default ``args.verbose``): progress bars while embedding and over the
+    head's epochs.
+    """
+    from ..pipeline import make_ser_pipeline
+
+    verbose = args.verbose if verbose is None else verbose
+    pipe = make_ser_pipeline(
+        task=getattr(args, "task", "categorical"),
+        embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
+        memory=args.cache, augment=args.augment, speeds=speeds_argument(args),
+        random_state=args.seed, verbose=verbose, **head_params(args),
+    )
+    pipe[-1].set_params(verbose=verbose)  # make_ser_pipeline's verbose is the embedder's
+    return pipe
+
+
+def sampler_of(args):
+    """``NoisyCopies`` for ``--noisy-copies N`` (seeded by ``--seed``), else None."""
+    copies = getattr(args, "noisy_copies", 0)
+    if not copies:
+        return None
+    from ..preprocessing import NoisyCopies
+
+    return NoisyCopies(n_copies=copies, random_state=args.seed)
+
+
+def load_corpora(args):
+    """The corpus the data options name, and the extra training corpus or None."""
+    targets = "avd" if getattr(args, "task", "categorical") == "dimensional" else "emotion"
+    synthetic = dict(speakers=args.speakers, clips_per_class=args.clips_per_class,
+                     targets=targets)
+    corpus = load_corpus(args.corpus, args.root, labels=args.labels, seed=args.seed,
+                         n_jobs=args.n_jobs, verbose=args.verbose, min_classes=2, **synthetic)
+    print(corpus.describe())
+    extra = None
+    if args.extra_train_corpus:
+        extra = load_corpus(args.extra_train_corpus, args.extra_root, labels=args.labels,
+                            seed=args.seed + 1, n_jobs=args.n_jobs, verbose=args.verbose,
+                            **synthetic)
+        if extra.name == corpus.name == "synthetic":  # another seed: other voices, same ids
+            extra = extra.requalified("synthetic-extra")
+        print(f"extra training data, never validation or test: {extra.describe()}")
+    return corpus, extra
+
+
+def fit_final(pipe, corpus, extra, adapt=None, sampler=None):
+    """Fit on every clip but one held-out group, which early stopping validates on.
+
+    A ``sampler`` (``--noisy-copies``) resamples the training clips, never the held-out
+    group's.
+
+    The leakage guard checks that no training clip (the extra corpus's included) shares
+    a speaker or its audio with the validation group.
+    """
+    from ..io import as_batch
+    from ..model_selection import check_leakage, fit_with_validation
+
+    groups = np.unique(corpus.groups)
+    if groups.size < 2:
+        raise ValueError(
+            f"the corpus has {groups.size} group (speaker or session): training holds one "
+            "out for early stopping and needs at least one more to train on"
+        )
+    held_out = groups[-1]
+    validation = corpus.groups == held_out
+    training = {"training data": (corpus.X[~validation], corpus.speakers[~validation])}
+    if extra is not None:
+        training["extra training data (--extra-train-corpus)"] = (extra.X, extra.speakers)
+    check_leakage((corpus.X[validation], corpus.speakers[validation]), training,
+                  where=f"the final fit (validation group {str(held_out)!r})",
+                  held_out="validation set")
+    X, y = corpus.X[~validation], corpus.y[~validation]
+    if extra is not None:
+        X, y = as_batch([*X, *extra.X]), np.concatenate([y, extra.y])
+    fit = dict(X_val=corpus.X[validation], y_val=corpus.y[validation])
+    context = contextlib.nullcontext()
+    if adapt:
+        pipe, fit, context = adapt_for_fit(pipe, fit, corpus, validation, extra)
+    with context:
+        fit_with_validation(pipe, X, y, sampler=sampler, **fit)
+    copies = "" if sampler is None else f" and {sampler.n_copies} noisy copies of each"
+    print(f"fitted on {len(y)} clips{copies}; early stopping validated on group {str(held_out)!r} "
+          f"({int(validation.sum())} clips)")
+    return pipe
+
+
+def evaluate_corpus(pipe, corpus, extra, n_jobs, adapt=None, sampler=None, *, verbose=True):
+    """Leave-one-session-out on the corpus (``verbose``: a progress bar over folds)."""
+    from ..model_selection import evaluate_sessions
+
+    n_groups = np.unique(corpus.groups).size
+    if n_groups < 3:
+        raise ValueError(
+            f"evaluate needs at least 3 groups (speakers or sessions): each fold tests on "
+            f"one, early-stops on the next and trains on the rest; the corpus has {n_groups}"
+        )
+    return evaluate_sessions(
+        pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
+        extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),
+        validation="next", n_jobs=n_jobs, verbose=verbose, adapt=adapt, sampler=sampler,
+    )
+
+
+def folds_in_process(n_jobs):
+    """Whether ``n_jobs`` runs the folds here: only then may the folds' own bars show."""
+    return n_jobs in (None, 1)
+
+
+def save(model, path):
+    """Pickle a fitted model to ``path``, its progress bars off (it predicts quietly)."""
+    import joblib
+
+    quiet = {name: False for name, value in model.get_params(deep=True).items()
+             if name.rpartition("__")[2] == "verbose" and value}
+    model.set_params(**quiet)
+    path = expand_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    print(f"saved the fitted pipeline to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+def predictions(model, files, args=None, method="predict_proba"):
+    """A model's outputs for the files it can take, and the error of each other one.
+
+    The batch is classified at once; only when that fails is each file tried alone, so a
+    silent or too-short file is named (not given by its index) and the others still get
+    their verdict. ``method`` is the task's (:func:`skser.utils.task_of`): class
+    probabilities, or a dimensional model's values (``"predict"``).
+    """
+    X, files, unreadable = _readable_files(files, getattr(model, "sample_rate", 16000))
+    try:
+        return _batch_predictions(model, X, files, args, method), files, unreadable
+    except ValueError:
+        failed = failing_files(getattr(model, method), X, files)
+        if not failed:
+            raise
+    keep = [i for i, f in enumerate(files) if f not in failed]
+    if not keep:
+        raise ValueError("no file can be classified: " + failures({**unreadable, **failed}))
+    kept = [files[i] for i in keep]
+    return (_batch_predictions(model, X[keep], kept, args, method), kept,
+            {**unreadable, **failed})
+
+
+def _readable_files(files, rate):
+    """The batch of the files that decode, those files, and ``{file: error}`` of the rest."""
+    from ..io import as_batch, load_audio, load_audio_batch
+
+    paths = [os.fspath(f) for f in files]
+    try:
+        return load_audio_batch(paths, sample_rate=rate), list(files), {}
+    except (OSError, ValueError):
+        pass
+    clips, kept, failed = [], [], {}
+    for file, path in zip(files, paths):
+        try:
+            clips.append(load_audio(path, sample_rate=rate))
+        except (OSError, ValueError) as exc:
+            failed[file] = " ".join(str(exc).split())
+        else:
+            kept.append(file)
+    if not kept:
+        raise ValueError("no file can be read: " + failures(failed))
+    return as_batch(clips), kept, failed
+
+
+def _batch_predictions(model, X, files, args, method="predict_proba"):
+    if getattr(args, "speakers", None) or getattr(args, "speaker_stats", None):
+        return adapted_probabilities(model, X, files, args, method)
+    return getattr(model, method)(X)
+
+
+def failing_files(run, X, files):
+    """``{file: message}`` for each clip of ``X`` on which ``run`` alone raises."""
+    failed = {}
+    for index, file in enumerate(files):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run(X[index : index + 1])
+        except ValueError as exc:
+            failed[file] = " ".join(str(exc).split())
+    return failed
+
+
+def failures(failed):
+    """``{file: message}`` as one line."""
+    return "; ".join(f"{file}: {message}" for file, message in failed.items())
+
+
+def save_timeline(result, path):
+    """Draw a voice note's timeline to ``path`` (matplotlib, no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = expand_path(path)
+    axes = result.plot_timeline()
+    axes.figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(axes.figure)
+    return path
