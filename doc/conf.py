@@ -10,9 +10,10 @@ ROOT = DOC.parent
 sys.path.insert(0, str(ROOT))  # the skser of this checkout, installed or not
 sys.path.insert(0, str(DOC / "sphinxext"))
 
-import skser  # noqa: E402
 from skser_api import write_api_pages  # noqa: E402
 from skser_inventories import write_inventories  # noqa: E402
+
+import skser  # noqa: E402
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
