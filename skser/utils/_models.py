@@ -1,6 +1,6 @@
 """What a fitted model predicts, read off the model (a pipeline or an OnnxPipeline)."""
 
-import numpy as np
+from ._task import task_of
 
 __all__ = ["model_dimensions"]
 
@@ -8,9 +8,10 @@ __all__ = ["model_dimensions"]
 def model_dimensions(model):
     """The dimensions a model predicts, or None for a classifier.
 
-    A model is dimensional when it is an ``OnnxPipeline`` whose task is dimensional, or a
-    fitted regressor that names its outputs in ``target_names_`` (``CCCLossRegressor``,
-    or a ``Pipeline`` ending in one).
+    The model's task (:func:`skser.utils.task_of`) decides: a dimensional model's
+    dimensions are the ``target_names_`` it (or a pipeline's final step) names
+    (``CCCLossRegressor``, an ``OnnxPipeline`` whose task is dimensional); a classifier,
+    or a regressor that names no dimensions, gives None.
 
     Examples
     --------
@@ -20,10 +21,5 @@ def model_dimensions(model):
     >>> model_dimensions(SimpleNamespace(classes_=["ang", "neu"])) is None
     True
     """
-    if getattr(model, "task", None) == "dimensional":
-        return np.asarray(model.target_names_)
-    final = model.steps[-1][1] if hasattr(model, "steps") else model
-    names = getattr(final, "target_names_", None)
-    if getattr(model, "classes_", None) is not None or names is None:
-        return None
-    return np.asarray(names)
+    task = task_of(model)
+    return task.output_names(model) if task.is_dimensional else None
