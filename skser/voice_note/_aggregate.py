@@ -2,12 +2,43 @@
 
 import numpy as np
 
-from ..utils import StrOptions, validate_params
+from ..utils import CATEGORICAL, StrOptions, validate_params
 
-__all__ = ["AGGREGATIONS", "aggregate_probabilities", "window_weights"]
+__all__ = ["AGGREGATIONS", "aggregate_probabilities", "check_aggregation", "window_weights"]
 
-AGGREGATIONS = ("mean", "duration", "confidence")
+AGGREGATIONS = CATEGORICAL.aggregations
 """tuple of str: The aggregation methods of :func:`aggregate_probabilities`."""
+
+
+def check_aggregation(method, task):
+    """Refuse an aggregation that the task's window outputs cannot take.
+
+    ``"confidence"`` weighs windows by the entropy of their probabilities, so a
+    dimensional model's values cannot take it.
+
+    Parameters
+    ----------
+    method : str
+    task : skser.utils.Task
+
+    Raises
+    ------
+    ValueError
+        For a method outside ``task.aggregations``.
+
+    Examples
+    --------
+    >>> from skser.utils import DIMENSIONAL
+    >>> check_aggregation("confidence", DIMENSIONAL)
+    Traceback (most recent call last):
+    ...
+    ValueError: aggregation 'confidence' needs class probabilities; a dimensional model's ...
+    """
+    if method not in task.aggregations:
+        raise ValueError(
+            f"aggregation {method!r} needs class probabilities; a {task.name} model's "
+            f"windows aggregate by {list(task.aggregations)}"
+        )
 
 
 def window_weights(probabilities, *, method="mean", durations=None):

@@ -11,13 +11,13 @@ from ..utils import (
     HasMethods,
     Interval,
     StrOptions,
-    model_dimensions,
     progress,
+    task_of,
     validate_params,
     warn_at_caller,
 )
-from ._aggregate import AGGREGATIONS, aggregate_probabilities
-from ._dimensional import DimensionalVoiceNoteResult, aggregate_dimensions
+from ._aggregate import AGGREGATIONS, check_aggregation
+from ._dimensional import DimensionalVoiceNoteResult
 from ._energy import EnergyVAD
 from ._result import VoiceNoteResult
 from ._silero import SileroVAD
@@ -28,25 +28,37 @@ from ._windows import _Segmenter, check_window_options
 __all__ = ["NoSpeechWarning", "analyze_voice_note"]
 
 _VADS = {"energy": EnergyVAD, "silero": SileroVAD}
+_RESULTS = {result.task: result for result in (VoiceNoteResult, DimensionalVoiceNoteResult)}
 
 
-def _model_classes(model):
-    classes = getattr(model, "classes_", None)
-    if classes is None:
+def _model_columns(model, task):
+    """The classes or dimensions the model names: the columns of its window outputs."""
+    columns = task.output_names(model)
+    if columns is None and task.is_dimensional:
+        raise ValueError(
+            f"the model ({type(model).__name__}) is neither a classifier (predict_proba, "
+            "classes_) nor a dimensional model (a fitted regressor with target_names_, "
+            "such as CCCLossRegressor)"
+        )
+    if columns is None:
         from sklearn.exceptions import NotFittedError  # a model without classes_ is sklearn's
 
         raise NotFittedError(
             f"the model ({type(model).__name__}) has no classes_: pass a fitted classifier, "
             "or a fitted pipeline ending in one, with predict_proba and classes_"
         )
-    classes = np.asarray(classes)
-    if classes.ndim != 1 or classes.size == 0:
-        raise ValueError(f"the model's classes_ must be a non-empty 1-D array, got {classes!r}")
-    return classes
+    if columns.ndim != 1 or columns.size == 0:
+        raise ValueError(
+            f"the model's {task.names_attribute} must be a non-empty 1-D array, got {columns!r}"
+        )
+    return columns
 
 
 class _WindowClassifier:
-    """Fill a batch with windows and classify it whenever it is full.
+    """Fill a batch with windows and run the model on it whenever it is full.
+
+    ``method`` is the task's (``predict_proba``, or ``predict`` for a dimensional
+    model), whose output has ``n_columns`` columns: the classes or the dimensions.
 
     The batch is one array of ``(batch_size, window)`` samples, allocated at the first
     window and reused: each row holds one window, zero-padded at its end (the waveform
@@ -55,16 +67,15 @@ class _WindowClassifier:
     :func:`skser.io.as_batch` would pad a list of the windows).
     """
 
-    def __init__(self, model, n_classes, *, batch_size, width, sample_rate, note,
-                 method="predict_proba"):
+    def __init__(self, model, n_columns, *, method, batch_size, width, sample_rate, note):
         self.model = model
-        self.method = method  # "predict" for a dimensional model: n_classes dimensions
-        self.n_classes = n_classes
+        self.method = method
+        self.n_columns = n_columns
         self.batch_size = batch_size
         self.width = width
         self.sample_rate = sample_rate
         self.note = note
-        self.windows, self.probabilities = [], []
+        self.windows, self.outputs = [], []
         self._batch = None
         self._pending = []
         self._width = 0  # of the longest window pending
@@ -99,20 +110,20 @@ class _WindowClassifier:
         )
         try:
             # A view, not a copy: rows keep the stride of the full-width batch.
-            proba = np.asarray(
+            outputs = np.asarray(
                 getattr(self.model, self.method)(self._batch[:n, : self._width]), dtype=float
             )
         except Exception as exc:
             exc.add_note(where)
             raise
-        if proba.shape != (n, self.n_classes):
+        if outputs.shape != (n, self.n_columns):
             raise ValueError(
-                f"the model's {self.method} returned shape {proba.shape}, expected "
-                f"{(n, self.n_classes)} {where}"
+                f"the model's {self.method} returned shape {outputs.shape}, expected "
+                f"{(n, self.n_columns)} {where}"
             )
-        if not np.isfinite(proba).all():
+        if not np.isfinite(outputs).all():
             raise ValueError(f"the model's {self.method} returned NaN or inf {where}")
-        self.probabilities.append(proba)
+        self.outputs.append(outputs)
         self.windows.extend(self._pending)
         self._pending, self._width = [], 0
 
@@ -278,18 +289,10 @@ def analyze_voice_note(
     >>> sorted(result.to_dict())[:4]
     ['aggregation', 'classes', 'duration', 'label']
     """
-    dimensions = model_dimensions(model)
-    if dimensions is None:
-        if not hasattr(model, "predict_proba"):
-            raise ValueError(
-                f"the model ({type(model).__name__}) is neither a classifier (predict_proba, "
-                "classes_) nor a dimensional model (a fitted regressor with target_names_, "
-                "such as CCCLossRegressor)"
-            )
-        classes = _model_classes(model)
-    else:
-        aggregate_dimensions(np.zeros((1, dimensions.size)), method=aggregation)  # refuses
-        classes = dimensions
+    task = task_of(model)
+    result_class = _RESULTS[task]
+    columns = _model_columns(model, task)
+    check_aggregation(aggregation, task)
     hop = check_window_options(window, hop, min_speech)
     detector, vad_name = _detector(vad)
     source = NoteSource(audio_or_path, sample_rate=sample_rate, block_duration=block_duration)
@@ -303,12 +306,12 @@ def analyze_voice_note(
     )
     classifier = _WindowClassifier(
         model,
-        classes.size,
+        columns.size,
+        method=task.method,
         batch_size=batch_size,
         width=segmenter.window,
         sample_rate=sample_rate,
         note=note,
-        method="predict_proba" if dimensions is None else "predict",
     )
     buffer = AudioBuffer()
     regions = []
@@ -348,27 +351,14 @@ def analyze_voice_note(
         "vad": vad_name,
         "source": source.name,
     }
-    found = windows.shape[0] > 0
-    if found:
-        window_outputs = np.concatenate(classifier.probabilities)
-    if dimensions is not None:
-        if not found:
-            _warn_no_speech(note, timeline, "no window was analyzed and the result has no values")
-            window_outputs, values = np.zeros((0, dimensions.size)), None
-        else:
-            values = aggregate_dimensions(window_outputs, method=aggregation,
-                                          durations=windows[:, 2])
-        return DimensionalVoiceNoteResult(dimensions=dimensions, window_values=window_outputs,
-                                          values=values, **timeline)
-    if not found:
-        _warn_no_speech(note, timeline, "no window was classified and the result has no label")
-        window_outputs, proba, label = np.zeros((0, classes.size)), None, None
+    if windows.shape[0] > 0:
+        window_outputs = np.concatenate(classifier.outputs)
+        note_outputs = result_class.aggregate(window_outputs, method=aggregation,
+                                              durations=windows[:, 2])
     else:
-        proba = aggregate_probabilities(window_outputs, method=aggregation,
-                                        durations=windows[:, 2])
-        label = classes[int(np.argmax(proba))]
-    return VoiceNoteResult(classes=classes, window_proba=window_outputs, proba=proba,
-                           label=label, **timeline)
+        _warn_no_speech(note, timeline, result_class._no_speech)
+        window_outputs, note_outputs = np.zeros((0, columns.size)), None
+    return result_class._analyzed(columns, window_outputs, note_outputs, timeline)
 
 
 def _warn_no_speech(note, timeline, consequence):

@@ -1,8 +1,10 @@
-"""The timeline plot of a voice note."""
+"""The timeline plot of a voice note: speech shaded, then each task's curves."""
 
 from pathlib import Path
 
 import numpy as np
+
+from ..utils import CATEGORICAL, DIMENSIONAL
 
 __all__ = ["plot_timeline"]
 
@@ -21,46 +23,9 @@ def _owned_spans(windows):
     return starts, ends
 
 
-def plot_timeline(result, *, ax=None):
-    """Plot class probabilities over time with the speech regions shaded.
-
-    Parameters
-    ----------
-    result : VoiceNoteResult
-        What :func:`analyze_voice_note` returned.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure's axes by default.
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
-        The shading is one collection (``ax.collections[0]``, a path per speech region)
-        and each class one line (``ax.lines``, labelled with the class) through the
-        window centres, broken by NaN where windows do not touch. Each window's
-        probabilities are also opaque bars over the part of the note it owns: where
-        windows overlap, each owns its half of the overlap, so no bars lie on each other.
-        A band above the plot (a collection per class, after the shading) colours each
-        window's stretch with its winning class, labelled where it is wide enough.
-    """
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError("plot_timeline needs matplotlib: pip install 'skser[plot]'") from exc
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 3.5), layout="constrained")
-    regions = np.asarray(result.speech_regions, dtype=float).reshape(-1, 2)
-    ax.broken_barh(
-        list(zip(regions[:, 0], regions[:, 1] - regions[:, 0])),
-        (0.0, 1.0),
-        facecolors=SPEECH_COLOR,
-        edgecolors="none",
-        label="speech (VAD)",
-        zorder=0,
-    )
-    # Lines join windows that touch or overlap and break across pauses (NaN gaps).
+def _draw_probabilities(ax, result, centres, breaks):
+    """Each class's line, its opaque bars and the winning-class band; the verdict."""
     windows = result.windows
-    breaks = np.flatnonzero(windows[1:, 0] > windows[:-1, 1]) + 1
-    centres = np.insert(windows.mean(axis=1), breaks, np.nan)
     starts, ends = _owned_spans(windows)
     winners = np.argmax(result.window_proba, axis=1) if len(windows) else np.array([], int)
     colors = []
@@ -81,16 +46,82 @@ def plot_timeline(result, *, ax=None):
             ax.text((start + end) / 2, _BAND[0] + _BAND[1] / 2, str(result.classes[winner]),
                     ha="center", va="center", fontsize="small", color="white",
                     fontweight="bold", zorder=4)
-    ax.set_xlim(0.0, max(result.duration, 1e-3))
     ax.set_ylim(0.0, _BAND[0] + _BAND[1] + 0.01)
     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
-    ax.set_xlabel("time (s)")
     ax.set_ylabel("probability (band: each window's winner)")
     if result.label is None:
-        verdict = "no speech found"
-    else:
-        top = float(np.max(result.proba))
-        verdict = f"{result.label} ({top:.2f}, {result.aggregation} of {result.n_windows} windows)"
+        return "no speech found"
+    top = float(np.max(result.proba))
+    return f"{result.label} ({top:.2f}, {result.aggregation} of {result.n_windows} windows)"
+
+
+def _draw_dimensions(ax, result, centres, breaks):
+    """Each dimension's line and the note's value as a dashed line; the verdict."""
+    for index, name in enumerate(result.dimensions.tolist()):
+        values = np.insert(result.window_values[:, index], breaks, np.nan)
+        (line,) = ax.plot(centres, values, marker="o", markersize=3, label=str(name))
+        if result.values is not None:
+            ax.axhline(result.values[index], color=line.get_color(), linestyle="--",
+                       linewidth=1, alpha=0.7)
+    low = min(0.0, float(np.nanmin(result.window_values))) if result.has_speech else 0.0
+    high = max(1.0, float(np.nanmax(result.window_values))) if result.has_speech else 1.0
+    ax.set_ylim(low, high)
+    ax.set_ylabel("predicted value")
+    if result.values is None:
+        return "no speech found"
+    verdict = ", ".join(f"{n} {v:.2f}" for n, v in zip(result.dimensions, result.values))
+    return verdict + f" ({result.aggregation} of {result.n_windows} windows)"
+
+
+_DRAW = {CATEGORICAL: _draw_probabilities, DIMENSIONAL: _draw_dimensions}
+
+
+def plot_timeline(result, *, ax=None):
+    """Plot a voice note's window outputs over time with the speech regions shaded.
+
+    Parameters
+    ----------
+    result : VoiceNoteResult or DimensionalVoiceNoteResult
+        What :func:`analyze_voice_note` returned.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's axes by default.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The shading is one collection (``ax.collections[0]``, a path per speech region)
+        and each class or dimension one line (``ax.lines``, labelled with its name)
+        through the window centres, broken by NaN where windows do not touch.
+
+        For class probabilities, each window's probabilities are also opaque bars over
+        the part of the note it owns: where windows overlap, each owns its half of the
+        overlap, so no bars lie on each other. A band above the plot (a collection per
+        class, after the shading) colours each window's stretch with its winning class,
+        labelled where it is wide enough. For dimensions, the note's aggregate is a
+        dashed line per dimension.
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("plot_timeline needs matplotlib: pip install 'skser[plot]'") from exc
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.5), layout="constrained")
+    regions = np.asarray(result.speech_regions, dtype=float).reshape(-1, 2)
+    ax.broken_barh(
+        list(zip(regions[:, 0], regions[:, 1] - regions[:, 0])),
+        (0.0, 1.0),
+        facecolors=SPEECH_COLOR,
+        edgecolors="none",
+        label="speech (VAD)",
+        zorder=0,
+    )
+    # Lines join windows that touch or overlap and break across pauses (NaN gaps).
+    windows = result.windows
+    breaks = np.flatnonzero(windows[1:, 0] > windows[:-1, 1]) + 1
+    centres = np.insert(windows.mean(axis=1), breaks, np.nan)
+    verdict = _DRAW[result.task](ax, result, centres, breaks)
+    ax.set_xlim(0.0, max(result.duration, 1e-3))
+    ax.set_xlabel("time (s)")
     title = f"{Path(result.source).name}: {verdict}" if result.source else verdict
     ax.set_title(title, fontsize="medium")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
