@@ -1,5 +1,6 @@
 """Session-wise cross-validation, cross-corpus evaluation and their reports."""
 
+from ._base_report import BaseFoldResult, BaseReport
 from ._dimensional_report import DimensionalFoldResult, DimensionalReport
 from ._evaluate import evaluate_cross_corpus, evaluate_sessions
 from ._fit import accepts_validation, fit_with_validation
@@ -10,6 +11,8 @@ from ._split import LeaveOneSessionOut
 __all__ = [
     "AROUSAL",
     "ArousalView",
+    "BaseFoldResult",
+    "BaseReport",
     "DimensionalFoldResult",
     "DimensionalReport",
     "FoldResult",

@@ -9,11 +9,10 @@ from ..metrics import (
     mean_absolute_error_per_dimension,
     pearson_correlation,
 )
-from ._out_of_fold import assemble_out_of_fold
+from ..utils import DIMENSIONAL
+from ._base_report import BaseFoldResult, BaseReport
 
 __all__ = ["DimensionalFoldResult", "DimensionalReport", "check_dimensional_targets"]
-
-AVD = ("arousal", "valence", "dominance")
 
 
 def check_dimensional_targets(y, n_clips, name):
@@ -25,15 +24,6 @@ def check_dimensional_targets(y, n_clips, name):
         raise ValueError(f"{name} has {y.shape[0]} rows for {n_clips} clips")
     return y
 
-
-def dimension_names(estimator, n_dims):
-    """The head's ``target_names_`` when fitted, else arousal/valence/dominance or y0..."""
-    names = getattr(estimator, "target_names_", None)
-    if names is None and hasattr(estimator, "steps"):
-        names = getattr(estimator.steps[-1][1], "target_names_", None)
-    if names is not None and len(names) == n_dims:
-        return np.asarray(names)
-    return np.asarray(AVD if n_dims == len(AVD) else [f"y{i}" for i in range(n_dims)])
 
 _METRICS = ("ccc", "pearson_r", "mae")
 _METRIC_NAMES = {"ccc": "CCC", "pearson_r": "Pearson r", "mae": "MAE"}
@@ -56,13 +46,15 @@ def _per_dimension(metric, y_true, y_pred):
 
 
 @dataclass(eq=False)
-class DimensionalFoldResult:
+class DimensionalFoldResult(BaseFoldResult):
     """What one fold of a dimensional evaluation produced.
 
     Attributes
     ----------
     fold, test_group, val_group, test_index, n_train, n_val, used_validation, fit_time, \
-predict_time, estimator
+predict_time
+        As in :class:`BaseFoldResult`.
+    estimator : estimator or None
         As in :class:`FoldResult`.
     y_true, y_pred : np.ndarray [shape=(n_test, n_dims)]
         True and predicted values of the tested rows.
@@ -73,22 +65,14 @@ predict_time, estimator
         the fold's test set.
     """
 
-    fold: int
-    test_group: object
-    val_group: object
-    test_index: np.ndarray
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    n_train: int
-    n_val: int
-    used_validation: bool
-    fit_time: float
-    predict_time: float
+    # After the base's fields, in the order this class has always had: columns, estimator.
     names: np.ndarray
     estimator: object = None
     ccc: np.ndarray = field(init=False)
     pearson_r: np.ndarray = field(init=False)
     mae: np.ndarray = field(init=False)
+
+    columns_name = "names"
 
     def __post_init__(self):
         self.y_true = np.asarray(self.y_true, dtype=np.float64).reshape(len(self.y_true), -1)
@@ -104,7 +88,7 @@ predict_time, estimator
         )
 
 
-class DimensionalReport:
+class DimensionalReport(BaseReport):
     """Scores of a dimensional (arousal, valence, dominance) evaluation.
 
     Made by :func:`evaluate_sessions` and :func:`evaluate_cross_corpus` when ``y`` is
@@ -119,23 +103,22 @@ class DimensionalReport:
         True values and out-of-fold predictions, in the order of the input rows.
     groups, test_fold : np.ndarray [shape=(n_clips,)]
         The group of each clip and the fold that tested it.
+    protocol, adapted
+        As in :class:`SessionReport`.
     """
 
-    def __init__(self, folds, *, names, n_clips, groups=None, description=""):
-        self.folds = list(folds)
-        self.names = np.asarray(names)
-        self.description = description
-        n_dims = len(self.names)
-        self.y_true = np.full((n_clips, n_dims), np.nan)
-        self.y_pred = np.full((n_clips, n_dims), np.nan)
-        self.test_fold, self.groups = assemble_out_of_fold(
-            self.folds, self.y_true, self.y_pred, groups
-        )
+    task = DIMENSIONAL
+    fold_class = DimensionalFoldResult
 
-    @property
-    def n_folds(self):
-        """int: The number of folds."""
-        return len(self.folds)
+    def __init__(self, folds, *, names, n_clips, groups=None, description="",
+                 protocol="plain", adapted=None):
+        self.names = np.asarray(names)
+        super().__init__(folds, n_clips=n_clips, groups=groups, description=description,
+                         protocol=protocol, adapted=adapted)
+
+    def _allocate(self, n_clips):
+        shape = (n_clips, len(self.names))
+        return np.full(shape, np.nan), np.full(shape, np.nan)
 
     @property
     def scores(self):
@@ -146,23 +129,6 @@ class DimensionalReport:
             for metric in _METRICS
             for index, name in enumerate(self.names.tolist())
         }
-
-    def _aggregate(self, function):
-        out = {}
-        for name, values in self.scores.items():
-            kept = values[~np.isnan(values)]
-            out[name] = float(function(kept)) if kept.size else float("nan")
-        return out
-
-    @property
-    def mean(self):
-        """dict: Each score's mean over folds (NaN folds left out)."""
-        return self._aggregate(np.mean)
-
-    @property
-    def std(self):
-        """dict: Each score's population standard deviation over folds."""
-        return self._aggregate(np.std)
 
     def pooled(self):
         """Scores of all out-of-fold predictions together, as one set.
@@ -295,18 +261,8 @@ class DimensionalReport:
     def __str__(self):
         mean, std = self.mean, self.std
         several = self.n_folds > 1
-        n_tested = int((self.test_fold >= 0).sum())
-        lines = [
-            self.description or "DimensionalReport",
-            f"{self.n_folds} fold(s), {n_tested} clips tested, dimensions "
-            + ", ".join(self.names.tolist()),
-        ]
-        if any(f.val_group is not None for f in self.folds):
-            used = all(f.used_validation for f in self.folds)
-            lines.append(
-                "validation set: "
-                + ("handed to the estimator" if used else "unused (the estimator takes none)")
-            )
+        lines = [self.description or "DimensionalReport",
+                 *self._head_lines("dimensions", self.names)]
         width = max(len(n) for n in self.names.tolist())
         for name in self.names.tolist():
             parts = []

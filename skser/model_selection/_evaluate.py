@@ -10,20 +10,30 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..metrics import check_label_targets
-from ..utils import check_no_missing_labels, column_1d, num_samples, progress, take_rows
-from ._adapt import check_adapt, routing, speaker_metadata
-from ._dimensional_report import (
-    DimensionalFoldResult,
-    DimensionalReport,
-    check_dimensional_targets,
-    dimension_names,
+from ..utils import (
+    CATEGORICAL,
+    DIMENSIONAL,
+    check_no_missing_labels,
+    column_1d,
+    num_samples,
+    progress,
+    take_rows,
 )
+from ._adapt import check_adapt, routing, speaker_metadata
+from ._dimensional_report import DimensionalReport, check_dimensional_targets
 from ._fit import accepts_validation, check_sampler, fit_with_validation
 from ._leakage import audio_fingerprints, check_content_leakage, check_id_leakage
-from ._report import AROUSAL, FoldResult, SessionReport, arousal_view
+from ._report import SessionReport
 from ._split import LeaveOneSessionOut
 
 __all__ = ["evaluate_cross_corpus", "evaluate_sessions"]
+
+_REPORTS = {report.task: report for report in (SessionReport, DimensionalReport)}
+
+
+def _targets_task(y):
+    """The task the targets set: 2-D values are dimensions, 1-D labels classes."""
+    return DIMENSIONAL if np.ndim(y) == 2 else CATEGORICAL
 
 
 def _check_y(y, n_clips, name):
@@ -38,9 +48,16 @@ def _check_targets(y, n_clips, name):
 
     A 2-D ``y`` is a dimensional task (arousal, valence, dominance): finite numbers.
     """
-    if np.ndim(y) == 2:
+    if _targets_task(y).is_dimensional:
         return check_dimensional_targets(y, n_clips, name)
     return _check_y(check_no_missing_labels(y, name), n_clips, name)
+
+
+def _report_columns(task, labels, estimator, y):
+    """The report's columns: the classes, or the dimensions the (fitted) head names."""
+    if task.is_dimensional:
+        return task.output_names(estimator, n_outputs=y.shape[1])
+    return labels
 
 
 def _check_pair(data, name, allow_ids=False):
@@ -404,8 +421,8 @@ def evaluate_sessions(
     if extra is not None:
         _check_extra_width(X, extra[0], waveforms)
     all_y = y if extra is None else np.concatenate([y, extra[1]])
-    dimensional = y.ndim == 2
-    if not dimensional:
+    task = _targets_task(y)
+    if not task.is_dimensional:
         labels = check_label_targets(all_y, labels=labels)[2]
 
     if sampler is not None:
@@ -441,7 +458,8 @@ def evaluate_sessions(
         )
 
     adapt_ids = check_adapt(adapt, groups if speakers is None else speakers, extra, extra_ids)
-    common = dict(folds=folds, X=X, y=y, groups=groups, extra=extra, waveforms=waveforms,
+    common = dict(task=task, folds=folds, X=X, y=y, groups=groups, extra=extra,
+                  waveforms=waveforms,
                   labels=labels, validation=validation, n_jobs=n_jobs, verbose=verbose,
                   return_estimator=return_estimator, sampler=sampler)
     report = _session_report(estimator, **common)
@@ -454,10 +472,10 @@ def evaluate_sessions(
     return report
 
 
-def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels, validation,
-                    n_jobs, verbose, return_estimator, adapt_ids=None, protocol="plain",
-                    sampler=None):
-    """Run the folds of :func:`evaluate_sessions` for one protocol; its SessionReport."""
+def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, labels,
+                    validation, n_jobs, verbose, return_estimator, adapt_ids=None,
+                    protocol="plain", sampler=None):
+    """Run the folds of :func:`evaluate_sessions` for one protocol; the task's report."""
     jobs = (
         delayed(_fit_predict_fold)(
             estimator,
@@ -485,18 +503,17 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
         f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
         f"{resampled}"
     )
-    if y.ndim == 2:  # arousal, valence, dominance
-        return _dimensional_report(
-            estimator, folds, results, y, used_validation, len(y), groups, description
-        )
+    report_class = _REPORTS[task]
+    columns = _report_columns(task, labels, results[0]["estimator"] or estimator, y)
     fold_results = []
     for index, ((test_group, val_group, _, val, test), result) in enumerate(zip(folds, results)):
         try:
-            check_label_targets(y[test], result["y_pred"], labels=labels)
+            report_class.check_predictions(y[test], result["y_pred"], columns)
         except ValueError as exc:
             raise _annotate(exc, f"predictions of {_where(index, test_group)}") from exc
         fold_results.append(
-            FoldResult(
+            report_class.fold_class._build(
+                columns,
                 fold=index,
                 test_group=_item(test_group),
                 val_group=_item(val_group),
@@ -508,37 +525,16 @@ def _session_report(estimator, *, folds, X, y, groups, extra, waveforms, labels,
                 used_validation=used_validation,
                 fit_time=result["fit_time"],
                 predict_time=result["predict_time"],
-                labels=labels,
                 estimator=result["estimator"],
             )
         )
-    return SessionReport(
+    return report_class._build(
         fold_results,
-        labels=labels,
+        columns,
         n_clips=len(y),
         groups=groups,
         protocol=protocol,
         description=description,
-    )
-
-
-def _dimensional_report(estimator, folds, results, y, used_validation, n_clips, groups,
-                        description):
-    """The :class:`DimensionalReport` of :func:`evaluate_sessions` with a 2-D ``y``."""
-    names = dimension_names(results[0]["estimator"] or estimator, y.shape[1])
-    fold_results = [
-        DimensionalFoldResult(
-            fold=index, test_group=_item(test_group), val_group=_item(val_group),
-            test_index=test, y_true=y[test], y_pred=result["y_pred"],
-            n_train=result["n_train"], n_val=len(val), used_validation=used_validation,
-            fit_time=result["fit_time"], predict_time=result["predict_time"], names=names,
-            estimator=result["estimator"],
-        )
-        for index, ((test_group, val_group, _, val, test), result)
-        in enumerate(zip(folds, results))
-    ]
-    return DimensionalReport(
-        fold_results, names=names, n_clips=n_clips, groups=groups, description=description
     )
 
 
@@ -605,8 +601,8 @@ def evaluate_cross_corpus(
     if validation is not None:
         X_val, y_val, val_ids = _check_pair(validation, "validation", allow_ids=True)
         targets.append(y_val)
-    dimensional = y_test.ndim == 2
-    if not dimensional:
+    task = _targets_task(y_test)
+    if not task.is_dimensional:
         labels = check_label_targets(np.concatenate(targets), labels=labels)[2]
     inputs = [X_train, X_test] + ([] if X_val is None else [X_val])
     waveforms = takes_waveforms(estimator, *inputs)
@@ -625,23 +621,14 @@ def evaluate_cross_corpus(
     result = _fit_predict(
         estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator
     )
-    if dimensional:
-        names = dimension_names(result["estimator"] or estimator, y_test.shape[1])
-        fold = DimensionalFoldResult(
-            fold=0, test_group="test", val_group=None if validation is None else "validation",
-            test_index=np.arange(y_test.shape[0]), y_true=y_test, y_pred=result["y_pred"],
-            n_train=result["n_train"], n_val=0 if y_val is None else y_val.shape[0],
-            used_validation=validation is not None and accepts_validation(estimator),
-            fit_time=result["fit_time"], predict_time=result["predict_time"], names=names,
-            estimator=result["estimator"],
-        )
-        return DimensionalReport([fold], names=names, n_clips=y_test.shape[0],
-                                 description=f"Cross-corpus: {type(estimator).__name__}")
+    report_class = _REPORTS[task]
+    columns = _report_columns(task, labels, result["estimator"] or estimator, y_test)
     try:
-        check_label_targets(y_test, result["y_pred"], labels=labels)
+        report_class.check_predictions(y_test, result["y_pred"], columns)
     except ValueError as exc:
         raise _annotate(exc, f"predictions of {where}") from exc
-    fold = FoldResult(
+    fold = report_class.fold_class._build(
+        columns,
         fold=0,
         test_group="test",
         val_group=None if validation is None else "validation",
@@ -653,18 +640,12 @@ def evaluate_cross_corpus(
         used_validation=validation is not None and accepts_validation(estimator),
         fit_time=result["fit_time"],
         predict_time=result["predict_time"],
-        labels=labels,
         estimator=result["estimator"],
     )
-    view = None
-    if arousal is None and set(labels.tolist()) <= set(AROUSAL):
-        arousal = AROUSAL
-    if arousal:
-        view = arousal_view(y_test, result["y_pred"], labels=labels, mapping=arousal)
-    return SessionReport(
+    return report_class._build(
         [fold],
-        labels=labels,
+        columns,
         n_clips=y_test.shape[0],
         description=f"Cross-corpus: {type(estimator).__name__}",
-        arousal=view,
+        **report_class._cross_corpus_extras(y_test, result["y_pred"], columns, arousal),
     )

@@ -1,13 +1,20 @@
-"""The report of a session-wise (or cross-corpus) evaluation."""
+"""The report of a session-wise (or cross-corpus) evaluation of a classifier."""
 
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from ..metrics import per_class_f1, per_class_recall, unweighted_accuracy, weighted_accuracy
+from ..metrics import (
+    check_label_targets,
+    per_class_f1,
+    per_class_recall,
+    unweighted_accuracy,
+    weighted_accuracy,
+)
+from ..utils import CATEGORICAL
 from ._adapt import PROTOCOLS, SHORT_NAMES
-from ._out_of_fold import assemble_out_of_fold
+from ._base_report import BaseFoldResult, BaseReport
 
 __all__ = ["AROUSAL", "ArousalView", "FoldResult", "SessionReport"]
 
@@ -46,29 +53,16 @@ def _text_matrix(matrix, labels, fmt):
 
 
 @dataclass(eq=False)
-class FoldResult:
-    """What one fold of an evaluation produced.
+class FoldResult(BaseFoldResult):
+    """What one fold of an evaluation of a classifier produced.
 
     Attributes
     ----------
-    fold : int
-        The fold's index.
-    test_group : object
-        The group (session, speaker, or ``"test"`` across corpora) the fold tests on.
-    val_group : object or None
-        The validation group, or None.
-    test_index : np.ndarray [shape=(n_test,)]
-        The rows of ``X`` tested.
+    fold, test_group, val_group, test_index, n_train, n_val, used_validation, fit_time, \
+predict_time
+        As in :class:`BaseFoldResult`.
     y_true, y_pred : np.ndarray [shape=(n_test,)]
-        True and predicted classes of those rows.
-    n_train : int
-        Training clips, extra training clips included.
-    n_val : int
-        Validation clips.
-    used_validation : bool
-        Whether the estimator was handed the validation set.
-    fit_time, predict_time : float
-        Seconds spent fitting and predicting.
+        True and predicted classes of the tested rows.
     labels : np.ndarray [shape=(n_labels,)]
         The classes, in report order.
     estimator : estimator or None
@@ -81,17 +75,7 @@ class FoldResult:
         Counts, rows true classes, columns predicted classes.
     """
 
-    fold: int
-    test_group: object
-    val_group: object
-    test_index: np.ndarray
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    n_train: int
-    n_val: int
-    used_validation: bool
-    fit_time: float
-    predict_time: float
+    # After the base's fields, in the order FoldResult has always had: columns, estimator.
     labels: np.ndarray
     estimator: object = None
     wa: float = field(init=False)
@@ -99,6 +83,8 @@ class FoldResult:
     macro_f1: float = field(init=False)
     per_class_f1: dict = field(init=False)
     confusion_matrix: np.ndarray = field(init=False)
+
+    columns_name = "labels"
 
     def __post_init__(self):
         labels = self.labels
@@ -195,8 +181,8 @@ def arousal_view(y_true, y_pred, *, labels, mapping=None):
     )
 
 
-class SessionReport:
-    """Scores of a leave-one-session-out (or cross-corpus) evaluation.
+class SessionReport(BaseReport):
+    """Scores of a leave-one-session-out (or cross-corpus) evaluation of a classifier.
 
     Made by :func:`evaluate_sessions` and :func:`evaluate_cross_corpus`.
 
@@ -225,29 +211,34 @@ class SessionReport:
         adapt="speaker")``), shown after this report's own numbers.
     """
 
+    task = CATEGORICAL
+    fold_class = FoldResult
+
     def __init__(self, folds, *, labels, n_clips, groups=None, description="", arousal=None,
                  protocol="plain", adapted=None):
-        if protocol not in PROTOCOLS:
-            raise ValueError(f"protocol must be one of {sorted(PROTOCOLS)}, got {protocol!r}")
-        self.protocol = protocol
-        self.adapted = adapted
-        self.folds = list(folds)
         self.labels = np.asarray(labels)
-        self.description = description
         self.arousal = arousal
+        super().__init__(folds, n_clips=n_clips, groups=groups, description=description,
+                         protocol=protocol, adapted=adapted)
+
+    def _allocate(self, n_clips):
         first = self.folds[0]
-        self.y_true = np.empty(n_clips, dtype=first.y_true.dtype)
-        self.y_pred = np.empty(n_clips, dtype=np.result_type(first.y_pred, first.y_true))
-        self.test_fold, self.groups = assemble_out_of_fold(
-            self.folds, self.y_true, self.y_pred, groups
-        )
+        return (np.empty(n_clips, dtype=first.y_true.dtype),
+                np.empty(n_clips, dtype=np.result_type(first.y_pred, first.y_true)))
+
+    @classmethod
+    def check_predictions(cls, y_true, y_pred, columns):
+        """Refuse predicted classes outside ``columns`` (the report's labels)."""
+        check_label_targets(y_true, y_pred, labels=columns)
+
+    @classmethod
+    def _cross_corpus_extras(cls, y_true, y_pred, columns, arousal):
+        if arousal is None and set(columns.tolist()) <= set(AROUSAL):
+            arousal = AROUSAL
+        view = arousal_view(y_true, y_pred, labels=columns, mapping=arousal) if arousal else None
+        return {"arousal": view}
 
     # -- numbers -----------------------------------------------------------------------
-
-    @property
-    def n_folds(self):
-        """int: The number of folds."""
-        return len(self.folds)
 
     @property
     def scores(self):
@@ -257,25 +248,6 @@ class SessionReport:
         for label in self.labels.tolist():
             scores[f"f1_{label}"] = np.array([f.per_class_f1[label] for f in self.folds])
         return scores
-
-    def _aggregate(self, function):
-        out = {}
-        for name, values in self.scores.items():
-            kept = values[~np.isnan(values)]
-            out[name] = float(function(kept)) if kept.size else float("nan")
-        return out
-
-    @property
-    def mean(self):
-        """dict: The mean over folds of each metric of :attr:`scores` (folds where a
-        class's F1 is undefined are left out of its mean)."""
-        return self._aggregate(np.mean)
-
-    @property
-    def std(self):
-        """dict: The standard deviation over folds (``ddof=0``, as ``np.std``) of each
-        metric of :attr:`scores`."""
-        return self._aggregate(np.std)
 
     @property
     def confusion_matrix(self):
@@ -475,26 +447,18 @@ class SessionReport:
     def __repr__(self):
         mean = self.mean
         return (
-            f"SessionReport(n_folds={self.n_folds}, n_clips={int((self.test_fold >= 0).sum())}, "
+            f"SessionReport(n_folds={self.n_folds}, n_clips={self._n_tested}, "
             f"wa={mean['wa']:.3f}, ua={mean['ua']:.3f}, macro_f1={mean['macro_f1']:.3f}, "
             f"protocol={self.protocol!r})"
         )
 
     def __str__(self):
         mean, std = self.mean, self.std
-        n_tested = int((self.test_fold >= 0).sum())
         lines = [
             self.description or "SessionReport",
             f"protocol: {PROTOCOLS[self.protocol]}",
-            f"{self.n_folds} fold(s), {n_tested} clips tested, classes "
-            + ", ".join(str(k) for k in self.labels.tolist()),
+            *self._head_lines("classes", self.labels),
         ]
-        if any(f.val_group is not None for f in self.folds):
-            used = all(f.used_validation for f in self.folds)
-            lines.append(
-                "validation set: "
-                + ("handed to the estimator" if used else "unused (the estimator takes none)")
-            )
         several = self.n_folds > 1
         for name in _METRICS:
             spread = f" ± {_percent(std[name], 1)}" if several else ""
