@@ -44,13 +44,15 @@ def _decision_score_model(corpus):
 
     from skser.export._convert import _set_metadata
     from skser.export._converters import register_converters
+    from skser.export._heads import HEADS
+    from skser.utils import CATEGORICAL
 
     register_converters()
     pipe = make_pipeline(PeakNormalizer(), AcousticEmbedder(), SVC()).fit(*corpus)
     model = convert_sklearn(pipe, initial_types=[("waveforms", FloatTensorType([None, None]))],
                             target_opset={"": 17, "ai.onnx.ml": 3},
                             options={id(pipe[-1]): {"zipmap": False}})
-    _set_metadata(model, pipe, list(pipe.steps), "waveforms", None)
+    _set_metadata(model, pipe, list(pipe.steps), HEADS[CATEGORICAL], "waveforms", None)
     return model
 
 

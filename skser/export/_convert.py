@@ -4,10 +4,9 @@ import json
 import logging
 import os
 
-import numpy as np
-from sklearn.base import is_regressor
-
 from ..exceptions import ExportError
+from ..utils import task_of
+from ._heads import HEADS
 from ._metadata import METADATA_PREFIX
 from ._speaker import expose_speaker_inputs, speaker_metadata
 
@@ -25,10 +24,11 @@ def _steps(pipeline):
 
 
 def _exportable_pipeline(pipeline):
-    """The pipeline without the steps that have no place in the graph.
+    """The pipeline without the steps that have no place in the graph, and its head.
 
     A leading ``AudioLoader`` reads files (the runtime does that itself) and a
     ``WaveformAugmenter`` is the identity at inference: both are left out, and logged.
+    The head (:data:`HEADS`) is the final step's task's, and checks the steps.
     """
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
@@ -52,36 +52,9 @@ def _exportable_pipeline(pipeline):
         kept.append((name, step))
     if not kept:
         raise ExportError("the pipeline has no step to export")
-    _check_final_step(*kept[-1])
-    _check_adapted_head(kept)
-    return Pipeline(kept), kept
-
-
-def _check_adapted_head(steps):
-    """Refuse a speaker-adapted regressor: the runtime adapts classifiers only."""
-    from ..preprocessing import SpeakerNormalizer
-
-    name, final = steps[-1]
-    if is_regressor(final) and any(isinstance(s, SpeakerNormalizer) for _, s in steps):
-        raise ExportError(
-            f"step {name!r} ({type(final).__name__}) is speaker-adapted: OnnxPipeline "
-            "adapts classifiers only, so a speaker-adapted dimensional model cannot be "
-            "exported; use its joblib pipeline, or export a model trained without --adapt"
-        )
-
-
-def _check_final_step(name, step):
-    """Refuse a classifier whose graph would call its decision scores probabilities."""
-    from sklearn.base import is_classifier
-
-    if is_classifier(step) and not hasattr(step, "predict_proba"):
-        raise ExportError(
-            f"the final step {name!r} ({type(step).__name__}) has no predict_proba, so the "
-            "graph's 'probabilities' output would hold decision scores that are not "
-            "probabilities; wrap it in sklearn.calibration.CalibratedClassifierCV (e.g. "
-            "CalibratedClassifierCV(SVC(), ensemble=False)) or end with a classifier that "
-            "has predict_proba"
-        )
+    head = HEADS[task_of(kept[-1][1])]
+    head.check(kept)
+    return Pipeline(kept), kept, head
 
 
 def _input_kind(first):
@@ -117,7 +90,7 @@ def _trim_settings(steps):
     return None
 
 
-def _convert(pipeline, steps, kind, opset):
+def _convert(pipeline, steps, head, kind, opset):
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
     from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
@@ -125,15 +98,8 @@ def _convert(pipeline, steps, kind, opset):
     from ._converters import register_converters
 
     register_converters()
-    final = steps[-1][1]
     width = None if kind == "waveforms" else getattr(steps[0][1], "n_features_in_", None)
-    options = {id(final): {"zipmap": False}} if hasattr(final, "classes_") else None
-    final_types = None
-    if is_regressor(final):  # arousal, valence, dominance: one named output
-        from ._regression import dimensional_outputs, output_names
-
-        name, _ = dimensional_outputs(final)
-        final_types = [(name, FloatTensorType([None, len(output_names(final))]))]
+    options, final_types = head.conversion(steps[-1][1])
     try:
         return convert_sklearn(
             pipeline,
@@ -155,33 +121,29 @@ def _convert(pipeline, steps, kind, opset):
         ) from exc
 
 
-def _set_metadata(model, pipeline, steps, kind, quantization):
+def _set_metadata(model, pipeline, steps, head, kind, quantization):
     from sklearn import __version__ as sklearn_version
 
     from .. import __version__
     from ..io import SAMPLE_RATE
 
-    final = steps[-1][1]
-    classes = getattr(final, "classes_", None)
     min_samples, short_clips = _min_samples(steps)
+    # The head fills "classes" and "output" in their places and adds its own keys last.
     values = {
         "version": __version__,
         "sklearn_version": sklearn_version,
         "input": kind,
         "sample_rate": str(SAMPLE_RATE),
-        "classes": json.dumps(None if classes is None else np.asarray(classes).tolist()),
+        "classes": None,
         "min_samples": str(min_samples),
         "short_clips": short_clips,
         "quantization": quantization or "none",
-        "output": "probabilities" if classes is not None else "features",
+        "output": None,
         "pipeline": repr(pipeline),
     }
     if (trim := _trim_settings(steps)) is not None:
         values["trim"] = trim
-    if is_regressor(final):
-        from ._regression import dimensional_outputs
-
-        values.update(dimensional_outputs(final)[1])
+    values.update(head.metadata(steps[-1][1]))
     del model.metadata_props[:]
     for key, value in values.items():
         entry = model.metadata_props.add()
@@ -312,18 +274,18 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
         raise ValueError(
             f"quantize must be None, 'int8', 'int8-dynamic' or 'int8-static', got {quantize!r}"
         )
-    exportable, steps = _exportable_pipeline(pipeline)
+    exportable, steps, head = _exportable_pipeline(pipeline)
     kind = _input_kind(steps[0][1])
     if calibration is not None and quantize in ("int8", "int8-static"):
         check_calibration(pipeline, calibration)
-    model = expose_speaker_inputs(_convert(exportable, steps, kind, opset))
+    model = expose_speaker_inputs(_convert(exportable, steps, head, kind, opset))
     onnx.checker.check_model(model)
     mode = None
     if quantize is not None:
         from ._quantize import quantize_onnx
 
         model, mode = quantize_onnx(model, quantize, calibration=calibration, input_name=kind)
-    _set_metadata(model, pipeline, steps, kind, mode)
+    _set_metadata(model, pipeline, steps, head, kind, mode)
     _add_speaker_metadata(model, steps)
     if path is not None:
         from ..utils import expand_path

@@ -1,36 +1,10 @@
-"""Export of dimensional (arousal, valence, dominance) heads: one ``avd`` output."""
+"""The ``CCCLossRegressor`` converter: its head's torch module, spliced in.
 
-import json
+The graph's output and metadata of a dimensional model are its head's
+(:mod:`skser.export._heads`).
+"""
 
-import numpy as np
-
-__all__ = ["dimensional_outputs", "register_regression_converters"]
-
-AVD = ("arousal", "valence", "dominance")
-
-
-def output_names(final):
-    """The names of a fitted regressor's outputs (``target_names_``, else A/V/D or y0...)."""
-    names = getattr(final, "target_names_", None)
-    n_outputs = getattr(final, "n_outputs_", None)
-    if n_outputs is None:
-        coef = getattr(final, "coef_", None)
-        n_outputs = 1 if coef is None or np.ndim(coef) < 2 else np.shape(coef)[0]
-    if names is None:
-        names = AVD if n_outputs == len(AVD) else [f"y{i}" for i in range(n_outputs)]
-    return [str(name) for name in names]
-
-
-def dimensional_outputs(final):
-    """``(output name, metadata)`` of a regression pipeline's graph.
-
-    The output is ``"avd"`` ``[N, 3]`` when the dimensions are arousal, valence and
-    dominance, else ``"predictions"`` ``[N, n_outputs]``; the metadata records the task
-    and the dimensions' names in column order.
-    """
-    names = output_names(final)
-    output = "avd" if tuple(names) == AVD else "predictions"
-    return output, {"task": "dimensional", "targets": json.dumps(names), "output": output}
+__all__ = ["register_regression_converters"]
 
 
 def _regressor_shape(operator):

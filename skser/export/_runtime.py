@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch, nonsilent_interval
-from ..utils import SMALLEST_NORMAL, expand_path, shortfall
+from ..utils import CATEGORICAL, SMALLEST_NORMAL, expand_path, shortfall, task_of
 from ._metadata import read_metadata
 
 __all__ = ["OnnxPipeline"]
@@ -133,8 +133,9 @@ class OnnxPipeline:
         self.metadata_ = read_metadata(self.session_)
         if "classes" not in self.metadata_:
             raise ValueError("this ONNX model was not written by skser.export.to_onnx")
-        self.task = self.metadata_.get("task", "categorical")
-        if self.task != "dimensional" and self.metadata_.get(
+        self.task = self.metadata_.get("task", CATEGORICAL.name)
+        self._task = task_of(self)  # refuses a task skser does not know
+        if not self._task.is_dimensional and self.metadata_.get(
             "output", "probabilities"
         ) != "probabilities":
             raise ValueError(
@@ -151,10 +152,7 @@ class OnnxPipeline:
         self.n_jobs = n_jobs
         self.length_tolerance = length_tolerance
         self._input = self.session_.get_inputs()[0].name
-        self._outputs = (
-            [self.metadata_.get("output", "avd")] if self.task == "dimensional"
-            else ["label", "probabilities"]
-        )
+        self._outputs = list(self._task.graph_outputs(self.target_names_))
         adaptation = self.metadata_.get("speaker_adaptation")
         self.speaker_adaptation_ = None if adaptation is None else json.loads(adaptation)
         self._model, self._options, self._head = model, options, None
@@ -230,7 +228,7 @@ class OnnxPipeline:
         return values.astype(np.float32, copy=False)
 
     def _run(self, X, speakers=None, speaker_stats=None):
-        if self.task == "dimensional" and self.speaker_adaptation_ is None:
+        if self._task.is_dimensional and self.speaker_adaptation_ is None:
             return (self._run_dimensional(X),)
         if self.speaker_adaptation_ is not None:
             return self._run_adapted(X, speakers, speaker_stats)
@@ -253,7 +251,7 @@ class OnnxPipeline:
         labels, probabilities = self._head.run(
             embeddings.astype(np.float32, copy=False), speakers, speaker_stats, self.batch_size
         )
-        if self.task != "dimensional":
+        if not self._task.is_dimensional:
             _check_finite(embeddings, X)  # the clip itself, before any speaker statistics
             if not np.isfinite(probabilities).all():
                 bad = int(np.flatnonzero(~np.isfinite(probabilities).all(axis=1))[0])
@@ -306,7 +304,7 @@ class OnnxPipeline:
         ValueError
             For a dimensional model, which has no classes.
         """
-        if self.task == "dimensional":
+        if self._task.is_dimensional:
             raise ValueError(
                 "this ONNX model is dimensional (it predicts "
                 f"{', '.join(self.target_names_.tolist())}): use predict, it has no classes"
@@ -331,7 +329,7 @@ class OnnxPipeline:
         return self._run(X, speakers, speaker_stats)[0]
 
     def __repr__(self):
-        if self.task == "dimensional":
+        if self._task.is_dimensional:
             return (
                 f"OnnxPipeline(targets={self.target_names_.tolist()}, "
                 f"quantization={self.metadata_.get('quantization')!r})"

@@ -12,6 +12,8 @@ import json
 
 import numpy as np
 
+from ..exceptions import ExportError
+
 __all__ = [
     "EMBEDDINGS",
     "SPEAKER_MEAN",
@@ -33,8 +35,6 @@ def speaker_normalizer_shape(operator):
 
 
 def _fixed_name(scope, name):
-    from ._convert import ExportError
-
     unique = scope.get_unique_variable_name(name)
     if unique != name:
         raise ExportError(
