@@ -135,8 +135,6 @@ html_theme_options = {
     "navbar_end": ["navbar-icon-links"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
-    # Examples get the page's width for their code and figures.
-    "secondary_sidebar_items": {"**": ["page-toc"], "auto_examples/*": []},
 }
 html_context = {"default_mode": "light"}
 

@@ -31,8 +31,8 @@ pipe.fit(X[~calibration], y[~calibration])
 folder = tempfile.mkdtemp()
 fp32_path = os.path.join(folder, "ser.onnx")
 int8_path = os.path.join(folder, "ser-int8.onnx")
-to_onnx(pipe, path=fp32_path)
-to_onnx(pipe, quantize="int8", calibration=X[calibration], path=int8_path)
+fp32_model = to_onnx(pipe, path=fp32_path)  # also returns the onnx.ModelProto
+int8_model = to_onnx(pipe, quantize="int8", calibration=X[calibration], path=int8_path)
 
 # %%
 # Run them without torch
