@@ -190,6 +190,50 @@ class Wav2SmallModule(nn.Module):
     def forward(self, waveforms, lengths):
         return self.network(*self.front_end(waveforms, lengths))
 
+    def get_config(self):
+        """The sizes of the front end and the network, as plain Python.
+
+        Returns
+        -------
+        config : dict
+            What :meth:`from_config` rebuilds the same architecture from.
+        """
+        network = self.network
+        return {
+            "n_fft": self.front_end.n_fft,
+            "hop_length": self.front_end.hop_length,
+            "n_mels": self.front_end.n_mels,
+            "n_outputs": int(network.output.out_features),
+            "n_channels": int(network.blocks[0].conv.out_channels),
+            "n_layers": len(network.blocks),
+            "pool_after": network.pool_after,
+            "pool_size": list(network.pool_size),
+            "dropout": float(network.dropout.p),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """A module of the architecture :meth:`get_config` describes, with fresh weights.
+
+        Parameters
+        ----------
+        config : dict
+            As :meth:`get_config` gives it.
+
+        Returns
+        -------
+        module : Wav2SmallModule
+            ``load_state_dict`` of the original's state gives the original back.
+        """
+        front_end = LogMelFrontEnd(config["n_fft"], config["hop_length"], config["n_mels"])
+        network = Wav2SmallNetwork(
+            n_mels=config["n_mels"], n_outputs=config["n_outputs"],
+            n_channels=config["n_channels"], n_layers=config["n_layers"],
+            pool_after=config["pool_after"], pool_size=config["pool_size"],
+            dropout=config["dropout"],
+        )
+        return cls(front_end, network)
+
 
 class StudentFrontEndGraph(nn.Module):
     """The front end with lengths computed from the padding, for ONNX export.

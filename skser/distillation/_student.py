@@ -15,6 +15,7 @@ from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import (
     Interval,
     StrOptions,
+    TorchStateMixin,
     check_device,
     check_params,
     fit_context,
@@ -30,7 +31,7 @@ __all__ = ["Wav2SmallClassifier", "Wav2SmallRegressor", "Wav2SmallStudent"]
 _PREDICT_BATCH = 32
 
 
-class Wav2SmallStudent(BaseEstimator):
+class Wav2SmallStudent(TorchStateMixin, BaseEstimator):
     """Base of the Wav2Small students: a tiny network trained end to end on waveforms.
 
     The architecture follows Wav2Small (audeering's 72K-parameter student of a wav2vec
@@ -159,6 +160,12 @@ class Wav2SmallStudent(BaseEstimator):
     def min_samples(self):
         """Shortest clip the network takes whole; shorter ones are padded with zeros."""
         return int(self.n_fft + self.hop_length * (int(self.pool_size[0]) - 1))
+
+    def _module_config(self, module):
+        return module.get_config()
+
+    def _module_from_config(self, config):
+        return Wav2SmallModule.from_config(config)
 
     def _build_module(self, n_outputs):
         front_end = LogMelFrontEnd(self.n_fft, self.hop_length, self.n_mels)

@@ -42,6 +42,7 @@ __all__ = [
     "SpeakerAdaptationWarning",
     "StrOptions",
     "TorchHeadMixin",
+    "TorchStateMixin",
     "WaveformOutputMixin",
     "as_tensor",
     "check_device",
@@ -63,6 +64,7 @@ __all__ = [
     "row_statistics",
     "safe_scale",
     "shortfall",
+    "skops_trusted_types",
     "take_rows",
     "task_of",
     "validate_parameter_constraints",
@@ -86,6 +88,8 @@ _LAZY = {
     "check_device": "._training_loop",
     "fit_stochastic": "._training_loop",
     "fork_rng_kwargs": "._training_loop",
+    "TorchStateMixin": "._torch_state",
+    "skops_trusted_types": "._torch_state",
 }
 
 

@@ -14,7 +14,8 @@ import torch
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from ._mlp_head import average_mlp_heads, make_mlp_head
+from ._mlp_head import average_mlp_heads, build_mlp_head, make_mlp_head, mlp_head_config
+from ._torch_state import TorchStateMixin
 from ._training_loop import HISTORY, check_device, fit_stochastic, fork_rng_kwargs
 
 __all__ = ["TorchHeadMixin", "as_tensor", "predict_outputs"]
@@ -22,7 +23,7 @@ __all__ = ["TorchHeadMixin", "as_tensor", "predict_outputs"]
 _PREDICT_BATCH = 4096
 
 
-class TorchHeadMixin:
+class TorchHeadMixin(TorchStateMixin):
     """Shared machinery of the torch MLP heads (see the module docstring).
 
     Needs the attributes ``hidden_layer_sizes``, ``dropout``, ``learning_rate_init``,
@@ -32,6 +33,8 @@ class TorchHeadMixin:
     ``_validation_score(outputs, target)`` (a float, higher is better). ``_target_dtype``
     is the torch dtype of the targets, ``_score_name`` labels the progress bar, and
     ``_average`` says how several heads are averaged (see :func:`average_mlp_heads`).
+    Pickles and skops files hold ``module_`` as its architecture and weights
+    (:class:`TorchStateMixin`).
     """
 
     _target_dtype = torch.float32
@@ -51,6 +54,12 @@ class TorchHeadMixin:
 
     def _torch_device(self):
         return check_device(self.device)
+
+    def _module_config(self, module):
+        return mlp_head_config(module)
+
+    def _module_from_config(self, config):
+        return build_mlp_head(config)
 
     def _fit_module(self, X, y, X_val, y_val, *, n_outputs, hidden, device, seeds):
         """Build, train and store ``module_`` (CPU, eval mode).

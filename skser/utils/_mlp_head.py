@@ -8,7 +8,7 @@ from torch import nn
 
 __all__ = [
     "LogMeanOfProbabilities", "LogMeanOverViews", "MeanOfHeads", "Standardize", "average_mlp_heads",
-    "make_mlp_head",
+    "build_mlp_head", "make_mlp_head", "mlp_head_config",
 ]
 
 
@@ -167,3 +167,78 @@ def average_mlp_heads(modules, *, average="outputs"):
     if len(modules) == 1:
         return modules[0]
     return nn.Sequential(modules[0][0], _AVERAGES[average]([module[1:] for module in modules]))
+
+
+def mlp_head_config(module):
+    """The architecture of a head module as plain Python, for :func:`build_mlp_head`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A head of :func:`make_mlp_head`, an average of heads (:func:`average_mlp_heads`),
+        or either inside a :class:`LogMeanOverViews`.
+
+    Returns
+    -------
+    config : dict
+        ``n_features``, ``hidden_layer_sizes``, ``n_outputs``, ``dropout``, ``n_heads``,
+        ``average`` and ``n_views``: ints, floats, strings and a list of ints.
+    """
+    n_views = 1
+    if isinstance(module, LogMeanOverViews):
+        n_views, module = module.n_views, module.module
+    average = next(
+        (name for name, kind in _AVERAGES.items() if isinstance(module[-1], kind)), None
+    )
+    heads = list(module[1].heads) if average else [module[1:]]
+    linears = [layer for layer in heads[0] if isinstance(layer, nn.Linear)]
+    dropouts = [layer.p for layer in heads[0] if isinstance(layer, nn.Dropout)]
+    return {
+        "n_features": int(module[0].mean.numel()),
+        "hidden_layer_sizes": [int(layer.out_features) for layer in linears[:-1]],
+        "n_outputs": int(linears[-1].out_features),
+        "dropout": float(dropouts[0]) if dropouts else 0.0,
+        "n_heads": len(heads),
+        "average": average or "outputs",
+        "n_views": int(n_views),
+    }
+
+
+def build_mlp_head(config):
+    """A head module of the architecture ``config`` describes, with fresh weights.
+
+    Parameters
+    ----------
+    config : dict
+        As :func:`mlp_head_config` gives it.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        Its ``state_dict`` has the same names and shapes as the module ``config`` was
+        taken from: ``load_state_dict`` gives that module back.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> head = make_mlp_head(mean=np.zeros(4), scale=np.ones(4), hidden_layer_sizes=[8],
+    ...                      n_outputs=3, dropout=0.1)
+    >>> views = LogMeanOverViews(average_mlp_heads([head, head], average="probabilities"),
+    ...                          n_views=2, n_features=4)
+    >>> rebuilt = build_mlp_head(mlp_head_config(views))
+    >>> rebuilt.load_state_dict(views.state_dict())
+    <All keys matched successfully>
+    """
+    n_features = config["n_features"]
+    heads = [
+        make_mlp_head(
+            mean=np.zeros(n_features), scale=np.ones(n_features),
+            hidden_layer_sizes=config["hidden_layer_sizes"], n_outputs=config["n_outputs"],
+            dropout=config["dropout"],
+        )
+        for _ in range(config["n_heads"])
+    ]
+    module = average_mlp_heads(heads, average=config["average"])
+    if config["n_views"] > 1:
+        module = LogMeanOverViews(module, config["n_views"], n_features)
+    return module
