@@ -4,7 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skser.classification import FocalLossClassifier
 from skser.distillation import Wav2SmallClassifier, Wav2SmallRegressor
-from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder
+from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder, SSLEmbedder
 from skser.io import AudioLoader
 from skser.preprocessing import (
     FixedDuration,
@@ -35,6 +35,8 @@ ESTIMATORS = [
     # the features and their spectral dynamics.
     AcousticEmbedder(speeds=(0.9, 1.1), dynamics=True, short_clips="pad"),
     DistilHuBERTEmbedder(model=TINY_HUBERT, short_clips="pad"),
+    # The same tiny HuBERT read SUPERB's way, all hidden states mixed (layer="mean").
+    SSLEmbedder(model=TINY_HUBERT, layer="mean", short_clips="pad"),
     # Two heads: the checks run through the ensemble's averaging module. (One head fails
     # check_class_weight_classifiers: early stopping keeps the epoch of best validation UA,
     # which ignores class_weight by design; the mean of two heads passes it.)
@@ -83,6 +85,7 @@ PER_ESTIMATOR_XFAIL_CHECKS = {
     "FixedDuration": _ANY_WIDTH,
     "AcousticEmbedder": _BATCHED_EMBEDDER,
     "DistilHuBERTEmbedder": _EMBEDDER,
+    "SSLEmbedder": _EMBEDDER,
     "WaveformAugmenter": {
         **_ANY_WIDTH,
         "check_transformer_general": _AUGMENTS_ONLY_IN_FIT_TRANSFORM,

@@ -23,7 +23,6 @@ class PooledHubert(PooledSSL):
     normalize : bool
         Zero-mean, unit-variance each clip over its true length first (the model's
         feature extractor ``do_normalize``).
+    weights : list of float, optional
+        Pool one weighted sum of the ``layers`` (one weight each) instead of each layer.
     """
-
-    def __init__(self, model, layers, pooling="mean", normalize=False):
-        super().__init__(model, layers, pooling=pooling, normalize=normalize)
