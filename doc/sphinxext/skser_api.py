@@ -26,6 +26,7 @@ SUBPACKAGES = {
     "skser.export": "ONNX export and runtime",
     "skser.voice_note": "Voice notes",
     "skser.pipeline": "Pipelines",
+    "skser.hub": "Model cards and the Hugging Face Hub",
     "skser.exceptions": "Exceptions and warnings",
     "skser.utils": "Utilities for developers",
 }
