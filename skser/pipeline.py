@@ -4,7 +4,10 @@ import os
 
 __all__ = ["make_ser_pipeline", "default_cache_dir", "noise_augmenter"]
 
-EMBEDDERS = ("weight-free", "distilhubert")
+EMBEDDERS = ("weight-free", "distilhubert")  # the CLI's --embedder choices
+# make_ser_pipeline also builds embedder="ssl" (SSLEmbedder: wav2vec2, HuBERT, WavLM,
+# data2vec-audio, Whisper), not offered by the CLI yet.
+PIPELINE_EMBEDDERS = (*EMBEDDERS, "ssl")
 TASKS = ("categorical", "dimensional")
 AUGMENTATIONS = ("paper", "noise")
 # Kaldi's speed perturbation factors (not tuned here; see bench_default_search).
@@ -48,7 +51,7 @@ def make_ser_pipeline(
     *,
     task="categorical",
     embedder="weight-free",
-    model="ntu-spml/distilhubert",
+    model=None,
     local_files_only=False,
     memory=None,
     augment=False,
@@ -72,12 +75,15 @@ def make_ser_pipeline(
     task : {"categorical", "dimensional"}, default="categorical"
         Emotion categories (``FocalLossClassifier``) or dimensions
         (``CCCLossRegressor``).
-    embedder : {"weight-free", "distilhubert"}, default="weight-free"
+    embedder : {"weight-free", "distilhubert", "ssl"}, default="weight-free"
         ``AcousticEmbedder`` (nothing to download; for emotion categories with its
-        spectral dynamics, ``dynamics=True``) or ``DistilHuBERTEmbedder`` (weights from
-        the Hugging Face Hub or a local folder, see ``model``).
-    model : str or os.PathLike, default="ntu-spml/distilhubert"
-        The DistilHuBERT weights: a hub id or a folder.
+        spectral dynamics, ``dynamics=True``), ``DistilHuBERTEmbedder`` or
+        ``SSLEmbedder`` (a frozen wav2vec2, HuBERT, WavLM, data2vec-audio or Whisper
+        encoder, all its hidden states mixed; weights from the Hugging Face Hub or a
+        local folder, see ``model``).
+    model : str, os.PathLike or None, default=None
+        The encoder's weights: a hub id or a folder. None is the embedder's default:
+        ``"ntu-spml/distilhubert"``, or ``"microsoft/wavlm-base-plus"`` for ``"ssl"``.
     local_files_only : bool, default=False
         Never reach the network for the weights.
     memory : None, str or os.PathLike, default=None
@@ -122,7 +128,7 @@ def make_ser_pipeline(
     from sklearn.pipeline import make_pipeline
 
     from .classification import FocalLossClassifier
-    from .embedding import AcousticEmbedder, DistilHuBERTEmbedder
+    from .embedding import AcousticEmbedder, DistilHuBERTEmbedder, SSLEmbedder
     from .io import AudioLoader
     from .preprocessing import (
         FixedDuration,
@@ -141,12 +147,13 @@ def make_ser_pipeline(
         categorical = task == "categorical"
         encoder = AcousticEmbedder(denoise=categorical, dynamics=categorical, speeds=speeds,
                                    memory=memory, verbose=verbose)
-    elif embedder == "distilhubert":
-        encoder = DistilHuBERTEmbedder(
-            model=model, local_files_only=local_files_only, memory=memory, verbose=verbose
-        )
+    elif embedder in ("distilhubert", "ssl"):
+        weights = {} if model is None else {"model": model}
+        kind = DistilHuBERTEmbedder if embedder == "distilhubert" else SSLEmbedder
+        encoder = kind(**weights, local_files_only=local_files_only, memory=memory,
+                       verbose=verbose)
     else:
-        raise ValueError(f"embedder must be one of {EMBEDDERS}, got {embedder!r}")
+        raise ValueError(f"embedder must be one of {PIPELINE_EMBEDDERS}, got {embedder!r}")
     if augment not in (False, True, *AUGMENTATIONS):
         raise ValueError(f"augment must be a bool or one of {AUGMENTATIONS}, got {augment!r}")
     steps = [AudioLoader()]

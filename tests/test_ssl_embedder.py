@@ -418,3 +418,21 @@ def test_whisper_base_whole_model_count():
 def test_an_unknown_architecture_is_named():
     with pytest.raises(ValueError, match="unknown architecture 'wav2vec2-huge'; known:"):
         ssl_config("wav2vec2-huge")
+
+
+# -- the paper's pipeline --------------------------------------------------------------
+
+
+def test_make_ser_pipeline_builds_an_ssl_embedder(folders):
+    from skser.pipeline import make_ser_pipeline
+
+    default = make_ser_pipeline(embedder="ssl")
+    assert default.steps[-2][0] == "sslembedder"
+    assert default[-2].get_params()["model"] == "microsoft/wavlm-base-plus"
+    assert make_ser_pipeline(embedder="distilhubert")[-2].model == "ntu-spml/distilhubert"
+    with pytest.raises(ValueError, match="speeds are built for .* embedder='ssl'"):
+        make_ser_pipeline(embedder="ssl", speeds=(0.9,))
+    clips = speechlike((0.4, 0.6, 0.5, 0.7), seed=1)
+    pipe = make_ser_pipeline(embedder="ssl", model=folders["wavlm"], max_iter=2)
+    pipe.fit(clips, ["a", "b", "a", "b"])
+    assert pipe.predict_proba(clips).shape == (4, 2) and pipe[-1].n_views == 1
