@@ -27,6 +27,7 @@ CASES = [  # (constraints, a value that fails them)
     (["random_state"], "seed"),
     (["random_state"], 2**33),
     (["array-like"], 3),
+    (["array-like"], "wide"),  # a string is a scalar, not an array-like
     ([HasMethods(["fit", "transform"])], object()),
     ([Integral, None], 2.5),
 ]

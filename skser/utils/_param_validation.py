@@ -70,8 +70,8 @@ class _NoneConstraint(_Constraint):
 
 class _Named(_Constraint):
     _TESTS = {
-        "array-like": lambda v: hasattr(v, "__len__") or hasattr(v, "shape")
-        or hasattr(v, "__array__"),
+        "array-like": lambda v: (hasattr(v, "__len__") or hasattr(v, "shape")
+                                 or hasattr(v, "__array__")) and not np.isscalar(v),
         "boolean": lambda v: isinstance(v, bool | np.bool_),
         "callable": callable,
         "verbose": lambda v: isinstance(v, bool | np.bool_)
