@@ -29,7 +29,7 @@ __all__ = ["FocalLossClassifier"]
 
 
 class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
-    """A torch MLP head trained with focal loss, for frozen speech embeddings.
+    r"""A torch MLP head trained with focal loss, for frozen speech embeddings.
 
     The classifier of the paper: utterance embeddings (e.g. mean-pooled DistilHuBERT
     states; any 2-D float features, not waveforms) go through
