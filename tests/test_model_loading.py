@@ -104,3 +104,44 @@ def test_local_files_only_gives_cache_advice_not_connection_advice(tmp_path, mon
     message = str(caught.value)
     assert "ntu-spml/distilhubert" in message and "local_files_only=True reads" in message
     assert "network" not in message
+
+
+def test_hub_checkpoint_layouts_load_to_the_same_embeddings(tiny_folder, tmp_path):
+    """Weight norm saved as weight_g/weight_v (older transformers, as on the hub), and a
+    checkpoint with a CTC head (its encoder under the "hubert." prefix)."""
+    from safetensors.torch import load_file, save_file
+    from transformers import HubertForCTC, HubertModel
+
+    state = load_file(str(tiny_folder / "model.safetensors"))
+    renames = {"parametrizations.weight.original0": "weight_g",
+               "parametrizations.weight.original1": "weight_v"}
+    old = {}
+    for key, tensor in state.items():
+        for new, legacy in renames.items():
+            key = key.replace(new, legacy)
+        old[key] = tensor
+    (tmp_path / "old").mkdir()
+    shutil.copy(tiny_folder / "config.json", tmp_path / "old")
+    save_file(old, str(tmp_path / "old" / "model.safetensors"), metadata={"format": "pt"})
+    with_head = HubertForCTC(HubertModel.from_pretrained(tiny_folder).config)
+    with_head.hubert.load_state_dict(HubertModel.from_pretrained(tiny_folder).state_dict())
+    with_head.save_pretrained(tmp_path / "ctc")
+    expected = DistilHuBERTEmbedder(model=tiny_folder).fit(X).transform(X)
+    for layout in ("old", "ctc"):
+        got = DistilHuBERTEmbedder(model=tmp_path / layout).fit(X).transform(X)
+        np.testing.assert_array_equal(got, expected, err_msg=layout)
+
+
+def test_weights_missing_encoder_tensors_are_refused(tiny_folder, tmp_path):
+    """transformers would initialise them at random and only log it."""
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(str(tiny_folder / "model.safetensors"))
+    folder = tmp_path / "partial"
+    folder.mkdir()
+    shutil.copy(tiny_folder / "config.json", folder)
+    save_file({k: v for k, v in state.items() if not k.startswith("encoder.layers.1.")},
+              str(folder / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(ModelLoadError, match=r"lack \d+ tensor\(s\) of its HubertModel "
+                                             r"\(e.g. 'encoder.layers.1"):
+        DistilHuBERTEmbedder(model=folder).fit(X)
