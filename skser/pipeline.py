@@ -62,6 +62,8 @@ def make_ser_pipeline(
 ):
     """The paper's speech emotion pipeline as a scikit-learn ``Pipeline``.
 
+    Read more in the :ref:`User Guide <head>`.
+
     ``AudioLoader`` (file paths or waveforms) -> ``Trimmer(top_db=20)`` ->
     ``PreEmphasis(0.97)`` -> ``PeakNormalizer(0.95)`` -> [``WaveformAugmenter``] ->
     ``FixedDuration(8 s)`` -> embedder -> ``FocalLossClassifier``, with a training-only

@@ -31,6 +31,8 @@ __all__ = ["FocalLossClassifier"]
 class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     r"""A torch MLP head trained with focal loss, for frozen speech embeddings.
 
+    Read more in the :ref:`User Guide <head>`.
+
     The classifier of the paper: utterance embeddings (e.g. mean-pooled DistilHuBERT
     states; any 2-D float features, not waveforms) go through
     ``Standardize -> [Linear -> ReLU -> Dropout] * len(hidden_layer_sizes) -> Linear``,

@@ -57,6 +57,8 @@ def _describe(value):
 def focal_loss(logits, target, *, gamma=2.0, alpha=None, label_smoothing=0.0, reduction="mean"):
     r"""Multi-class focal loss (Lin et al., 2017) with class weights and label smoothing.
 
+    Read more in the :ref:`User Guide <head>`.
+
     With :math:`p = \mathrm{softmax}(z)`, :math:`K` classes, smoothed targets
     :math:`q_{ic} = (1 - \varepsilon)[c = y_i] + \varepsilon / K` (exactly as
     :func:`torch.nn.functional.cross_entropy` smooths them) and class weights

@@ -61,6 +61,8 @@ _INTENSITIES = ("normal", "strong")
 def emotion_to_avd(labels, intensity=None):
     """Arousal, valence and dominance of emotion categories (category-derived proxies).
 
+    Read more in the :ref:`User Guide <dimensional>`.
+
     Each category takes the ratings of its emotion word in the NRC VAD Lexicon:
 
         Saif M. Mohammad (2018). Obtaining Reliable Human Ratings of Valence, Arousal,

@@ -125,6 +125,8 @@ def distill(teacher, X_unlabeled, *, student=None, y=None, hard_label_weight=0.5
             random_state=None, verbose=False):
     """Train a tiny Wav2Small student to reproduce a fitted teacher from raw waveforms.
 
+    Read more in the :ref:`User Guide <distillation>`.
+
     1. **Views.** Each unlabeled clip gives ``n_views`` views: random crops of the
        student's ``crop_duration`` (whole clips when it is None or longer), all but the
        first also augmented (``augmenter``, by default a

@@ -303,6 +303,8 @@ def _poor_on_toy_data(tags, kind):
 class Wav2SmallClassifier(ClassifierMixin, Wav2SmallStudent):
     """A Wav2Small student for categories: waveforms in, class probabilities out.
 
+    Read more in the :ref:`User Guide <distillation>`.
+
     See :class:`Wav2SmallStudent` for the architecture and the parameters they share.
     ``fit(X, y)`` trains on hard labels with cross-entropy;
     :func:`skser.distillation.distill` trains it on a teacher's probabilities.
@@ -520,6 +522,8 @@ early_stopping, validation_fraction, n_iter_no_change, tol, random_state, device
 
 class Wav2SmallRegressor(RegressorMixin, Wav2SmallStudent):
     """A Wav2Small student for dimensions: waveforms in, e.g. arousal/valence/dominance out.
+
+    Read more in the :ref:`User Guide <distillation>`.
 
     See :class:`Wav2SmallStudent` for the architecture and the parameters they share.
     Targets are standardised inside (the fitted network predicts them back in their own

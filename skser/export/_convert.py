@@ -215,6 +215,8 @@ def check_calibration(pipeline, calibration):
 def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
     """Write a fitted pipeline as one ONNX graph, optionally quantized to 8 bits.
 
+    Read more in the :ref:`User Guide <export>`.
+
     The graph takes the padded waveform batch, float32 ``[N, T]`` with dynamic ``N`` and
     ``T`` (input ``"waveforms"``; ``"features"`` when the pipeline starts after the
     embedder), and gives ``"label"`` and ``"probabilities"`` (``[N, n_classes]``, columns

@@ -220,6 +220,8 @@ def _convert_focal_loss_classifier(scope, operator, container):
 def register_converters():
     """Register skl2onnx shape calculators and converters for every skser estimator.
 
+    Read more in the :ref:`User Guide <export>`.
+
     Safe to call more than once. :func:`to_onnx` calls it.
 
     - ``PreEmphasis``, ``PeakNormalizer``, ``FixedDuration``: native ONNX operators.

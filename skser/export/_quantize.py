@@ -106,6 +106,8 @@ def quantize_onnx(model, mode="int8", *, calibration=None, input_name="waveforms
                   quant_format="qdq", preprocess=True):
     """Quantize an exported pipeline's encoder and head weights to 8 bits.
 
+    Read more in the :ref:`User Guide <export>`.
+
     Only the MatMul, Conv and Gemm nodes of the DistilHuBERT encoder and of the
     FocalLossClassifier head are quantized; signal processing stays float.
 

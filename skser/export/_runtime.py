@@ -47,6 +47,8 @@ def _check_probabilities(probabilities, X):
 class OnnxPipeline:
     """A pipeline exported by :func:`skser.export.to_onnx`, run by onnxruntime.
 
+    Read more in the :ref:`User Guide <deployment>`.
+
     Takes the same input as the scikit-learn pipeline it came from, waveform batches or
     audio file paths (decoded by :class:`skser.io.AudioLoader` at the model's sample
     rate), refuses bad input with the same errors, and imports no torch: this is what

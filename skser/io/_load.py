@@ -33,6 +33,8 @@ MIN_FILE_RATE = 1000
 def load_audio(path, *, sample_rate=SAMPLE_RATE):
     """Read an audio file as mono float32 samples at ``sample_rate``.
 
+    Read more in the :ref:`User Guide <waveform_convention>`.
+
     Decodes every format libsndfile reads (wav, flac, ogg/vorbis, opus, and mp3 with
     libsndfile >= 1.1). Integer PCM is scaled to ``[-1, 1]``, channels are averaged to mono
     and any other rate is resampled with soxr (high quality).

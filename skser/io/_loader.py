@@ -22,6 +22,8 @@ __all__ = ["AudioLoader"]
 class AudioLoader(WaveformOutputMixin, TransformerMixin, BaseEstimator):
     """Read audio files into a padded waveform batch.
 
+    Read more in the :ref:`User Guide <waveform_convention>`.
+
     The first step of a pipeline that predicts from files:
     ``pipe.predict(["a.wav", "b.flac"])``. Files are decoded in parallel with joblib,
     averaged to mono and resampled to ``sample_rate`` (see :func:`skser.io.load_audio`).

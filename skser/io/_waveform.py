@@ -175,6 +175,8 @@ def check_finite_clips(X):
 def as_batch(clips, *, dtype=np.float32):
     """Turn clips into a padded waveform batch.
 
+    Read more in the :ref:`User Guide <waveform_convention>`.
+
     Parameters
     ----------
     clips : array-like [shape=(n_clips, n_samples)] or list of 1-D arrays
@@ -269,6 +271,8 @@ def as_batch(clips, *, dtype=np.float32):
 
 def clip_lengths(X):
     """Return the true length of each clip of a padded batch.
+
+    Read more in the :ref:`User Guide <waveform_convention>`.
 
     The length of a clip is the index of its last non-zero sample + 1; a row of zeros
     has length 0.

@@ -91,6 +91,8 @@ predict_time
 class DimensionalReport(BaseReport):
     """Scores of a dimensional (arousal, valence, dominance) evaluation.
 
+    Read more in the :ref:`User Guide <dimensional>`.
+
     Made by :func:`evaluate_sessions` and :func:`evaluate_cross_corpus` when ``y`` is
     2-D. Every score is per dimension, as the mean and standard deviation over folds.
 

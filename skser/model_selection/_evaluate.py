@@ -289,6 +289,8 @@ def evaluate_sessions(
 ):
     """Evaluate a classifier session by session: leave one session out, every fold.
 
+    Read more in the :ref:`User Guide <evaluation>`.
+
     The paper's protocol. Each fold (see :class:`LeaveOneSessionOut`) tests on one group,
     validates on the next one (``validation="next"``) and trains on the rest; a clone of
     ``estimator`` is fitted per fold and predicts the test group.
@@ -542,6 +544,8 @@ def evaluate_cross_corpus(
     estimator, train, test, *, validation=None, labels=None, arousal=None, return_estimator=False
 ):
     """Train on one corpus, test on another: the paper's cross-corpus evaluation.
+
+    Read more in the :ref:`User Guide <evaluation>`.
 
     A clone of ``estimator`` is fitted on ``train`` (handed ``validation`` when it takes
     a validation set, as in :func:`evaluate_sessions`) and predicts ``test``.

@@ -67,6 +67,8 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
                         val_params=None, sampler=None):
     """Fit ``estimator`` on ``(X, y)``, handing it ``(X_val, y_val)`` when it takes them.
 
+    Read more in the :ref:`User Guide <evaluation>`.
+
     - An estimator whose ``fit`` takes ``X_val`` and ``y_val`` gets them as keywords.
     - A ``Pipeline`` whose final step takes them gets them through scikit-learn's own
       mechanism (scikit-learn >= 1.6): ``Pipeline(..., transform_input=["X_val"])`` with

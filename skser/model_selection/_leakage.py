@@ -273,6 +273,8 @@ def check_leakage(
 ):
     """Raise when a training set shares a speaker or a clip's audio with the test set.
 
+    Read more in the :ref:`User Guide <evaluation>`.
+
     The guard of :func:`evaluate_sessions` for sets built by hand: a final fit's
     validation set against its training data, or one corpus against another.
 

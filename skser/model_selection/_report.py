@@ -184,6 +184,8 @@ def arousal_view(y_true, y_pred, *, labels, mapping=None):
 class SessionReport(BaseReport):
     """Scores of a leave-one-session-out (or cross-corpus) evaluation of a classifier.
 
+    Read more in the :ref:`User Guide <evaluation>`.
+
     Made by :func:`evaluate_sessions` and :func:`evaluate_cross_corpus`.
 
     Attributes

@@ -14,6 +14,8 @@ _VALIDATION = (None, "next")
 class LeaveOneSessionOut(BaseCrossValidator):
     """Leave-one-session-out cross-validator, with an optional validation session.
 
+    Read more in the :ref:`User Guide <evaluation>`.
+
     Each fold tests on one group (a session or a speaker) and trains on the others, so no
     speaker is ever in both sets. With ``validation="next"`` each fold also holds out the
     next group, cyclically in sorted group order, as a validation set (for early stopping

@@ -34,6 +34,8 @@ def _check_range(name, bounds, low=None):
 class WaveformAugmenter(WaveformTransformer):
     """Randomly perturb training clips: gain, room, noise, channel band, pitch, polarity.
 
+    Read more in the :ref:`User Guide <recording_conditions>`.
+
     The paper's training-only augmentation, on audiomentations' ``Gain``, ``PitchShift``
     and ``PolarityInversion`` (with noise drawn from this estimator's own generator). Each
     clip is perturbed at its true length, so padding stays zero.

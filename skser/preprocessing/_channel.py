@@ -42,6 +42,8 @@ def mu_law(samples, *, mu=255):
 def telephone(samples, *, sample_rate=16000, band=(300.0, 3400.0), codec="mu-law"):
     """A narrow-band telephone line: 8 kHz, the 300-3400 Hz band, G.711 mu-law.
 
+    Read more in the :ref:`User Guide <recording_conditions>`.
+
     The clip is resampled to 8 kHz, band-passed (4th-order Butterworth), companded and
     quantised to 8 bits (``codec="mu-law"``; None skips it), and resampled back.
 
@@ -82,6 +84,8 @@ def telephone(samples, *, sample_rate=16000, band=(300.0, 3400.0), codec="mu-law
 
 def room(samples, rng, *, rt60, sample_rate=16000, direct_to_reverb_db=0.0):
     """A synthetic room: the direct sound, then exponentially decaying noise.
+
+    Read more in the :ref:`User Guide <recording_conditions>`.
 
     The impulse response's tail falls 60 dB in ``rt60`` seconds and carries
     ``direct_to_reverb_db`` less energy than the direct path; the output keeps the

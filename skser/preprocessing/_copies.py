@@ -22,6 +22,8 @@ _KINDS = NOISE_KINDS + CHANNEL_KINDS
 class NoisyCopies(BaseEstimator):
     """Add noisy copies of every training clip to the training set (a sampler).
 
+    Read more in the :ref:`User Guide <recording_conditions>`.
+
     Multi-condition training: the training set becomes the clean clips followed by
     ``n_copies`` copies of each, every copy under noise of one kind drawn from ``kinds``:
 

@@ -14,6 +14,8 @@ __all__ = ["FixedDuration"]
 class FixedDuration(WaveformTransformer):
     """Zero-pad or truncate every clip to exactly ``duration * sample_rate`` samples.
 
+    Read more in the :ref:`User Guide <waveform_convention>`.
+
     The output batch has ``round(duration * sample_rate)`` columns whatever the input width.
     Padding is zeros, so the true length of a short clip is unchanged: embedders that use
     true lengths (all of skser's) spend no compute on it. Truncation keeps the start.

@@ -13,6 +13,8 @@ __all__ = ["PreEmphasis"]
 class PreEmphasis(WaveformTransformer):
     """Apply ``y[t] = x[t] - coef * x[t - 1]`` to each clip.
 
+    Read more in the :ref:`User Guide <waveform_convention>`.
+
     The filter runs within each clip's true length, starting from rest (``x[-1] = 0``, as
     ``scipy.signal.lfilter([1, -coef], 1, x)`` or ``librosa.effects.preemphasis(x,
     coef=coef, zi=0)``); padding stays zero.

@@ -13,6 +13,8 @@ __all__ = ["PeakNormalizer"]
 class PeakNormalizer(WaveformTransformer):
     """Scale each clip so that its largest absolute sample equals ``peak``.
 
+    Read more in the :ref:`User Guide <waveform_convention>`.
+
     Parameters
     ----------
     peak : float in (0, 1], default=0.95

@@ -22,6 +22,8 @@ __all__ = [
 class SpeakerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Standardise embeddings per speaker: ``(x - speaker mean) / speaker std``.
 
+    Read more in the :ref:`User Guide <speaker_adaptation>`.
+
     Emotion features vary more between speakers than between emotions; standardising
     each speaker's clips by that speaker's own statistics (no labels needed) removes
     much of that. ``fit`` keeps the statistics of every training speaker and the global
@@ -226,6 +228,8 @@ def _request_speakers(normalizer):
 def make_speaker_adapted(estimator, *, min_clips=5):
     """A clone of ``estimator`` with a :class:`SpeakerNormalizer` before its final step.
 
+    Read more in the :ref:`User Guide <speaker_adaptation>`.
+
     The normalizer requests ``speakers`` (fit and transform) and ``speaker_stats``
     (transform) through metadata routing. A pipeline that already has one is cloned with
     those requests set.
@@ -299,6 +303,8 @@ def speaker_embeddings(model, X):
 
 def enroll_speaker(model, X, *, stats=None):
     """A speaker's statistics from a few of their clips, or ``stats`` updated with them.
+
+    Read more in the :ref:`User Guide <speaker_adaptation>`.
 
     No labels are needed. The result feeds ``speaker_stats=`` of a speaker-adapted
     pipeline's ``predict`` (through metadata routing) or of ``OnnxPipeline.predict``, and

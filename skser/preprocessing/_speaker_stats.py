@@ -38,6 +38,8 @@ def _vector(values, name):
 class SpeakerStats:
     """The count, mean and sum of squared deviations of one speaker's embeddings.
 
+    Read more in the :ref:`User Guide <speaker_adaptation>`.
+
     Statistics are accumulated in float64 and merged exactly (Chan et al.'s parallel
     form of Welford's update), so a speaker enrolled from a few clips can be updated clip
     by clip, or from another device's statistics, with the result of one pass over all
@@ -142,6 +144,8 @@ class SpeakerStats:
 def save_speaker_stats(stats, path, *, feature_space=None):
     """Write ``{speaker: SpeakerStats}`` to a JSON file.
 
+    Read more in the :ref:`User Guide <speaker_adaptation>`.
+
     Parameters
     ----------
     stats : dict
@@ -174,6 +178,8 @@ def save_speaker_stats(stats, path, *, feature_space=None):
 
 def load_speaker_stats(path, *, feature_space=None, n_features=None):
     """Read a file written by :func:`save_speaker_stats`.
+
+    Read more in the :ref:`User Guide <speaker_adaptation>`.
 
     Parameters
     ----------

@@ -14,6 +14,8 @@ __all__ = ["Trimmer", "nonsilent_interval"]
 class Trimmer(WaveformTransformer):
     """Trim leading and trailing silence from each clip (top-dB, as librosa does).
 
+    Read more in the :ref:`User Guide <waveform_convention>`.
+
     Each clip keeps the span from its first to its last frame within ``top_db`` dB of its
     loudest frame, moved to the start of its row; the rest of the row becomes padding.
     The batch keeps its width. Frames and decisions are those of

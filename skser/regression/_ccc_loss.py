@@ -40,6 +40,8 @@ def _check_inputs(pred, target, weights):
 def ccc_loss(pred, target, *, weights=None):
     r"""Mean ``1 - CCC`` over the dimensions of a batch: the loss of dimensional SER.
 
+    Read more in the :ref:`User Guide <dimensional>`.
+
     Lin's concordance correlation coefficient of each column, computed over the batch
     with population (1/n) moments, as the dimensional emotion literature trains on it
     (e.g. Trigeorgis et al., 2016; Wagner et al., 2023):

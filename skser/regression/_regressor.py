@@ -32,6 +32,8 @@ AVD = ("arousal", "valence", "dominance")
 class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
     """A torch MLP head trained on the concordance loss, for arousal, valence, dominance.
 
+    Read more in the :ref:`User Guide <dimensional>`.
+
     The regression sibling of :class:`skser.classification.FocalLossClassifier`, with the
     same machinery: features (frozen utterance embeddings, not waveforms) go through
     ``Standardize -> [Linear -> ReLU -> Dropout] * len(hidden_layer_sizes) -> Linear``,

@@ -176,6 +176,8 @@ def analyze_voice_note(
 ):
     """Classify the emotion of a long voice note: VAD, windows, one verdict, a timeline.
 
+    Read more in the :ref:`User Guide <voice_notes>`.
+
     The pipeline the paper proposes for voice notes longer than a training clip:
 
     1. a voice activity detector (VAD) finds the speech and removes the rest;

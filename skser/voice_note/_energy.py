@@ -17,6 +17,8 @@ _LOUD_PERCENTILE = 95.0
 class EnergyVAD(BaseVAD):
     """Detect speech where the frame energy rises above an adaptive noise floor.
 
+    Read more in the :ref:`User Guide <voice_notes>`.
+
     The signal is cut into frames of ``frame_duration`` seconds and each frame's mean
     power is taken in dB (full scale 0 dB). Every 0.5 s the detector looks at the frames
     of the last ``noise_window`` seconds and sets

@@ -70,6 +70,8 @@ def _session(path):
 class SileroVAD(BaseVAD):
     """Silero VAD: a small neural voice activity detector, robust to noise and music.
 
+    Read more in the :ref:`User Guide <voice_notes>`.
+
     Runs ``silero_vad.onnx``, the model file shipped inside the ``silero-vad`` package,
     with onnxruntime (offline; no torch, no torchaudio). The model is stateful: it reads
     the note in chunks of 512 samples at 16 kHz (256 at 8 kHz), each prefixed with the
