@@ -376,6 +376,43 @@ def test_pickled_embedder_gives_the_same_embeddings(name, folders):
     np.testing.assert_array_equal(embedder.transform(clips), restored.transform(clips))
 
 
+# -- exportable: lengths are tensors, no data-dependent Python control flow ----------
+
+
+class _WithLengths(torch.nn.Module):
+    """The module with its lengths as a second graph input."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, waveforms, lengths):
+        return self.module(waveforms, lengths)
+
+
+@pytest.mark.parametrize("name", ["wavlm", "data2vec-audio", "whisper"])
+def test_the_module_exports_to_onnx_with_dynamic_batch_and_width(name, folders, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    clips = speechlike((1.2, 0.6, 0.4))
+    embedder = SSLEmbedder(model=folders[name], layer=[1, 2, 3]).fit(clips)
+    module = embedder.module_
+    module.dft_as_convolution = True  # Whisper's STFT as a convolution (ignored by others)
+    example = torch.zeros(2, 12000), torch.tensor([12000, 9000])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_WithLengths(module).eval(), example, str(tmp_path / "m.onnx"),
+                          input_names=["waveforms", "lengths"], output_names=["embeddings"],
+                          dynamic_axes={"waveforms": {0: "n", 1: "width"}, "lengths": {0: "n"},
+                                        "embeddings": {0: "n"}},
+                          opset_version=17, dynamo=False)
+    width = max(clip.size for clip in clips)
+    batch = np.stack([np.pad(clip, (0, width - clip.size)) for clip in clips])
+    lengths = np.array([clip.size for clip in clips], dtype=np.int64)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    got = session.run(None, {"waveforms": batch, "lengths": lengths})[0]
+    np.testing.assert_allclose(got, embedder.transform(clips), atol=1e-5)
+
+
 # -- the published architectures -------------------------------------------------------
 
 # Parameter counts published for each checkpoint: sum(p.numel()) of the bare encoder
