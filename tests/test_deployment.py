@@ -137,3 +137,20 @@ def test_vendored_validation_speaks_like_scikit_learn():
         "print(json.dumps(messages))\n"
     ))
     assert lean == expected
+
+
+def test_a_pretrained_onnx_folder_loads_without_the_training_stack(exported, tmp_path):
+    from skser.export import OnnxPipeline
+    from skser.hub import ModelCard, save_pretrained
+
+    model, clips, _ = exported
+    card = ModelCard(task="categorical", labels=OnnxPipeline(model).classes_.tolist())
+    folder = save_pretrained(model, tmp_path / "repo", card=card)
+    out = run_lean(
+        "from skser.export import OnnxPipeline\n"
+        "runtime = OnnxPipeline.from_pretrained(sys.argv[1])\n"
+        "loaded = {m.split('.')[0] for m in sys.modules if sys.modules[m] is not None}\n"
+        "print(runtime.predict([sys.argv[2]])[0], sorted(loaded & set(" + repr(BLOCKED) + ")))\n",
+        folder, clips[0],
+    )
+    assert out.split(maxsplit=1) == [OnnxPipeline(model).predict([clips[0]])[0], "[]\n"]

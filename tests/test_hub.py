@@ -114,3 +114,24 @@ def test_from_pretrained_reads_a_hub_cache_offline(tmp_path, fitted):
     missing = subprocess.run([sys.executable, "-c", code.replace("ser-model", "other")],
                              capture_output=True, text=True, env=env, check=False)
     assert "cannot get the skser model 'someone/other'" in missing.stderr
+
+
+def test_an_onnx_export_carries_the_card_into_a_folder_and_back(tmp_path, fitted):
+    pytest.importorskip("onnxruntime")
+    from skser.export import OnnxPipeline, to_onnx
+
+    fitted.model_card_ = _card().to_dict()
+    try:
+        to_onnx(fitted, path=tmp_path / "ser.onnx")
+    finally:
+        del fitted.model_card_
+    runtime = OnnxPipeline(tmp_path / "ser.onnx")
+    assert read_card(runtime) == _card() == read_card(tmp_path / "ser.onnx")
+    folder = save_pretrained(runtime, tmp_path / "repo")
+    assert json.loads((folder / "config.json").read_text())["format"] == "onnx"
+    again = OnnxPipeline.from_pretrained(folder)
+    np.testing.assert_array_equal(again.predict_proba(X), runtime.predict_proba(X))
+    assert again.model_card_ == runtime.model_card_
+    with pytest.raises(ValueError, match="not an ONNX export"):
+        OnnxPipeline.from_pretrained(save_pretrained(fitted, tmp_path / "pickled",
+                                                     card=_card(), format="joblib"))

@@ -289,6 +289,9 @@ def to_onnx(pipeline, *, quantize=None, calibration=None, opset=17, path=None):
         model, mode = quantize_onnx(model, quantize, calibration=calibration, input_name=kind)
     _set_metadata(model, pipeline, steps, head, kind, mode)
     _add_speaker_metadata(model, steps)
+    if (card := getattr(pipeline, "model_card_", None)) is not None:  # skser.hub.ModelCard
+        entry = model.metadata_props.add()
+        entry.key, entry.value = METADATA_PREFIX + "card", json.dumps(card, sort_keys=True)
     if path is not None:
         from ..utils import expand_path
 

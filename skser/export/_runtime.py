@@ -84,6 +84,12 @@ class OnnxPipeline:
         The dimensions, the columns of :meth:`predict` (None for a categorical model).
     metadata_ : dict
         The model's ``skser.*`` metadata (version, pipeline, quantization, ...).
+    model_card_ : dict or None
+        The model card the export carries (:class:`skser.hub.ModelCard` as a dict: task,
+        labels, training data, evaluations, data licence), or None for an export
+        without one.
+    path_ : str or None
+        The file the model was read from (None for bytes or an ``onnx.ModelProto``).
     session_ : onnxruntime.InferenceSession
 
     Examples
@@ -157,7 +163,42 @@ class OnnxPipeline:
         self._outputs = list(self._task.graph_outputs(self.target_names_))
         adaptation = self.metadata_.get("speaker_adaptation")
         self.speaker_adaptation_ = None if adaptation is None else json.loads(adaptation)
+        card = self.metadata_.get("card")
+        self.model_card_ = None if card is None else json.loads(card)
+        self.path_ = model if isinstance(model, str) else None
         self._model, self._options, self._head = model, options, None
+
+    @classmethod
+    def from_pretrained(cls, repo_id_or_folder, *, revision=None, local_files_only=False,
+                        **kwargs):
+        """Load the ONNX model of a folder written by :func:`skser.hub.save_pretrained`.
+
+        Works in the deployment install: a local folder needs nothing more, a Hugging Face
+        Hub repo id (``owner/name``) needs huggingface_hub (its local cache is read first;
+        ``HF_HUB_OFFLINE=1`` keeps it offline).
+
+        Parameters
+        ----------
+        repo_id_or_folder : str or os.PathLike
+        revision : str, optional
+            A Hub branch, tag or commit.
+        local_files_only : bool, default=False
+            Use the local Hub cache only.
+        **kwargs
+            :class:`OnnxPipeline`'s parameters (``n_threads``, ``batch_size``, ...).
+
+        Returns
+        -------
+        model : OnnxPipeline
+        """
+        from ..utils import pretrained_folder
+
+        folder, config, file = pretrained_folder(repo_id_or_folder, revision=revision,
+                                                 local_files_only=local_files_only)
+        if config["format"] != "onnx":
+            raise ValueError(f"{folder} holds a {config['format']} model, not an ONNX export: "
+                             "load it with skser.hub.from_pretrained")
+        return cls(file, **kwargs)
 
     def _prepare(self, X):
         if self._input == "features":

@@ -7,10 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-__all__ = ["CARD_KEY", "ModelCard"]
-
-CARD_KEY = "card"
-"""The card's key in an exported model's ``skser.*`` metadata and a pipeline's attribute."""
+__all__ = ["ModelCard"]
 
 PROTOCOLS = ("plain", "speaker-adapted")
 SPLITS = ("leave-one-speaker-out", "leave-one-session-out", "cross-corpus", "held-out")

@@ -9,15 +9,13 @@ reader needs to load it). An ONNX folder loads in the deployment install
 import json
 import os
 import shutil
-from pathlib import Path
 
 from ..exceptions import ModelLoadError
-from ..utils import expand_path
-from ._card import CARD_KEY, ModelCard
+from ..utils import expand_path, pretrained_folder
+from ._card import ModelCard
 
 __all__ = ["from_pretrained", "push_to_hub", "read_card", "save_pretrained"]
 
-CONFIG_FILE = "config.json"
 README_FILE = "README.md"
 FORMATS = {"onnx": "model.onnx", "skops": "model.skops", "joblib": "model.joblib"}
 
@@ -39,13 +37,8 @@ def read_card(model):
         from ..export import OnnxPipeline
 
         model = OnnxPipeline(expand_path(model))
-    if type(model).__name__ == "OnnxPipeline":
-        text = model.metadata_.get(CARD_KEY)
-    else:
-        text = getattr(model, "model_card_", None)
-        if isinstance(text, dict):
-            return ModelCard.from_dict(text)
-    return None if text is None else ModelCard.from_json(text)
+    card = getattr(model, "model_card_", None)  # a dict, on pipelines and OnnxPipeline
+    return None if card is None else ModelCard.from_dict(card)
 
 
 def _default_format():
@@ -104,32 +97,9 @@ def save_pretrained(model, folder, *, card=None, format=None):
     config = {"library_name": "skser", "format": format, "file": FORMATS[format],
               "task": card.task, "labels": card.labels, "sample_rate": card.sample_rate,
               "skser_version": card.skser_version}
-    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (folder / README_FILE).write_text(card.to_markdown())
     return folder
-
-
-def _local_folder(repo_id_or_folder, revision, local_files_only):
-    """The folder holding the files: a local folder as is, else a Hub snapshot."""
-    path = expand_path(repo_id_or_folder)
-    if path.is_dir():
-        return path
-    text = os.fspath(repo_id_or_folder)
-    if path.exists() or text.startswith((".", "/", "~")) or text.count("/") > 1:
-        raise FileNotFoundError(f"no skser model folder at {path}")
-    try:
-        from huggingface_hub import snapshot_download
-    except ImportError:
-        raise ImportError("loading a model by Hub id needs huggingface_hub (pip install "
-                          "huggingface_hub); a local folder needs nothing more",
-                          name="huggingface_hub") from None
-    try:
-        return Path(snapshot_download(text, revision=revision,
-                                      local_files_only=local_files_only))
-    except Exception as exc:  # huggingface_hub raises many kinds of errors
-        raise OSError(f"cannot get the skser model {text!r} (revision {revision!r}) from the "
-                      f"Hugging Face Hub or its local cache: {type(exc).__name__}: "
-                      f"{exc}") from exc
 
 
 def from_pretrained(repo_id_or_folder, *, revision=None, local_files_only=False,
@@ -155,18 +125,9 @@ def from_pretrained(repo_id_or_folder, *, revision=None, local_files_only=False,
     model : OnnxPipeline or Pipeline
         With its card in ``model_card_`` (a pipeline) or its metadata (an OnnxPipeline).
     """
-    folder = _local_folder(repo_id_or_folder, revision, local_files_only)
-    config_path = folder / CONFIG_FILE
-    if not config_path.is_file():
-        raise ModelLoadError(f"{folder} is not a skser model folder: it has no {CONFIG_FILE}")
-    try:
-        config = json.loads(config_path.read_text())
-        format, file = config["format"], folder / config["file"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ModelLoadError(f"{config_path} is not a skser model config: {exc}") from None
-    if format not in FORMATS or not file.is_file():
-        raise ModelLoadError(f"{config_path} names a {format!r} model file {file.name!r} "
-                             "that is not in the folder")
+    _, config, file = pretrained_folder(repo_id_or_folder, revision=revision,
+                                        local_files_only=local_files_only)
+    format = config["format"]
     if format == "onnx":
         from ..export import OnnxPipeline
 

@@ -15,6 +15,7 @@ from ._param_validation import (
     validate_params,
 )
 from ._paths import expand_path
+from ._pretrained_folder import pretrained_folder
 from ._progress import progress
 from ._schedule import warmup_cosine
 from ._speakers import (
@@ -58,6 +59,7 @@ __all__ = [
     "model_dimensions",
     "num_samples",
     "predict_outputs",
+    "pretrained_folder",
     "progress",
     "ravel_column_vector",
     "release_freed_memory",
