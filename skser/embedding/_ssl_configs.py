@@ -1,9 +1,12 @@
 """The exact architectures of published base-size speech encoders, as transformers configs.
 
-The values are those of each model's ``config.json`` on the Hugging Face Hub (fields
-that change no parameter and no inference result, such as dropout rates, are left at
-transformers' defaults). tests/test_ssl_embedder.py checks the parameter count of each
-architecture against the count published for its checkpoint.
+The values are those of each model's ``config.json`` on the Hugging Face Hub
+(``huggingface.co/<id>/blob/main/config.json``); fields that change no parameter and no
+inference result, such as dropout rates, are left at transformers' defaults. They were
+checked against copies of those files in public code (HuBERT base's, in full, as the
+semantic model of a published audio tokenizer config; Whisper base's dimensions as
+openai/whisper lists them, e.g. k2-fsa/sherpa-onnx scripts/whisper/model-info.md) and,
+in tests/test_ssl_embedder.py, against the parameter count recorded for each checkpoint.
 """
 
 __all__ = ["ssl_config", "SSL_ARCHITECTURES"]
