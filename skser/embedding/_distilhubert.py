@@ -11,6 +11,8 @@ __all__ = ["DistilHuBERTEmbedder", "distilhubert_config", "load_hubert"]
 def distilhubert_config(**overrides):
     """The exact DistilHuBERT architecture as a ``transformers.HubertConfig``.
 
+    Read more in the :ref:`User Guide <embedders>`.
+
     Two transformer layers (hidden 768, 12 heads, feed-forward 3072) on HuBERT-base's
     seven-layer convolutional front end (512 channels, group norm). A ``HubertModel``
     built from it has 23,491,968 parameters, as ``ntu-spml/distilhubert`` does.
@@ -38,6 +40,8 @@ def distilhubert_config(**overrides):
 
 def load_hubert(model, *, revision=None, local_files_only=False, verbose=False):
     """Load a HuBERT-family encoder and whether its inputs are normalized.
+
+    Read more in the :ref:`User Guide <embedders>`.
 
     Loads with ``transformers`` from a hub id or a local folder, preferring safetensors
     (``.bin`` checkpoints are read with ``torch.load(weights_only=True)`` by transformers);
@@ -86,6 +90,8 @@ def load_hubert(model, *, revision=None, local_files_only=False, verbose=False):
 
 class DistilHuBERTEmbedder(SSLEmbedder):
     """Embed clips with a frozen DistilHuBERT (or any HuBERT) encoder.
+
+    Read more in the :ref:`User Guide <embedders>`.
 
     The encoder is loaded in ``fit`` with ``transformers`` from a hub id or a local folder
     and kept frozen (eval mode, no gradients). Each clip is encoded at its true length:

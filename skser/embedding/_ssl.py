@@ -50,6 +50,8 @@ def load_encoder(model, *, revision=None, local_files_only=False, verbose=False,
                  model_types=SUPPORTED_MODEL_TYPES, owner="SSLEmbedder"):
     """Load a frozen speech encoder and its feature extractor with ``transformers``.
 
+    Read more in the :ref:`User Guide <embedders>`.
+
     Loads from a hub id or a local folder, preferring safetensors (``.bin`` checkpoints
     are read with ``torch.load(weights_only=True)`` by transformers); remote code is never
     trusted. Whisper checkpoints (encoder-decoder) give their encoder only.
@@ -306,6 +308,8 @@ def _layer_weights(layer, n_states):
 
 class SSLEmbedder(ClipEmbedder):
     """Embed clips with a frozen speech encoder: wav2vec2, HuBERT, WavLM, data2vec, Whisper.
+
+    Read more in the :ref:`User Guide <embedders>`.
 
     The encoder is loaded in ``fit`` with ``transformers`` (safetensors, or ``.bin``
     weights read with ``weights_only=True``; remote code is never run) and kept frozen

@@ -87,6 +87,8 @@ SSL_ARCHITECTURES["wavlm-base-plus"] = SSL_ARCHITECTURES["wavlm-base"]
 def ssl_config(name, **overrides):
     """The exact architecture of a published base-size speech encoder.
 
+    Read more in the :ref:`User Guide <embedders>`.
+
     Parameters
     ----------
     name : {"wav2vec2-base", "hubert-base", "wavlm-base", "wavlm-base-plus", \
