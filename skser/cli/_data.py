@@ -4,7 +4,8 @@ import numpy as np
 
 from ._options import CORPORA, LOADERS
 
-__all__ = ["CORPORA", "LOADERS", "MAX_DURATION", "Corpus", "load_corpus"]
+__all__ = ["CORPORA", "LOADERS", "MAX_DURATION", "Corpus", "load_corpus", "load_user_corpus",
+           "read_user_data"]
 
 # The pipeline keeps 8 s of each clip; reading no more bounds the batch's memory.
 MAX_DURATION = 8.0
@@ -17,9 +18,12 @@ class Corpus:
     never confuses the speakers of two corpora.
     """
 
-    def __init__(self, name, X, y, groups, speakers, filenames=None):
+    def __init__(self, name, X, y, groups, speakers, filenames=None, *, source=None,
+                 caveat=None):
         self.name, self.X, self.y, self.filenames = name, X, y, filenames
         self.groups, self.speakers = groups, speakers
+        self.source = name if source is None else source
+        self.caveat = caveat
 
     def requalified(self, qualifier):
         """The same clips with ids ``qualifier:NN``: a second synthetic corpus's voices."""
@@ -27,7 +31,7 @@ class Corpus:
             return np.asarray([f"{qualifier}:{i.split(':', 1)[-1]}" for i in ids.tolist()])
 
         return Corpus(self.name, self.X, self.y, rename(self.groups), rename(self.speakers),
-                      self.filenames)
+                      self.filenames, source=self.source, caveat=self.caveat)
 
     def __len__(self):
         return len(self.y)
@@ -64,7 +68,8 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
         raise ValueError(f"unknown corpus {name!r}: choose one of {', '.join(CORPORA)}")
     if root is None:
         raise ValueError(f"--root is needed for the {name} corpus (its folder)")
-    data = getattr(datasets, LOADERS[name])(root, labels=labels, targets=targets)
+    data = getattr(datasets, LOADERS[name])(root, labels=labels or "emotion4",
+                                            targets=targets)
     emotions = np.unique(data.target) if targets == "emotion" else None
     if emotions is not None and emotions.size < min_classes:
         raise ValueError(
@@ -77,3 +82,73 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
     )
     return Corpus(name, X, data.target, np.asarray(data.groups).astype(str),
                   np.asarray(data.speakers).astype(str), data.filenames)
+
+
+# Folds of clips when the user's data names no speakers (--allow-no-speakers).
+NO_SPEAKER_FOLDS = 5
+NO_SPEAKERS_CAVEAT = (
+    "NOT SPEAKER-INDEPENDENT: the data names no speakers, so clips were split into random "
+    "folds and one speaker's clips may be in both training and test; expect lower figures "
+    "on new speakers")
+
+
+def read_user_data(path, args, *, targets=None):
+    """The Bunch of the user's folder or manifest at ``path``, read with the ``--data``
+    options (columns, label map, classes, ``--labels``)."""
+    from pathlib import Path
+
+    from .. import datasets
+    from ..utils import expand_path
+
+    folder = expand_path(path)
+    options = dict(label_column=args.label_column, targets=targets,
+                   speaker_column=getattr(args, "speaker_column", None),
+                   session_column=getattr(args, "session_column", None),
+                   label_map=args.label_map, labels=args.labels or "all",
+                   classes=args.classes, skip_unreadable=args.skip_unreadable)
+    if folder.is_dir():
+        return datasets.load_audiofolder(folder, **options)
+    if not Path(folder).exists():
+        raise FileNotFoundError(f"--data: no such folder or manifest: {folder}")
+    return datasets.load_manifest(folder, path_column=args.path_column, **options)
+
+
+def load_user_corpus(path, args, *, seed=0, n_jobs=None, verbose=True, targets=None,
+                     allow_no_speakers=False, min_classes=1):
+    """The user's corpus as a :class:`Corpus`: their ids as given, their audio read.
+
+    Without speaker ids a corpus is refused, unless ``allow_no_speakers``: then its clips
+    fall into random folds and the corpus carries :data:`NO_SPEAKERS_CAVEAT`.
+    """
+    from ..io import AudioLoader
+
+    data = read_user_data(path, args, targets=targets)
+    source, name = str(path), str(data.corpus[0])
+    if targets is None:
+        emotions = np.unique(data.target)
+        if emotions.size < min_classes:
+            raise ValueError(f"--data {source} has {emotions.size} class(es) "
+                             f"({', '.join(map(str, emotions))}); a classifier needs at "
+                             f"least {min_classes}")
+    caveat = None
+    groups, speakers = data.groups, data.speakers
+    if speakers is None:
+        if not allow_no_speakers:
+            raise ValueError(
+                f"--data {source} names no speakers (no 'speaker' column; name one with "
+                "--speaker-column): a speaker-independent evaluation is impossible. Pass "
+                "--allow-no-speakers to go on with random folds of clips, reported as not "
+                "speaker-independent")
+        rng = np.random.default_rng(seed)
+        folds = rng.permutation(np.arange(len(data.filenames)) % NO_SPEAKER_FOLDS)
+        groups = np.asarray([f"fold{k + 1}" for k in folds])
+        speakers = np.asarray([f"{name}:clip{i}" for i in range(len(data.filenames))])
+        caveat = NO_SPEAKERS_CAVEAT
+    if getattr(data, "data", None) is not None:  # a dataset's decoded clips
+        X = data.data
+    else:
+        X = AudioLoader(max_duration=MAX_DURATION, n_jobs=n_jobs, verbose=verbose).transform(
+            list(data.filenames))
+    return Corpus(name, X, data.target, np.asarray(groups).astype(str),
+                  np.asarray(speakers).astype(str), data.filenames, source=source,
+                  caveat=caveat)

@@ -32,6 +32,8 @@ def run(args):
     corpus, extra = load_corpora(args)
     report = evaluate_corpus(pipe, corpus, extra, args.n_jobs, getattr(args, "adapt", None),
                              sampler_of(args), verbose=args.verbose)
+    if corpus.caveat:  # in the printed, Markdown and HTML reports alike
+        report.description = f"{corpus.caveat}. {report.description}"
     print(report)
     if args.report:
         path = write_report(report, args.report, title=report_title(corpus, report, extra))

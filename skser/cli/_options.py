@@ -18,6 +18,7 @@ __all__ = [
     "add_progress_options",
     "add_speeds_option",
     "add_task_option",
+    "add_user_data_options",
     "model_help",
     "n_jobs_type",
     "speeds_argument",
@@ -110,18 +111,58 @@ def add_progress_options(parser, *, verbose=True, shown="by default"):
     parser.set_defaults(verbose=True)
 
 
+def add_user_data_options(data, *, speakers=True):
+    """``--data`` (a folder or a manifest of the user's own) and the options reading it."""
+    data.add_argument("--data", metavar="PATH",
+                      help="your own corpus: a manifest (.csv, .tsv, .jsonl, .parquet) or a "
+                           "folder (a sub-folder per class, or Hugging Face's metadata.csv)")
+    data.add_argument("--path-column", default="path",
+                      help="--data manifest: the column of audio paths, relative to the "
+                           "manifest (default: %(default)s)")
+    data.add_argument("--label-column", default="label",
+                      help="--data: the column of classes (default: %(default)s)")
+    if speakers:
+        data.add_argument("--speaker-column",
+                          help="--data: the column of speaker ids (default: 'speaker' where "
+                               "present)")
+        data.add_argument("--session-column",
+                          help="--data: the column of session ids, the evaluation's groups "
+                               "(default: 'session' where present, else the speakers)")
+    data.add_argument("--label-map", metavar="MAP",
+                      help="--data: rename labels, a .json object or a two-column .csv "
+                           "(label,class); every label must then be in it")
+    data.add_argument("--classes", nargs="+", metavar="CLASS",
+                      help="--data: keep only these classes")
+    data.add_argument("--skip-unreadable", action="store_true",
+                      help="--data: go on without missing or unreadable files (counted), "
+                           "instead of an error listing them all")
+
+
 def add_data_options(parser):
     """The corpus and model options of ``demo``, ``train`` and ``evaluate``."""
     data = parser.add_argument_group("data")
     data.add_argument("--corpus", choices=CORPORA, default="synthetic",
                       help="the corpus (default: synthetic, which needs no download)")
     data.add_argument("--root", help="the corpus folder (official layout)")
-    data.add_argument("--labels", choices=("emotion4", "all"), default="emotion4",
+    add_user_data_options(data)
+    data.add_argument("--targets", nargs="+", metavar="COLUMN",
+                      help="--data with --task dimensional: the columns of numeric ratings "
+                           "(e.g. arousal valence dominance)")
+    data.add_argument("--allow-no-speakers", action="store_true",
+                      help="--data without speaker ids: evaluate on random folds of clips "
+                           "(NOT speaker-independent: every report says so) instead of "
+                           "refusing")
+    data.add_argument("--labels", choices=("emotion4", "all"),
                       help="emotion4: angry, happy, neutral, sad (the paper's); all: every "
-                           "class of the corpus (default: %(default)s)")
+                           "class (default: emotion4 for a --corpus, all for --data)")
     data.add_argument("--extra-train-corpus", choices=CORPORA,
                       help="a second corpus used for training only")
     data.add_argument("--extra-root", help="the folder of --extra-train-corpus")
+    data.add_argument("--extra-train-data", metavar="PATH",
+                      help="a second corpus of your own (folder or manifest, read with the "
+                           "--data options) used for training only")
+    data.add_argument("--data-license", metavar="TEXT",
+                      help="the licence of the training data, recorded in the model card")
     data.add_argument("--speakers", type=int, default=8, help="synthetic corpus: speakers")
     data.add_argument("--clips-per-class", type=int, default=10,
                       help="synthetic corpus: clips per class and speaker")

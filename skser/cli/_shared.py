@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ..utils import expand_path, model_dimensions, task_of
-from ._data import load_corpus
+from ._data import load_corpus, load_user_corpus
 from ._options import speeds_argument
 from ._speakers import adapt_for_fit, adapted_probabilities
 
@@ -140,21 +140,63 @@ def sampler_of(args):
 
 def load_corpora(args):
     """The corpus the data options name, and the extra training corpus or None."""
-    targets = "avd" if getattr(args, "task", "categorical") == "dimensional" else "emotion"
-    synthetic = dict(speakers=args.speakers, clips_per_class=args.clips_per_class,
-                     targets=targets)
-    corpus = load_corpus(args.corpus, args.root, labels=args.labels, seed=args.seed,
-                         n_jobs=args.n_jobs, verbose=args.verbose, min_classes=2, **synthetic)
+    dimensional = getattr(args, "task", "categorical") == "dimensional"
+    corpus = _main_corpus(args, dimensional)
     print(corpus.describe())
+    if corpus.caveat:
+        print(f"warning: {corpus.caveat}")
     extra = None
     if args.extra_train_corpus:
         extra = load_corpus(args.extra_train_corpus, args.extra_root, labels=args.labels,
                             seed=args.seed + 1, n_jobs=args.n_jobs, verbose=args.verbose,
-                            **synthetic)
+                            **_synthetic(args, dimensional))
         if extra.name == corpus.name == "synthetic":  # another seed: other voices, same ids
             extra = extra.requalified("synthetic-extra")
+    elif getattr(args, "extra_train_data", None):
+        extra = load_user_corpus(args.extra_train_data, args, seed=args.seed + 1,
+                                 n_jobs=args.n_jobs, verbose=args.verbose,
+                                 targets=_user_targets(args, dimensional),
+                                 allow_no_speakers=True)
+        # Its ids may be anything, the main corpus's too: qualified, they never collide.
+        extra = extra.requalified(f"extra-{extra.name}")
+    if extra is not None:
         print(f"extra training data, never validation or test: {extra.describe()}")
     return corpus, extra
+
+
+def _synthetic(args, dimensional):
+    return dict(speakers=args.speakers, clips_per_class=args.clips_per_class,
+                targets="avd" if dimensional else "emotion")
+
+
+def _user_targets(args, dimensional):
+    """The rating columns of ``--data`` for the dimensional task (``--targets``)."""
+    targets = getattr(args, "targets", None)
+    if dimensional and not targets:
+        raise ValueError("--task dimensional with --data needs --targets: the columns of "
+                         "numeric ratings (e.g. --targets arousal valence dominance)")
+    if targets and not dimensional:
+        raise ValueError("--targets names rating columns for --task dimensional")
+    return targets if dimensional else None
+
+
+def _main_corpus(args, dimensional):
+    if getattr(args, "data", None):
+        if args.corpus != "synthetic" or args.root:
+            raise ValueError("--data names your own corpus and --corpus/--root a built-in "
+                             "one: give one of them")
+        return load_user_corpus(args.data, args, seed=args.seed, n_jobs=args.n_jobs,
+                                verbose=args.verbose,
+                                targets=_user_targets(args, dimensional),
+                                allow_no_speakers=getattr(args, "allow_no_speakers", False),
+                                min_classes=2)
+    for option in ("targets", "label_map", "classes"):
+        if getattr(args, option, None):
+            raise ValueError(f"--{option.replace('_', '-')} reads --data: a built-in "
+                             "--corpus has its own labels")
+    return load_corpus(args.corpus, args.root, labels=args.labels, seed=args.seed,
+                       n_jobs=args.n_jobs, verbose=args.verbose, min_classes=2,
+                       **_synthetic(args, dimensional))
 
 
 def fit_final(pipe, corpus, extra, adapt=None, sampler=None):
@@ -208,11 +250,28 @@ def evaluate_corpus(pipe, corpus, extra, n_jobs, adapt=None, sampler=None, *, ve
             f"evaluate needs at least 3 groups (speakers or sessions): each fold tests on "
             f"one, early-stops on the next and trains on the rest; the corpus has {n_groups}"
         )
+    if np.ndim(corpus.y) == 1:
+        _check_classes_span_groups(corpus)
     return evaluate_sessions(
         pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
         extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),
         validation="next", n_jobs=n_jobs, verbose=verbose, adapt=adapt, sampler=sampler,
     )
+
+
+def _check_classes_span_groups(corpus):
+    """Refuse classes a leave-one-group-out evaluation cannot both train on and test."""
+    thin = []
+    for label in np.unique(corpus.y):
+        rows = corpus.y == label
+        n_groups = np.unique(corpus.groups[rows]).size
+        if n_groups < 2:
+            thin.append(f"{str(label)!r} ({int(rows.sum())} clip(s) in {n_groups} group)")
+    if thin:
+        raise ValueError(
+            f"{corpus.source}: class(es) {', '.join(thin)} occur in a single speaker or "
+            "session: each fold would test them untrained, or train on them untested; "
+            "collect clips of more speakers, or leave the class out (--classes)")
 
 
 def folds_in_process(n_jobs):

@@ -1,0 +1,133 @@
+"""``skser ... --data``: the user's own corpus, from the command line to the report."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from skser.cli import main
+
+FRENCH = {"ang": "colère", "hap": "joie", "neu": "neutre", "sad": "tristesse"}
+
+
+def _write_manifest(path, rows):
+    columns = list(rows[0])
+    lines = [",".join(columns)] + [",".join(str(r[c]) for c in columns) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_corpus(tmp_path):
+    """Four speakers, three classes, three clips each: files of the test's own."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for speaker in ("ana", "ben", "cleo", "dev"):
+        for label, f0 in (("colère", 220.0), ("tristesse", 110.0), ("neutre", 160.0)):
+            for take in range(3):
+                t = np.arange(16000) / 16000
+                clip = 0.3 * np.sin(2 * np.pi * f0 * (1 + 0.05 * take) * t)
+                clip += 0.01 * rng.standard_normal(t.size)
+                path = tmp_path / "audio" / f"{speaker}_{label}_{take}.wav"
+                path.parent.mkdir(exist_ok=True)
+                sf.write(path, clip, 16000)
+                rows.append({"fichier": f"audio/{path.name}", "émotion": label,
+                             "locuteur": speaker})
+    return tmp_path, rows
+
+
+ARGS = ["--path-column", "fichier", "--label-column", "émotion", "--quiet", "--heads", "1"]
+
+
+def test_train_on_a_manifest_and_predict(small_corpus, capsys):
+    root, rows = small_corpus
+    manifest = _write_manifest(root / "corpus.csv", rows)
+    model = root / "model.joblib"
+    assert main(["train", "--data", str(manifest), "--speaker-column", "locuteur",
+                 "--out", str(model), "--cache", str(root / "cache"), *ARGS]) == 0
+    out = capsys.readouterr().out
+    assert "corpus: 36 clips, 4 groups (colère 12, neutre 12, tristesse 12)" in out
+    assert main(["predict", str(model), str(root / rows[0]["fichier"]), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["label"] in {"colère", "neutre", "tristesse"}
+
+
+def test_no_speaker_column_is_refused_or_reported_as_not_speaker_independent(
+        small_corpus, capsys):
+    root, rows = small_corpus
+    manifest = _write_manifest(root / "anonymous.csv",
+                               [{k: v for k, v in r.items() if k != "locuteur"} for r in rows])
+    command = ["evaluate", "--data", str(manifest), "--cache", str(root / "cache"), *ARGS]
+    assert main(command) == 2
+    assert "names no speakers" in capsys.readouterr().err
+    report = root / "report.md"
+    assert main([*command, "--allow-no-speakers", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("NOT SPEAKER-INDEPENDENT") == 2  # the warning, then the report
+    assert report.read_text().startswith("NOT SPEAKER-INDEPENDENT") or \
+        "NOT SPEAKER-INDEPENDENT" in report.read_text()
+
+
+def test_a_class_of_one_speaker_and_missing_files_are_named(small_corpus, capsys):
+    root, rows = small_corpus
+    rows = [dict(r) for r in rows]
+    for row in rows[:3]:
+        row["émotion"] = "joie"  # only ana's first three clips
+    os.remove(root / rows[5]["fichier"])
+    os.remove(root / rows[7]["fichier"])
+    manifest = _write_manifest(root / "mine.csv", rows)
+    command = ["evaluate", "--data", str(manifest), "--speaker-column", "locuteur",
+               "--cache", str(root / "cache"), *ARGS]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "2 of 36 audio file(s) cannot be read" in err
+    assert "row 6:" in err and "row 8:" in err
+    with pytest.warns(UserWarning, match="skipped 2 of 36"):
+        assert main([*command, "--skip-unreadable"]) == 2
+    err = capsys.readouterr().err
+    assert "class(es) 'joie' (3 clip(s) in 1 group) occur in a single speaker" in err
+
+
+def test_the_data_options_refuse_a_built_in_corpus_mix(small_corpus, capsys):
+    root, rows = small_corpus
+    manifest = _write_manifest(root / "corpus.csv", rows)
+    assert main(["evaluate", "--data", str(manifest), "--corpus", "emodb", *ARGS]) == 2
+    assert "give one of them" in capsys.readouterr().err
+    assert main(["evaluate", "--label-map", "x.json", *ARGS]) == 2
+    assert "--label-map reads --data" in capsys.readouterr().err
+
+
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_evaluate_on_a_manifest_of_emodb_gives_the_built_in_evaluation(
+        tmp_path, emodb_root, capsys):
+    """EmoDB's files under names of the test's own, in French class folders with French
+    labels, through ``--data``: the same clips, labels, speakers and the same report as
+    ``--corpus emodb``."""
+    from skser.datasets import load_emodb
+
+    builtin = load_emodb(emodb_root)
+    rows = []
+    for i, (path, label, speaker) in enumerate(zip(builtin.filenames, builtin.target,
+                                                   builtin.speakers)):
+        link = tmp_path / "mine" / FRENCH[label] / f"enregistrement_{i:04d}.flac"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(os.path.realpath(path))
+        rows.append({"fichier": os.path.relpath(link, tmp_path), "émotion": FRENCH[label],
+                     "locuteur": speaker.split(":")[1]})
+    manifest = _write_manifest(tmp_path / "corpus.csv", rows)
+    (tmp_path / "carte.json").write_text(json.dumps({v: k for k, v in FRENCH.items()}))
+    cache = ["--cache", str(tmp_path / "cache")]
+    report = tmp_path / "report.html"
+    assert main(["evaluate", "--data", str(manifest), "--speaker-column", "locuteur",
+                 "--label-map", str(tmp_path / "carte.json"), "--report", str(report),
+                 *cache, *ARGS]) == 0
+    mine = capsys.readouterr().out.splitlines()
+    assert main(["evaluate", "--corpus", "emodb", "--root", str(emodb_root), *cache,
+                 "--quiet", "--heads", "1"]) == 0
+    theirs = capsys.readouterr().out.splitlines()
+    assert mine[0] == "corpus: 339 clips, 10 groups (ang 127, hap 71, neu 79, sad 62)"
+    assert theirs[0] == "emodb: 339 clips, 10 groups (ang 127, hap 71, neu 79, sad 62)"
+    assert mine[1:-1] == theirs[1:]  # every figure, fold and confusion count
+    assert mine[-1] == f"wrote the report to {report}" and "<table" in report.read_text()
