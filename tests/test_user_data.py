@@ -310,3 +310,10 @@ def test_a_manifest_over_the_shared_corpora_in_a_layout_of_its_own(tmp_path, rav
     assert mine.target.tolist() == [t for data in builtin for t in data.target]
     assert mine.speakers.tolist() == [s.replace(":", "-") for d in builtin for s in d.speakers]
     assert len(set(mine.speakers)) == 22
+
+
+def test_unlabeled_clips_from_a_manifest(corpus):
+    root, _ = corpus
+    data = load_manifest(root / "corpus.csv", label_column=None)
+    assert data.target is None and len(data.filenames) == 6
+    assert data.speakers.tolist() == ["s1"] * 3 + ["s2"] * 3

@@ -80,7 +80,7 @@ skip_unreadable, corpus
         if "file_name" not in columns:
             raise ValueError(f"{source}: no 'file_name' column; the columns found are "
                              f"{columns}")
-        if targets is None and label_column not in columns:
+        if targets is None and label_column is not None and label_column not in columns:
             for row in rows:
                 row[label_column] = os.path.basename(os.path.dirname(str(row["file_name"])))
             columns = [*columns, label_column]

@@ -115,8 +115,9 @@ def user_bunch(rows, columns, paths, *, source, corpus, label_column="label",
     if not rows:
         raise ValueError(f"{source} lists no clips")
     target_names = None if targets is None else [str(name) for name in targets]
-    label_values = _column(rows, columns, label_column, source=source, role="label",
-                           required=target_names is None)
+    label_values = None if label_column is None else _column(
+        rows, columns, label_column, source=source, role="label",
+        required=target_names is None)
     speaker = _column(rows, columns, speaker_column or _AUTO_SPEAKER, source=source,
                       role="speaker", required=speaker_column is not None)
     session = _column(rows, columns, session_column or _AUTO_SESSION, source=source,
@@ -167,9 +168,11 @@ def user_bunch(rows, columns, paths, *, source, corpus, label_column="label",
         bunch.target_names = np.asarray(target_names)
         if emotion is not None:
             bunch.emotion = emotion[chosen]
-    else:
+    elif emotion is not None:
         bunch.target = emotion[chosen]
         bunch.target_names = np.unique(bunch.target)
+    else:  # unlabeled clips (label_column=None)
+        bunch.target = bunch.target_names = None
     _warn_thin_speakers(bunch.speakers, source=source)
     bunch.frame = _frame(rows, columns, chosen, bunch)
     return bunch
@@ -194,7 +197,7 @@ def _frame(rows, columns, chosen, bunch):
         return None
     frame = pd.DataFrame([rows[i] for i in chosen], columns=columns)
     frame["filename"] = bunch.filenames
-    if bunch.target.ndim == 1:
+    if bunch.target is not None and bunch.target.ndim == 1:
         frame["target"] = bunch.target
     frame["corpus"] = bunch.corpus
     return frame
@@ -214,8 +217,9 @@ def load_manifest(path, *, path_column="path", label_column="label", speaker_col
         pyarrow). One row per clip.
     path_column : str, default="path"
         The column of audio paths; relative paths are relative to the manifest's folder.
-    label_column : str, default="label"
-        The column of emotion classes (optional when ``targets`` are given).
+    label_column : str or None, default="label"
+        The column of emotion classes (optional when ``targets`` are given); None reads
+        unlabeled clips (``target`` is None), e.g. for distillation or enrollment.
     speaker_column : str, optional
         The column of speaker ids. Default: ``"speaker"`` where the table has it, else the
         Bunch has no speakers (``speakers`` is None), and a speaker-independent evaluation
