@@ -131,3 +131,32 @@ def test_evaluate_on_a_manifest_of_emodb_gives_the_built_in_evaluation(
     assert theirs[0] == "emodb: 339 clips, 10 groups (ang 127, hap 71, neu 79, sad 62)"
     assert mine[1:-1] == theirs[1:]  # every figure, fold and confusion count
     assert mine[-1] == f"wrote the report to {report}" and "<table" in report.read_text()
+
+
+def test_embed_distill_and_enroll_read_a_manifest(small_corpus, capsys):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    root, rows = small_corpus
+    manifest = _write_manifest(root / "corpus.csv", rows)
+    table = root / "features.parquet"
+    assert main(["embed", "--data", str(manifest), "--path-column", "fichier",
+                 "--label-column", "émotion", "--speaker-column", "locuteur",
+                 "--out", str(table), "--cache", str(root / "cache"), "--quiet"]) == 0
+    frame = pd.read_parquet(table)
+    assert frame["speaker"].tolist() == [r["locuteur"] for r in rows]  # as given
+    assert frame["label"].tolist() == [r["émotion"] for r in rows]
+
+    model = root / "adapted.joblib"
+    assert main(["train", "--data", str(manifest), "--speaker-column", "locuteur",
+                 "--adapt", "speaker", "--out", str(model), "--cache", str(root / "cache"),
+                 *ARGS]) == 0
+    stats = root / "stats.json"
+    assert main(["enroll", str(model), "--data", str(manifest), "--path-column", "fichier",
+                 "--speaker-column", "locuteur", "--out", str(stats)]) == 0
+    assert sorted(json.loads(stats.read_text())["speakers"]) == ["ana", "ben", "cleo", "dev"]
+
+    student = root / "student.joblib"
+    assert main(["distill", str(model), "--unlabeled", str(manifest), "--path-column",
+                 "fichier", "--epochs", "1", "--views", "1", "--out", str(student),
+                 "--quiet"]) == 0
+    assert "36 unlabeled files" in capsys.readouterr().out

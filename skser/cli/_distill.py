@@ -22,10 +22,15 @@ def add_parser(commands):
     command.add_argument("teacher", help=model_help("the teacher: a .joblib pipeline or an "
                                                      ".onnx export"))
     command.add_argument("--unlabeled", nargs="+", required=True,
-                         help="audio files or folders (searched recursively), labels unused")
+                         help="audio files, folders (searched recursively) or manifests "
+                              "(.csv, .tsv, .jsonl, .parquet: their --path-column); labels "
+                              "unused")
     command.add_argument("--validation", nargs="*",
-                         help="audio of OTHER speakers: early stopping on agreement with the "
-                              "teacher (without it the student trains for --epochs)")
+                         help="audio of OTHER speakers, as --unlabeled: early stopping on "
+                              "agreement with the teacher (without it the student trains "
+                              "for --epochs)")
+    command.add_argument("--path-column", default="path",
+                         help="the audio path column of a manifest (default: %(default)s)")
     command.add_argument("--out", required=True, help="student.joblib to write")
     command.add_argument("--epochs", type=int, default=30, help="at most this many epochs")
     command.add_argument("--views", type=int, default=4, help="views per clip")
@@ -40,13 +45,20 @@ def add_parser(commands):
     return command
 
 
-def _audio_files(paths, option):
-    from ..datasets import find_audio
+MANIFESTS = (".csv", ".tsv", ".jsonl", ".parquet")
+
+
+def _audio_files(paths, option, path_column="path"):
+    """The audio files that ``paths`` name: files, folders (recursively) and manifests."""
+    from ..datasets import find_audio, load_manifest
 
     files = []
     for path in (Path(os.path.expanduser(p)) for p in paths or []):
         if path.is_dir():
             files.extend(find_audio(path))
+        elif path.is_file() and path.suffix.lower() in MANIFESTS:
+            files.extend(load_manifest(path, path_column=path_column,
+                                       label_column=None).filenames)
         elif path.is_file():
             files.append(path)
         else:
@@ -91,8 +103,8 @@ def run(args):
     student = student_class(max_iter=args.epochs, crop_duration=args.crop,
                             random_state=args.seed, verbose=args.verbose)
     _check_student(student, teacher)  # before any audio is read or labelled
-    unlabeled = _audio_files(args.unlabeled, "--unlabeled")
-    validation = _audio_files(args.validation, "--validation")
+    unlabeled = _audio_files(args.unlabeled, "--unlabeled", args.path_column)
+    validation = _audio_files(args.validation, "--validation", args.path_column)
     loader = AudioLoader(max_duration=MAX_DURATION, verbose=args.verbose)
     X = loader.transform(unlabeled)
     X_val = loader.transform(validation) if validation else None

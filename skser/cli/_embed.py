@@ -11,10 +11,12 @@ from ..pipeline import EMBEDDERS, default_cache_dir
 from ._data import MAX_DURATION
 from ._features import embedder_speeds, front
 from ._options import (
+    DATA_HELP,
     DEFAULT_WEIGHTS,
     LOADERS,
     add_progress_options,
     add_speeds_option,
+    add_user_data_options,
     n_jobs_type,
     speeds_argument,
 )
@@ -34,9 +36,12 @@ def add_parser(commands):
     source.add_argument("--corpus", choices=tuple(LOADERS),
                         help="a corpus in its official layout (with --root)")
     source.add_argument("--files", help="every .wav/.flac file under this folder (no labels)")
+    source.add_argument("--data", metavar="PATH", help=DATA_HELP)
+    add_user_data_options(command.add_argument_group("--data"), data_option=False)
     command.add_argument("--root", help="the corpus folder")
-    command.add_argument("--labels", choices=("emotion4", "all"), default="emotion4",
-                         help="which of the corpus's emotions to keep")
+    command.add_argument("--labels", choices=("emotion4", "all"),
+                         help="which emotions to keep (default: emotion4 for a --corpus, "
+                              "all for --data)")
     command.add_argument("--out", required=True, help="the Parquet dataset folder to write")
     where = command.add_mutually_exclusive_group()
     where.add_argument("--dask-workers", type=int,
@@ -67,6 +72,17 @@ def _qualified(corpus, ids):
 
 def _sources(args):
     """The files and their label, group and speaker columns."""
+    if args.data is not None:
+        from ._data import read_user_data
+
+        if args.root is not None:
+            raise ValueError("--root names a corpus folder and --data your own corpus: give "
+                             "one of them")
+        data = read_user_data(args.data, args)
+        columns = {"label": data.target}
+        if data.speakers is not None:  # the user's ids, as given
+            columns.update(group=data.groups, speaker=data.speakers)
+        return [os.fspath(path) for path in data.filenames], columns
     if args.files is not None:
         from ..datasets import find_audio
 
@@ -86,7 +102,7 @@ def _sources(args):
     from .. import datasets
 
     loader = getattr(datasets, LOADERS[args.corpus])
-    data = loader(os.path.expanduser(args.root), labels=args.labels)
+    data = loader(os.path.expanduser(args.root), labels=args.labels or "emotion4")
     columns = {"label": data.target, "group": _qualified(args.corpus, data.groups),
                "speaker": _qualified(args.corpus, data.speakers)}
     return [os.fspath(path) for path in data.filenames], columns
@@ -122,7 +138,7 @@ def run(args):
                 "local_files_only": args.local_files_only,
                 "speeds": list(embedder_speeds(steps)),
                 "dynamics": bool(getattr(steps[-1], "dynamics", False)),
-                "corpus": args.corpus or "files"}
+                "corpus": args.corpus or ("data" if args.data else "files")}
     with ExitStack() as stack:
         client = _client(args, stack)
         where = "in this process" if client is None else \

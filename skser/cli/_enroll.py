@@ -20,12 +20,20 @@ def add_parser(commands):
     )
     command.add_argument("model", help=model_help("a speaker-adapted .joblib pipeline or "
                                                   ".onnx export"))
-    command.add_argument("files", nargs="+", help="audio files of the speaker(s)")
+    command.add_argument("files", nargs="*", help="audio files of the speaker(s)")
     command.add_argument("--out", required=True,
                          help="statistics .json; an existing file is updated with these clips")
     whose = command.add_mutually_exclusive_group()
     whose.add_argument("--speaker", help="the speaker of every file")
     whose.add_argument("--speakers", help="CSV with columns path,speaker")
+    whose.add_argument("--data", metavar="PATH",
+                       help="your own corpus instead of FILES: a manifest or folder with a "
+                            "speaker column (labels unused)")
+    command.add_argument("--path-column", default="path",
+                         help="--data manifest: the column of audio paths (default: "
+                              "%(default)s)")
+    command.add_argument("--speaker-column", default="speaker",
+                         help="--data: the column of speaker ids (default: %(default)s)")
     command.add_argument("--replace", action="store_true",
                          help="start the file afresh instead of updating it")
     command.set_defaults(run=run)
@@ -39,7 +47,19 @@ def run(args):
 
     model = load_model(args.model)
     space, width = feature_space(model)
-    if args.speakers:
+    if args.data:
+        if args.files:
+            raise ValueError("--data names the clips to enroll: give no FILES with it")
+        from ..datasets import load_audiofolder, load_manifest
+
+        folder = expand_path(args.data)
+        options = dict(label_column=None, speaker_column=args.speaker_column)
+        data = (load_audiofolder(folder, **options) if folder.is_dir() else
+                load_manifest(folder, path_column=args.path_column, **options))
+        args.files, speakers = list(data.filenames), data.speakers
+    elif not args.files:
+        raise ValueError("give the audio FILES to enroll, or --data with a speaker column")
+    elif args.speakers:
         speakers = read_speakers_csv(args.speakers, args.files)
     elif args.speaker:
         speakers = np.full(len(args.files), args.speaker)

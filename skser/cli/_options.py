@@ -10,6 +10,7 @@ from ..pipeline import EMBEDDERS, default_cache_dir
 
 __all__ = [
     "CORPORA",
+    "DATA_HELP",
     "DEFAULT_WEIGHTS",
     "LOADERS",
     "PICKLE_WARNING",
@@ -111,11 +112,15 @@ def add_progress_options(parser, *, verbose=True, shown="by default"):
     parser.set_defaults(verbose=True)
 
 
-def add_user_data_options(data, *, speakers=True):
-    """``--data`` (a folder or a manifest of the user's own) and the options reading it."""
-    data.add_argument("--data", metavar="PATH",
-                      help="your own corpus: a manifest (.csv, .tsv, .jsonl, .parquet) or a "
-                           "folder (a sub-folder per class, or Hugging Face's metadata.csv)")
+DATA_HELP = ("your own corpus: a manifest (.csv, .tsv, .jsonl, .parquet) or a folder (a "
+             "sub-folder per class, or Hugging Face's metadata.csv)")
+
+
+def add_user_data_options(data, *, speakers=True, data_option=True):
+    """``--data`` (a folder or a manifest of the user's own) and the options reading it;
+    ``data_option=False`` leaves ``--data`` itself to the caller (in a group of sources)."""
+    if data_option:
+        data.add_argument("--data", metavar="PATH", help=DATA_HELP)
     data.add_argument("--path-column", default="path",
                       help="--data manifest: the column of audio paths, relative to the "
                            "manifest (default: %(default)s)")
