@@ -72,7 +72,7 @@ def test_skser_cache_command(tmp_path, capsys):
     assert main(["cache", "info", "--cache", str(tmp_path)]) == 0
     assert "3 cached embeddings" in capsys.readouterr().out
     assert main(["cache", "clear", "--cache", str(tmp_path)]) == 0
-    assert "removed 3 cached embeddings" in capsys.readouterr().out
+    assert "removed 3 of 3 cached embeddings" in capsys.readouterr().out
     assert main(["cache", "info", "--cache", str(tmp_path)]) == 0
     assert "0 cached embeddings" in capsys.readouterr().out
 
@@ -114,7 +114,7 @@ def test_cache_info_refuses_a_file(tmp_path):
     assert blocker.read_text() == "x"
 
 
-def test_clear_reports_what_was_really_removed(tmp_path, monkeypatch):
+def test_clear_reports_what_was_really_removed(tmp_path, monkeypatch, capsys):
     AcousticEmbedder(memory=tmp_path).fit(X).transform(X)
     stuck = sorted((tmp_path / CACHE_FOLDER).rglob("*.npy"))[0]
     unlink = Path.unlink
@@ -129,6 +129,10 @@ def test_clear_reports_what_was_really_removed(tmp_path, monkeypatch):
     assert (info["entries"], info["removed_entries"]) == (3, 2)
     assert info["failed"] == [(str(stuck), "Permission denied")]  # not its folders again
     assert cache_info(tmp_path)["entries"] == 1
+    assert main(["cache", "clear", "--cache", str(tmp_path)]) == 2  # the command says so
+    captured = capsys.readouterr()
+    assert "removed 0 of 1 cached embeddings" in captured.out
+    assert f"could not remove {stuck}: Permission denied" in captured.err
 
 
 def test_clear_empties_a_symlinked_cache_and_keeps_the_link(tmp_path):

@@ -1,6 +1,9 @@
 """``skser cache info`` and ``skser cache clear``: the embedding cache on disk."""
 
+import sys
+
 from ..pipeline import default_cache_dir
+from ._errors import EXIT_ERROR
 
 __all__ = ["add_parser", "run"]
 
@@ -29,9 +32,11 @@ def run(args):
 
     if args.action == "clear":
         info = clear_cache(args.cache)
-        print(f"removed {info['entries']} cached embeddings ({_size(info['bytes'])}) "
-              f"from {info['folder']}")
-        return 0
+        print(f"removed {info['removed_entries']} of {info['entries']} cached embeddings "
+              f"({_size(info['removed_bytes'])}) from {info['folder']}")
+        for path, reason in info["failed"]:
+            print(f"skser: error: could not remove {path}: {reason}", file=sys.stderr)
+        return EXIT_ERROR if info["failed"] else 0
     info = cache_info(args.cache)
     print(f"{info['folder']}: {info['entries']} cached embeddings, {_size(info['bytes'])}, "
           f"{info['namespaces']} embedder configuration(s)")
