@@ -405,7 +405,8 @@ def _head_probabilities(clf, X):
 
 def test_ensemble_predicts_the_mean_of_the_heads_probabilities():
     X, y = _hard(n_samples=160)
-    clf = FocalLossClassifier(max_iter=8, n_ensemble=4, random_state=0).fit(X[:120], y[:120])
+    clf = FocalLossClassifier(max_iter=8, n_ensemble=4, calibration=None, random_state=0)
+    clf.fit(X[:120], y[:120])
     heads = _head_probabilities(clf, X[120:])
     assert heads.shape == (4, 40, 3)
     proba = clf.predict_proba(X[120:])
@@ -444,7 +445,7 @@ def test_each_head_restores_its_own_best_epoch():
 
 def test_one_head_is_the_first_head_of_an_ensemble():
     X, y = _hard()
-    params = {"max_iter": 10, "random_state": 5}
+    params = {"max_iter": 10, "random_state": 5, "calibration": None}
     one = FocalLossClassifier(n_ensemble=1, **params).fit(X, y)
     three = FocalLossClassifier(n_ensemble=3, **params).fit(X, y)
     assert isinstance(one.module_[1], torch.nn.Linear)  # one head: no averaging layer
@@ -458,7 +459,8 @@ def test_one_head_reproduces_the_single_head_classifier():
     # n_ensemble=1 draws the seeds the classifier drew before it had n_ensemble (split,
     # torch, shuffle from random_state) and trains one head with them: rebuilt here by hand.
     X, y = _hard()
-    clf = FocalLossClassifier(max_iter=12, n_ensemble=1, random_state=11).fit(X, y)
+    clf = FocalLossClassifier(max_iter=12, n_ensemble=1, calibration=None, random_state=11)
+    clf.fit(X, y)
     split_seed, torch_seed, shuffle_seed = (
         int(seed) for seed in np.random.RandomState(11).randint(np.iinfo(np.int32).max, size=3)
     )

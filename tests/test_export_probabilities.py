@@ -67,3 +67,22 @@ def test_the_runtime_refuses_a_features_model(corpus):
     model = to_onnx(make_pipeline(AcousticEmbedder()).fit(corpus[0]))
     with pytest.raises(ValueError, match="not class probabilities"):
         OnnxPipeline(model)
+
+
+def test_a_calibrated_head_exports_its_temperature():
+    """The temperature is a layer of the head's module_: the ONNX graph divides by it."""
+    import copy
+
+    from skser.pipeline import make_ser_pipeline
+    from skser.utils import Temperature
+
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=6, random_state=0)
+    pipe = make_ser_pipeline(max_iter=5, n_ensemble=2).fit(X, y)
+    head = pipe[-1]
+    assert head.temperature_ != 1.0 and isinstance(head.module_[-1], Temperature)
+    exported = OnnxPipeline(to_onnx(pipe)).predict_proba(X)
+    np.testing.assert_allclose(exported, pipe.predict_proba(X), atol=1e-4)
+    raw = copy.deepcopy(pipe)
+    raw[-1].module_ = raw[-1].module_[:-1]
+    assert not np.allclose(exported, raw.predict_proba(X), atol=1e-3)
+    np.testing.assert_array_equal(exported.argmax(1), raw.predict_proba(X).argmax(1))

@@ -91,6 +91,27 @@ def test_the_default_heads_round_trip_bit_for_bit(default_pipeline, speech, tmp_
     assert np.array_equal(loaded.predict(features), regressor.predict(features))
 
 
+def test_a_calibrated_head_round_trips_bit_for_bit(default_pipeline, speech, tmp_path):
+    from skser.utils import Temperature
+
+    X, y = speech
+    features = default_pipeline[:-1].transform(X)
+    head = FocalLossClassifier(n_views=3, n_ensemble=2, max_iter=3, random_state=0)
+    head.fit(features, y, X_val=features, y_val=y)
+    loaded = _round_trip(head, tmp_path / "calibrated.skops")
+    assert isinstance(loaded.module_[-1], Temperature)
+    assert loaded.temperature_ == head.temperature_ != 1.0
+    assert np.array_equal(loaded.predict_proba(features), head.predict_proba(features))
+    # A state written before calibration existed has no "temperature" in its config.
+    raw = FocalLossClassifier(n_views=3, n_ensemble=2, max_iter=3, calibration=None,
+                              random_state=0).fit(features, y)
+    state = raw.__getstate__()
+    del state["_module_config"]["temperature"]
+    old = FocalLossClassifier.__new__(FocalLossClassifier)
+    old.__setstate__(state)
+    assert np.array_equal(old.predict_proba(features), raw.predict_proba(features))
+
+
 @pytest.mark.parametrize("student", [Wav2SmallClassifier, Wav2SmallRegressor])
 def test_students_round_trip_bit_for_bit(student, tones, tmp_path):
     X, y = tones

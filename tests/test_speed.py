@@ -103,7 +103,9 @@ def _views(n, n_views, width, seed):
 
 def test_head_averages_its_probabilities_over_the_views():
     X, y = _views(120, 3, 5, seed=0)
-    head = FocalLossClassifier(n_views=3, n_ensemble=2, max_iter=10, random_state=0).fit(X, y)
+    # Raw probabilities (a fitted temperature would divide the mean's logits).
+    head = FocalLossClassifier(n_views=3, n_ensemble=2, max_iter=10, calibration=None,
+                               random_state=0).fit(X, y)
     inner = head.module_.module
     with torch.no_grad():
         per_view = [torch.softmax(inner(torch.from_numpy(X[:, 5 * v : 5 * (v + 1)])), 1)
@@ -119,7 +121,8 @@ def test_head_trains_on_every_view_and_validates_on_the_first():
     X[:, 10:] += 20.0
     X_val, y_val = _views(60, 3, 5, seed=2)
     X_val[:, 5:] = 1e3  # garbage in the validation clips' other views
-    head = FocalLossClassifier(n_views=3, n_ensemble=1, max_iter=8, random_state=0)
+    head = FocalLossClassifier(n_views=3, n_ensemble=1, max_iter=8, calibration=None,
+                               random_state=0)
     head.fit(X, y, X_val=X_val, y_val=y_val)
     # The standardisation is fitted on the rows of all three views: mean about 10.
     np.testing.assert_allclose(head.module_.module[0].mean.numpy()[1:], 10.0, atol=0.5)

@@ -43,6 +43,7 @@ __all__ = [
     "SpeakerAdaptationWarning",
     "StrOptions",
     "TorchHeadMixin",
+    "Temperature",
     "TorchStateMixin",
     "WaveformOutputMixin",
     "as_tensor",
@@ -74,6 +75,7 @@ __all__ = [
     "validate_waveforms",
     "warmup_cosine",
     "warn_at_caller",
+    "with_temperature",
 ]
 
 
@@ -84,6 +86,8 @@ _LAZY = {
     "release_freed_memory": "._memory",
     "TorchHeadMixin": "._head_training",
     "LogMeanOverViews": "._mlp_head",
+    "Temperature": "._mlp_head",
+    "with_temperature": "._mlp_head",
     "as_tensor": "._head_training",
     "predict_outputs": "._head_training",
     "EarlyStopping": "._training_loop",

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 __all__ = [
-    "LogMeanOfProbabilities", "LogMeanOverViews", "MeanOfHeads", "Standardize", "average_mlp_heads",
-    "build_mlp_head", "make_mlp_head", "mlp_head_config",
+    "LogMeanOfProbabilities", "LogMeanOverViews", "MeanOfHeads", "Standardize", "Temperature",
+    "average_mlp_heads", "build_mlp_head", "make_mlp_head", "mlp_head_config", "with_temperature",
 ]
 
 
@@ -139,6 +139,63 @@ class LogMeanOverViews(nn.Module):
         return torch.logsumexp(views, dim=1) - math.log(self.n_views)
 
 
+class Temperature(nn.Module):
+    """Logits divided by a temperature: ``x / temperature``, a buffer.
+
+    Temperature scaling (Guo et al., 2017) as the last layer of a classifier: its
+    softmax is ``softmax(logits / T)``, sharper for ``T < 1`` and flatter for ``T > 1``,
+    with the same argmax.
+
+    Parameters
+    ----------
+    temperature : float > 0, default=1.0
+    """
+
+    def __init__(self, temperature=1.0):
+        super().__init__()
+        self.register_buffer("temperature", torch.tensor(float(temperature)))
+
+    def forward(self, x):
+        return x / self.temperature
+
+
+def with_temperature(module, temperature):
+    """``module`` followed by a :class:`Temperature` layer, as one ``nn.Sequential``.
+
+    A Sequential gets the layer appended (its layers keep their indices); any other
+    module becomes the first layer of a new Sequential.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Maps inputs to logits.
+    temperature : float > 0
+
+    Returns
+    -------
+    module : torch.nn.Sequential
+        Whose last layer is the :class:`Temperature`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> scaled = with_temperature(torch.nn.Sequential(torch.nn.Identity()), 0.5)
+    >>> scaled(torch.tensor([[1.0, -1.0]])).tolist(), type(scaled[-1]).__name__
+    ([[2.0, -2.0]], 'Temperature')
+    """
+    layers = list(module) if isinstance(module, nn.Sequential) else [module]
+    return nn.Sequential(*layers, Temperature(temperature))
+
+
+def _without_temperature(module):
+    """``(module without its final Temperature layer, whether it had one)``."""
+    if not (isinstance(module, nn.Sequential) and isinstance(module[-1], Temperature)):
+        return module, False
+    if len(module) == 2 and not isinstance(module[0], Standardize):
+        return module[0], True
+    return module[:-1], True
+
+
 _AVERAGES = {"outputs": MeanOfHeads, "probabilities": LogMeanOfProbabilities}
 
 
@@ -176,14 +233,18 @@ def mlp_head_config(module):
     ----------
     module : torch.nn.Module
         A head of :func:`make_mlp_head`, an average of heads (:func:`average_mlp_heads`),
-        or either inside a :class:`LogMeanOverViews`.
+        or either inside a :class:`LogMeanOverViews`; any of these may end with a
+        :class:`Temperature` (:func:`with_temperature`).
 
     Returns
     -------
     config : dict
         ``n_features``, ``hidden_layer_sizes``, ``n_outputs``, ``dropout``, ``n_heads``,
-        ``average`` and ``n_views``: ints, floats, strings and a list of ints.
+        ``average``, ``n_views`` and ``temperature`` (whether it ends with a
+        :class:`Temperature`; its value is a weight): ints, floats, strings, a bool and a
+        list of ints.
     """
+    module, temperature = _without_temperature(module)
     n_views = 1
     if isinstance(module, LogMeanOverViews):
         n_views, module = module.n_views, module.module
@@ -201,6 +262,7 @@ def mlp_head_config(module):
         "n_heads": len(heads),
         "average": average or "outputs",
         "n_views": int(n_views),
+        "temperature": temperature,
     }
 
 
@@ -210,7 +272,8 @@ def build_mlp_head(config):
     Parameters
     ----------
     config : dict
-        As :func:`mlp_head_config` gives it.
+        As :func:`mlp_head_config` gives it (a config without ``temperature``, from
+        before it existed, has no :class:`Temperature`).
 
     Returns
     -------
@@ -228,6 +291,12 @@ def build_mlp_head(config):
     >>> rebuilt = build_mlp_head(mlp_head_config(views))
     >>> rebuilt.load_state_dict(views.state_dict())
     <All keys matched successfully>
+    >>> calibrated = with_temperature(views, 0.5)
+    >>> rebuilt = build_mlp_head(mlp_head_config(calibrated))
+    >>> rebuilt.load_state_dict(calibrated.state_dict())
+    <All keys matched successfully>
+    >>> float(rebuilt[-1].temperature)
+    0.5
     """
     n_features = config["n_features"]
     heads = [
@@ -241,4 +310,6 @@ def build_mlp_head(config):
     module = average_mlp_heads(heads, average=config["average"])
     if config["n_views"] > 1:
         module = LogMeanOverViews(module, config["n_views"], n_features)
+    if config.get("temperature", False):
+        module = with_temperature(module, 1.0)
     return module
