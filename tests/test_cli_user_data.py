@@ -160,3 +160,30 @@ def test_embed_distill_and_enroll_read_a_manifest(small_corpus, capsys):
                  "fichier", "--epochs", "1", "--views", "1", "--out", str(student),
                  "--quiet"]) == 0
     assert "36 unlabeled files" in capsys.readouterr().out
+
+
+def test_evaluate_save_writes_a_model_card_that_info_and_export_carry(small_corpus, capsys):
+    root, rows = small_corpus
+    manifest = _write_manifest(root / "corpus.csv", rows)
+    model, onnx = root / "model.joblib", root / "model.onnx"
+    assert main(["evaluate", "--data", str(manifest), "--speaker-column", "locuteur",
+                 "--save", str(model), "--data-license", "CC BY 4.0",
+                 "--cache", str(root / "cache"), *ARGS]) == 0
+    ua = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("UA"))
+    assert main(["info", str(model), "--json"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["task"] == "categorical" and card["labels"] == ["colère", "neutre", "tristesse"]
+    assert card["data_license"] == "CC BY 4.0"
+    assert card["training_data"] == [{"name": "corpus", "source": str(manifest), "n_clips": 36,
+                                      "n_speakers": 4, "role": "train"}]
+    (evaluation,) = card["evaluations"]
+    assert evaluation["split"] == "leave-one-speaker-out" and evaluation["n_folds"] == 4
+    mean = float(ua.split()[1]) / 100
+    assert evaluation["scores"]["ua"][0] == pytest.approx(mean, abs=0.0006)
+    assert main(["export", str(model), "--out", str(onnx)]) == 0
+    capsys.readouterr()
+    assert main(["info", str(onnx)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("skser model: categorical, 3 classes (colère, neutre, tristesse)")
+    assert "leave-one-speaker-out (plain) on corpus, 4 folds: WA" in text
+    assert "data licence: CC BY 4.0" in text

@@ -44,7 +44,7 @@ def test_a_card_round_trips_through_json_markdown_and_text():
     assert 'license: "CC BY-NC-SA 4.0"' in readme and "- audio-classification" in readme
     assert ModelCard.from_markdown(readme) == card
     text = card.to_text()
-    assert "held-out (plain) on my-corpus: UA 50.0 ± 10.0, WA 55.0 ± 8.0" in text
+    assert "held-out (plain) on my-corpus: WA 55.0 ± 8.0, UA 50.0 ± 10.0" in text
     assert "NOTE: no speaker ids" in text and "data licence: CC BY-NC-SA 4.0" in text
 
 

@@ -1,5 +1,5 @@
-"""The ``skser`` command: demo, train, evaluate, embed, predict, export, analyze, enroll,
-distill, cache.
+"""The ``skser`` command: demo, train, evaluate, embed, predict, export, analyze, info,
+enroll, distill, cache.
 
 One module per command, each with ``add_parser(commands)`` and ``run(args)``; what several
 commands share lives in leaf modules that import no command (``_options`` for the parser,
@@ -26,6 +26,7 @@ from . import (
     _enroll,
     _evaluate,
     _export,
+    _info,
     _predict,
     _train,
 )
@@ -34,8 +35,8 @@ from ._errors import run_command
 __all__ = ["build_parser", "main"]
 
 # In the order ``skser --help`` lists them.
-COMMANDS = (_demo, _train, _evaluate, _embed, _predict, _export, _analyze, _enroll, _distill,
-            _cache)
+COMMANDS = (_demo, _train, _evaluate, _embed, _predict, _export, _analyze, _info, _enroll,
+            _distill, _cache)
 
 
 def build_parser():

@@ -1,9 +1,18 @@
 """``skser evaluate``: the leave-one-session-out report, on a corpus or a table of
 embeddings."""
 
+from ._card import attach_card
 from ._features import features_corpus, features_head, table_speeds
 from ._options import add_adapt_option, add_data_options, add_task_option
-from ._shared import evaluate_corpus, folds_in_process, load_corpora, make_pipeline, sampler_of
+from ._shared import (
+    evaluate_corpus,
+    fit_final,
+    folds_in_process,
+    load_corpora,
+    make_pipeline,
+    sampler_of,
+    save,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -14,6 +23,9 @@ def add_parser(commands):
     add_data_options(command)
     add_task_option(command)
     command.add_argument("--report", help="also write the report here (.md or .html)")
+    command.add_argument("--save", metavar="MODEL",
+                         help="then fit the pipeline on the whole corpus (as skser train) "
+                              "and save it here, its model card holding this evaluation")
     add_adapt_option(command)
     command.add_argument("--features", help="evaluate the head on a table from skser embed")
     command.set_defaults(run=run)
@@ -38,6 +50,10 @@ def run(args):
     if args.report:
         path = write_report(report, args.report, title=report_title(corpus, report, extra))
         print(f"wrote the report to {path}")
+    if args.save:
+        final = fit_final(make_pipeline(args), corpus, extra, getattr(args, "adapt", None),
+                          sampler_of(args))
+        save(attach_card(final, args, corpus, extra, report), args.save)
     return 0
 
 

@@ -1,6 +1,7 @@
 """``skser train``: fit the default pipeline on a corpus (or a table of embeddings) and
 save it."""
 
+from ._card import attach_card
 from ._features import features_corpus, features_head, front, table_speeds
 from ._options import add_adapt_option, add_data_options, add_task_option
 from ._shared import fit_final, load_corpora, make_pipeline, sampler_of, save
@@ -27,7 +28,7 @@ def run(args):
     pipe = make_pipeline(args)  # its parameters are checked before any audio is read
     corpus, extra = load_corpora(args)
     pipe = fit_final(pipe, corpus, extra, getattr(args, "adapt", None), sampler_of(args))
-    save(pipe, args.out)
+    save(attach_card(pipe, args, corpus, extra), args.out)
     return 0
 
 

@@ -13,6 +13,10 @@ PROTOCOLS = ("plain", "speaker-adapted")
 SPLITS = ("leave-one-speaker-out", "leave-one-session-out", "cross-corpus", "held-out")
 
 
+# The scores shown first, in this order, under these names (others follow, sorted).
+_FIRST = {"wa": "WA", "ua": "UA", "macro_f1": "macro-F1", "ccc": "CCC"}
+
+
 def _format_figure(value):
     return "n/a" if value is None else f"{100 * value:.1f}"
 
@@ -170,10 +174,11 @@ class ModelCard:
     def _evaluation_lines(self):
         lines = []
         for entry in self.evaluations:
-            figures = ", ".join(f"{name.upper()} {_format_figure(mean)} ± "
-                                f"{_format_figure(std)}"
-                                for name, (mean, std) in entry["scores"].items()
-                                if not name.startswith("f1_"))
+            scores = entry["scores"]
+            names = [n for n in _FIRST if n in scores] + sorted(
+                n for n in scores if n not in _FIRST and not n.startswith("f1_"))
+            figures = ", ".join(f"{_FIRST.get(name, name)} {_format_figure(scores[name][0])} "
+                                f"± {_format_figure(scores[name][1])}" for name in names)
             folds = f", {entry['n_folds']} folds" if entry["n_folds"] else ""
             lines.append(f"{entry['split']} ({entry['protocol']}) on {entry['data']}"
                          f"{folds}: {figures}")
