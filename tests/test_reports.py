@@ -58,7 +58,10 @@ def test_html_report_renders_tables_and_the_picture(evaluated, tmp_path):
     page = _Page()
     page.feed(path.read_text())
     assert "toy (48 clips, 4 groups)" in page.title and "4 folds" in page.title
-    folds, confusion = page.tables
+    folds, confusion, calibration, coverage = page.tables
+    assert calibration[0] == ["fold", "test", "n_test", "ECE %", "Brier", "NLL"]
+    assert [row[0] for row in calibration[-2:]] == ["mean ± std", "all clips"]
+    assert coverage[0][:2] == ["top probability >=", "coverage %"]
     assert folds[0][:3] == ["fold", "test", "val"]
     assert "F1 ang %" in folds[0]
     assert len(folds) == 1 + report.n_folds + 1  # header, folds, mean ± std
@@ -94,16 +97,17 @@ def test_html_report_renders_in_headless_chromium(evaluated, tmp_path):
     path = write_report(report, tmp_path / "report.html", title=report_title(corpus, report))
     shot = tmp_path / "shot.png"
     base = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-    subprocess.run([*base, "--window-size=1200,1300", f"--screenshot={shot}",
+    # Tall enough for the calibration and coverage tables above the picture.
+    subprocess.run([*base, "--window-size=1200,2400", f"--screenshot={shot}",
                     path.as_uri()], check=True, capture_output=True, timeout=120)
     pixels = matplotlib.image.imread(shot)[..., :3]
     # Mostly white page with text, table borders and the blue confusion matrix on it.
     assert pixels.mean() > 0.7
     blue = (pixels[..., 2] > 0.5) & (pixels[..., 0] < 0.3)
-    assert blue.mean() > 0.005, "the confusion matrix picture is not on the page"
+    assert blue.sum() > 0.005 * 1200 * 1300, "the confusion matrix picture is not on the page"
     dom = subprocess.run([*base, "--dump-dom", path.as_uri()], check=True,
                          capture_output=True, text=True, timeout=120).stdout
-    assert dom.count("<table>") == 2 and dom.count("<tr") >= report.n_folds + 2 + 5
+    assert dom.count("<table>") == 4 and dom.count("<tr") >= report.n_folds + 2 + 5
 
 
 def test_timeline_band_shows_each_windows_winner_and_bars_do_not_overlap():

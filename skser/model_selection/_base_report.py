@@ -148,6 +148,15 @@ class BaseReport:
         return lines
 
     @classmethod
+    def fold_extras(cls, result, columns):
+        """Keyword arguments of a fold result beyond predictions (nothing by default).
+
+        ``result`` is what a fold's fit and prediction gave: a dict with ``y_pred``,
+        ``y_proba`` (or None) and ``classes`` (the model's, the columns of ``y_proba``).
+        """
+        return {}
+
+    @classmethod
     def check_predictions(cls, y_true, y_pred, columns):
         """Refuse a fold's predictions that the report cannot score (nothing by default)."""
 

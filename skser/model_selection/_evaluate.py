@@ -173,8 +173,25 @@ def _annotate(exc, context):
         return RuntimeError(message)
 
 
+def _predict(model, X, params, proba):
+    """``(predictions, probabilities or None)`` of ``model`` on ``X``.
+
+    The probabilities (``proba`` asked, and the model has ``predict_proba``) do not
+    replace ``predict``, whose answer may differ from their argmax (``SVC``). A pipeline
+    without routed parameters transforms ``X`` once for both.
+    """
+    if not (proba and hasattr(model, "predict_proba")):
+        return np.asarray(model.predict(X, **params)), None
+    if isinstance(model, Pipeline) and not params:
+        final = model.steps[-1][1]
+        Xt = model[:-1].transform(X) if len(model.steps) > 1 else X
+        return np.asarray(final.predict(Xt)), np.asarray(final.predict_proba(Xt), dtype=float)
+    return (np.asarray(model.predict(X, **params)),
+            np.asarray(model.predict_proba(X, **params), dtype=float))
+
+
 def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator,
-                 routed=None, sampler=None):
+                 routed=None, sampler=None, proba=False):
     model = clone(estimator)
     routed = routed or {}
     start = time.perf_counter()
@@ -189,11 +206,13 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
     start = time.perf_counter()
     try:
         with routing(routed):
-            y_pred = np.asarray(model.predict(X_test, **routed.get("predict", {})))
+            y_pred, y_proba = _predict(model, X_test, routed.get("predict", {}), proba)
     except Exception as exc:
         raise _annotate(exc, f"predicting failed in {where}") from exc
     return {
         "y_pred": y_pred,
+        "y_proba": y_proba,
+        "classes": getattr(model, "classes_", None) if y_proba is not None else None,
         "fit_time": fit_time,
         "predict_time": time.perf_counter() - start,
         "n_train": num_samples(X_train),
@@ -203,7 +222,7 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
 
 def _fit_predict_fold(
     estimator, X, y, extra, waveforms, train, val, test, where, return_estimator,
-    adapt_ids=None, sampler=None,
+    adapt_ids=None, sampler=None, proba=False,
 ):
     X_train, y_train = take_rows(X, train), y[train]
     if extra is not None:
@@ -221,6 +240,7 @@ def _fit_predict_fold(
         return_estimator,
         speaker_metadata(adapt_ids, train, val, test, extra),
         sampler,
+        proba,
     )
 
 
@@ -382,7 +402,10 @@ def evaluate_sessions(
     report : SessionReport
         Per-fold WA, UA, macro-F1 and per-class F1, their mean and std, the summed
         confusion matrix, and the out-of-fold prediction of every clip
-        (``report.protocol == "plain"``; ``report.adapted`` with ``adapt``).
+        (``report.protocol == "plain"``; ``report.adapted`` with ``adapt``). For a
+        classifier with ``predict_proba``, also its out-of-fold probabilities
+        (``report.y_proba``) and their calibration (``report.calibration``, the
+        reliability diagram and the accuracy/coverage trade-off).
 
     Raises
     ------
@@ -492,6 +515,7 @@ def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, l
             return_estimator,
             adapt_ids,
             sampler,
+            not task.is_dimensional,
         )
         for index, (test_group, _, train, val, test) in enumerate(folds)
     )
@@ -528,6 +552,7 @@ def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, l
                 fit_time=result["fit_time"],
                 predict_time=result["predict_time"],
                 estimator=result["estimator"],
+                **report_class.fold_extras(result, columns),
             )
         )
     return report_class._build(
@@ -579,7 +604,7 @@ def evaluate_cross_corpus(
     report : SessionReport
         One fold (test group ``"test"``); ``report.arousal`` (an :class:`ArousalView`,
         or None) holds the 2x2 high/low arousal confusion matrix and the per-class
-        recall.
+        recall. Probabilities and calibration as in :func:`evaluate_sessions`.
 
     Raises
     ------
@@ -623,7 +648,8 @@ def evaluate_cross_corpus(
     )
     where = "the cross-corpus fit (test group 'test')"
     result = _fit_predict(
-        estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator
+        estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator,
+        proba=not task.is_dimensional,
     )
     report_class = _REPORTS[task]
     columns = _report_columns(task, labels, result["estimator"] or estimator, y_test)
@@ -645,6 +671,7 @@ def evaluate_cross_corpus(
         fit_time=result["fit_time"],
         predict_time=result["predict_time"],
         estimator=result["estimator"],
+        **report_class.fold_extras(result, columns),
     )
     return report_class._build(
         [fold],

@@ -6,9 +6,13 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from ..metrics import (
+    COVERAGE_THRESHOLDS,
+    calibration_scores,
     check_label_targets,
+    coverage_curve,
     per_class_f1,
     per_class_recall,
+    reliability_curve,
     unweighted_accuracy,
     weighted_accuracy,
 )
@@ -23,6 +27,8 @@ AROUSAL = {"ang": "high", "hap": "high", "neu": "low", "sad": "low"}
 
 _METRICS = ("wa", "ua", "macro_f1")
 _METRIC_NAMES = {"wa": "WA", "ua": "UA", "macro_f1": "macro-F1"}
+_CALIBRATION = ("ece", "brier", "nll")
+_CALIBRATION_NAMES = {"ece": "ECE", "brier": "Brier", "nll": "NLL"}
 
 
 def _row_normalize(counts):
@@ -73,16 +79,28 @@ predict_time
         ``{label: f1}``; NaN for a class neither true nor predicted in the fold.
     confusion_matrix : np.ndarray [shape=(n_labels, n_labels)]
         Counts, rows true classes, columns predicted classes.
+    y_proba : np.ndarray [shape=(n_test, n_labels)] or None
+        The class probabilities of the tested rows, columns in the order of ``labels``
+        (0 for a class the fold's model does not know); None for a model without
+        ``predict_proba``.
+    ece, brier, nll : float
+        The calibration of ``y_proba``: top-label expected calibration error (10 bins),
+        multi-class Brier score and negative log-likelihood (see
+        :func:`skser.metrics.calibration_scores`); NaN without probabilities.
     """
 
     # After the base's fields, in the order FoldResult has always had: columns, estimator.
     labels: np.ndarray
     estimator: object = None
+    y_proba: np.ndarray = None
     wa: float = field(init=False)
     ua: float = field(init=False)
     macro_f1: float = field(init=False)
     per_class_f1: dict = field(init=False)
     confusion_matrix: np.ndarray = field(init=False)
+    ece: float = field(init=False)
+    brier: float = field(init=False)
+    nll: float = field(init=False)
 
     columns_name = "labels"
 
@@ -95,6 +113,10 @@ predict_time
         )
         self.macro_f1 = float(np.nanmean(list(self.per_class_f1.values())))
         self.confusion_matrix = confusion_matrix(self.y_true, self.y_pred, labels=labels)
+        scores = dict.fromkeys(_CALIBRATION, float("nan"))
+        if self.y_proba is not None:
+            scores = calibration_scores(self.y_true, self.y_proba, labels=labels)
+        self.ece, self.brier, self.nll = (scores[name] for name in _CALIBRATION)
 
     def __repr__(self):
         return (
@@ -211,6 +233,11 @@ class SessionReport(BaseReport):
     adapted : SessionReport or None
         The speaker-adapted protocol on the same folds (``evaluate_sessions(...,
         adapt="speaker")``), shown after this report's own numbers.
+    y_proba : np.ndarray [shape=(n_clips, n_labels)] or None
+        Out-of-fold class probabilities, columns in the order of ``labels`` (NaN rows
+        for clips no fold tested); None when a fold's model has no ``predict_proba``.
+        Their calibration is :attr:`calibration`, :meth:`reliability_curve`,
+        :meth:`plot_reliability_diagram` and :meth:`coverage_curve`.
     """
 
     task = CATEGORICAL
@@ -222,6 +249,11 @@ class SessionReport(BaseReport):
         self.arousal = arousal
         super().__init__(folds, n_clips=n_clips, groups=groups, description=description,
                          protocol=protocol, adapted=adapted)
+        self.y_proba = None
+        if all(fold.y_proba is not None for fold in self.folds):
+            self.y_proba = np.full((n_clips, self.labels.size), np.nan)
+            for fold in self.folds:
+                self.y_proba[fold.test_index] = fold.y_proba
 
     def _allocate(self, n_clips):
         first = self.folds[0]
@@ -232,6 +264,30 @@ class SessionReport(BaseReport):
     def check_predictions(cls, y_true, y_pred, columns):
         """Refuse predicted classes outside ``columns`` (the report's labels)."""
         check_label_targets(y_true, y_pred, labels=columns)
+
+    @classmethod
+    def fold_extras(cls, result, columns):
+        """The fold's probabilities, as columns of the report's labels (``y_proba``).
+
+        Left out (None) when the model gave none, names classes outside the labels, or
+        gave values that are not probabilities.
+        """
+        proba, classes = result.get("y_proba"), result.get("classes")
+        if proba is None or classes is None:
+            return {}
+        classes = np.asarray(classes).tolist()
+        where = {label: index for index, label in enumerate(np.asarray(columns).tolist())}
+        valid = (
+            proba.shape == (len(result["y_pred"]), len(classes))
+            and all(label in where for label in classes)
+            and np.isfinite(proba).all()
+            and proba.min(initial=0.0) > -1e-6 and proba.max(initial=1.0) < 1 + 1e-6
+        )
+        if not valid:
+            return {}
+        aligned = np.zeros((proba.shape[0], len(where)))
+        aligned[:, [where[label] for label in classes]] = np.clip(proba, 0.0, 1.0)
+        return {"y_proba": aligned}
 
     @classmethod
     def _cross_corpus_extras(cls, y_true, y_pred, columns, arousal):
@@ -278,6 +334,211 @@ class SessionReport(BaseReport):
             "macro_f1": float(np.nanmean(list(f1.values()))),
         }
 
+    # -- calibration --------------------------------------------------------------------
+
+    def _tested_proba(self):
+        tested = self.test_fold >= 0
+        return self.y_true[tested], self.y_proba[tested]
+
+    @property
+    def calibration(self):
+        """dict or None: The calibration of the out-of-fold probabilities.
+
+        ``{"mean": {...}, "std": {...}, "pooled": {...}}``, each ``{"ece": ..., "brier":
+        ..., "nll": ...}``: top-label expected calibration error (10 equal-width bins),
+        multi-class Brier score and negative log-likelihood, as the mean and standard
+        deviation over folds and over all tested clips together (see
+        :func:`skser.metrics.calibration_scores`). None without :attr:`y_proba`.
+        """
+        if self.y_proba is None:
+            return None
+        scores = {name: np.array([getattr(f, name) for f in self.folds]) for name in _CALIBRATION}
+        y_true, y_proba = self._tested_proba()
+        return {
+            "mean": {name: float(np.mean(values)) for name, values in scores.items()},
+            "std": {name: float(np.std(values)) for name, values in scores.items()},
+            "pooled": calibration_scores(y_true, y_proba, labels=self.labels),
+        }
+
+    def _check_proba(self):
+        if self.y_proba is None:
+            raise ValueError(
+                "this report has no probabilities: the evaluated model has no predict_proba"
+            )
+
+    def reliability_curve(self, *, n_bins=10):
+        """Confidence and accuracy per confidence bin, over all tested clips.
+
+        Parameters
+        ----------
+        n_bins : int >= 1, default=10
+            Equal-width bins of the top probability.
+
+        Returns
+        -------
+        curve : dict
+            ``bin_edges``, ``confidence``, ``accuracy`` and ``count``, as
+            :func:`skser.metrics.reliability_curve` gives them.
+
+        Raises
+        ------
+        ValueError
+            Without probabilities (a model without ``predict_proba``).
+        """
+        self._check_proba()
+        y_true, y_proba = self._tested_proba()
+        return reliability_curve(y_true, y_proba, labels=self.labels, n_bins=n_bins)
+
+    def coverage_curve(self, *, thresholds=COVERAGE_THRESHOLDS):
+        """The accuracy/coverage trade-off of abstaining, over all tested clips.
+
+        A clip is answered when its top probability reaches the threshold, else left
+        "uncertain" (see :func:`skser.utils.abstain`).
+
+        Parameters
+        ----------
+        thresholds : sequence of float in [0, 1], default=COVERAGE_THRESHOLDS
+            ``(0.0, 0.3, 0.4, ..., 0.9)`` by default.
+
+        Returns
+        -------
+        curve : dict
+            ``threshold``, ``coverage``, ``n``, ``wa`` and ``ua``, as
+            :func:`skser.metrics.coverage_curve` gives them.
+
+        Raises
+        ------
+        ValueError
+            Without probabilities (a model without ``predict_proba``).
+        """
+        self._check_proba()
+        y_true, y_proba = self._tested_proba()
+        return coverage_curve(y_true, y_proba, labels=self.labels, thresholds=thresholds)
+
+    def plot_reliability_diagram(self, ax=None, *, n_bins=10):
+        """Plot the reliability diagram of the out-of-fold probabilities (matplotlib).
+
+        Bars give the accuracy of the clips in each bin of top probability (their count
+        above them), red hatched bars the gap to the bin's mean top probability, and the
+        dashed diagonal perfect calibration: bars below it are over-confident, above it
+        under-confident.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Where to draw; a new figure by default.
+        n_bins : int >= 1, default=10
+            Equal-width bins of the top probability.
+
+        Returns
+        -------
+        ax : matplotlib.axes.Axes
+            ``ax.patches`` holds the accuracy bars of the non-empty bins first, then the
+            gap bars.
+
+        Raises
+        ------
+        ValueError
+            Without probabilities (a model without ``predict_proba``).
+        """
+        import matplotlib.pyplot as plt
+
+        curve = self.reliability_curve(n_bins=n_bins)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 4.5))
+        edges, filled = curve["bin_edges"], curve["count"] > 0
+        left, width = edges[:-1][filled], np.diff(edges)[filled]
+        accuracy, confidence = curve["accuracy"][filled], curve["confidence"][filled]
+        ax.bar(left, accuracy, width=width, align="edge", color="C0", edgecolor="black",
+               linewidth=0.5, label="accuracy")
+        ax.bar(left, confidence - accuracy, bottom=accuracy, width=width, align="edge",
+               color="none", edgecolor="C3", hatch="//", linewidth=0.5,
+               label="gap to mean top probability")
+        tops = np.maximum(accuracy, confidence)
+        for x, w, top, count in zip(left, width, tops, curve["count"][filled]):
+            ax.text(x + w / 2, min(top, 0.97) + 0.01, str(count), ha="center",
+                    va="bottom", fontsize="x-small")
+        ax.plot([0, 1], [0, 1], linestyle="--", color="0.4", label="perfect calibration")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("top probability (confidence)")
+        ax.set_ylabel("accuracy")
+        pooled = self.calibration["pooled"]["ece"]
+        ax.set_title(f"Reliability diagram, {self.protocol} protocol (pooled ECE "
+                     f"{_percent(pooled, 1)} %)")
+        ax.legend(loc="upper left", fontsize="small")
+        return ax
+
+    def _calibration_text(self):
+        """Lines of ``str``: the calibration, then the accuracy/coverage table."""
+        calibration, several = self.calibration, self.n_folds > 1
+        mean, std, pooled = calibration["mean"], calibration["std"], calibration["pooled"]
+
+        def number(name, values, spread=None):
+            text = _percent(values[name], 1) if name == "ece" else f"{values[name]:.3f}"
+            if spread is not None:
+                deviation = _percent(spread[name], 1) if name == "ece" else f"{spread[name]:.3f}"
+                text += f" ± {deviation}"
+            return f"{_CALIBRATION_NAMES[name]} {text}" + (" %" if name == "ece" else "")
+
+        lines = [
+            "calibration (ECE: top label, 10 bins): "
+            + ", ".join(number(n, mean, std if several else None) for n in _CALIBRATION)
+            + ("  (mean ± std over folds); pooled: "
+               + ", ".join(number(n, pooled) for n in _CALIBRATION) if several else "")
+        ]
+        curve = self.coverage_curve()
+        rows = np.vstack([100 * curve["coverage"], 100 * curve["wa"], 100 * curve["ua"]])
+        names = ["coverage %", "WA %", "UA %"]
+        lead = max(len(name) for name in names + ["top prob. >="])
+        lines.append("answering only when the top probability reaches a threshold"
+                     + (" (all folds' clips):" if several else ":"))
+        lines.append("  " + "top prob. >=".ljust(lead)
+                     + "".join(f"{t:>7.1f}" for t in curve["threshold"]))
+        for name, row in zip(names, rows):
+            lines.append("  " + name.ljust(lead)
+                         + "".join(f"{'n/a' if np.isnan(v) else f'{v:.1f}':>7}" for v in row))
+        return lines
+
+    def _calibration_markdown(self, digits):
+        """Parts of ``to_markdown``: the calibration table and the coverage table."""
+        calibration = self.calibration
+        header = ["fold", "test", "n_test", "ECE %", "Brier", "NLL"]
+
+        def cells(values, spread=None):
+            out = []
+            for name in _CALIBRATION:
+                text = (_percent(values[name], digits) if name == "ece"
+                        else f"{values[name]:.3f}")
+                if spread is not None:
+                    text += " ± " + (_percent(spread[name], digits) if name == "ece"
+                                     else f"{spread[name]:.3f}")
+                out.append(text)
+            return out
+
+        rows = [[f.fold, f.test_group, len(f.y_true),
+                 *cells({"ece": f.ece, "brier": f.brier, "nll": f.nll})] for f in self.folds]
+        n_tested = sum(len(f.y_true) for f in self.folds)
+        if self.n_folds > 1:
+            rows.append(["mean ± std", "", n_tested,
+                         *cells(calibration["mean"], calibration["std"])])
+            rows.append(["all clips", "", n_tested, *cells(calibration["pooled"])])
+        curve = self.coverage_curve()
+        coverage_rows = [
+            [f"{t:.1f}", _percent(c, digits), n, _percent(wa, digits), _percent(ua, digits)]
+            for t, c, n, wa, ua in zip(curve["threshold"], curve["coverage"], curve["n"],
+                                       curve["wa"], curve["ua"])
+        ]
+        return [
+            "Calibration of the probabilities (top-label ECE in 10 equal-width bins of "
+            "the top probability, multi-class Brier score, negative log-likelihood):",
+            _markdown_table(header, rows),
+            "Accuracy and coverage when a clip is answered only if its top probability "
+            "reaches a threshold (the others are left uncertain), over all tested clips:",
+            _markdown_table(["top probability >=", "coverage %", "clips", "WA %", "UA %"],
+                            coverage_rows),
+        ]
+
     def arousal_view(self, mapping=None):
         """Return the predictions seen as arousal levels.
 
@@ -301,10 +562,12 @@ class SessionReport(BaseReport):
         Parameters
         ----------
         per : {"fold", "clip"}, default="fold"
-            ``"fold"``: one row per fold, with its protocol, groups, sizes, times, WA, UA,
-            macro-F1 and ``f1_<label>`` (fractions). ``"clip"``: one row per tested clip,
-            with its protocol, group, fold, true and predicted class. The rows of
-            :attr:`adapted` follow this report's, their ``protocol`` telling them apart.
+            ``"fold"``: one row per fold, with its protocol, groups, sizes, WA, UA,
+            macro-F1 and ``f1_<label>`` (fractions), times, then ``ece``, ``brier`` and
+            ``nll`` when the report has probabilities. ``"clip"``: one row per tested
+            clip, with its protocol, group, fold, true and predicted class, then
+            ``proba_<label>`` for each class when the report has probabilities. The rows
+            of :attr:`adapted` follow this report's, their ``protocol`` telling them apart.
 
         Returns
         -------
@@ -325,6 +588,9 @@ class SessionReport(BaseReport):
                 },
                 index=np.flatnonzero(tested),
             )
+            if self.y_proba is not None:
+                for index, label in enumerate(self.labels.tolist()):
+                    frame[f"proba_{label}"] = self.y_proba[tested, index]
             return frame if adapted is None else pd.concat([frame, adapted])
         if per != "fold":
             raise ValueError(f"per must be 'fold' or 'clip', got {per!r}")
@@ -344,6 +610,8 @@ class SessionReport(BaseReport):
             }
             row.update({f"f1_{k}": v for k, v in fold.per_class_f1.items()})
             row.update(fit_time=fold.fit_time, predict_time=fold.predict_time)
+            if self.y_proba is not None:
+                row.update({name: getattr(fold, name) for name in _CALIBRATION})
             rows.append(row)
         frame = pd.DataFrame(rows).set_index("fold")
         return frame if adapted is None else pd.concat([frame, adapted])
@@ -351,7 +619,9 @@ class SessionReport(BaseReport):
     def to_markdown(self, *, digits=1):
         """Return the fold table, mean +- std and confusion matrix as Markdown.
 
-        Scores are in percent. No pandas needed.
+        Scores are in percent. With probabilities, a calibration table (ECE, Brier, NLL
+        per fold, mean +- std, all clips) and the accuracy/coverage table follow. No
+        pandas needed.
 
         Parameters
         ----------
@@ -403,6 +673,8 @@ class SessionReport(BaseReport):
                     [[levels[i], *view.confusion_matrix[i].tolist()] for i in range(len(levels))],
                 ),
             ]
+        if self.y_proba is not None:
+            parts += self._calibration_markdown(digits)
         if self.adapted is not None:
             parts += [self._comparison(digits), self.adapted.to_markdown(digits=digits)]
         return "\n\n".join(part for part in parts if part) + "\n"
@@ -480,6 +752,8 @@ class SessionReport(BaseReport):
         lines.append(_text_matrix(self.confusion_matrix, self.labels.tolist(), str))
         if self.arousal is not None:
             lines.append(str(self.arousal))
+        if self.y_proba is not None:
+            lines += self._calibration_text()
         if self.adapted is not None:
             lines += ["", self._comparison(), "", str(self.adapted)]
         return "\n".join(lines)
