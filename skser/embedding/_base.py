@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import (
+    TorchStateMixin,
     check_params,
     progress,
     release_freed_memory,
@@ -24,7 +25,7 @@ __all__ = ["ClipEmbedder"]
 logger = logging.getLogger("skser.embedding")
 
 
-class ClipEmbedder(TransformerMixin, BaseEstimator):
+class ClipEmbedder(TorchStateMixin, TransformerMixin, BaseEstimator):
     """Base of embedders that map each clip, at its true length, to a fixed vector.
 
     Subclasses set ``min_samples`` and ``FEATURE_VERSION`` and implement
@@ -45,6 +46,15 @@ class ClipEmbedder(TransformerMixin, BaseEstimator):
 
     def _build(self):
         raise NotImplementedError
+
+    # Pickles and skops files hold the module's weights, not the torch module: a module
+    # that _build makes from the parameters alone (no download) is rebuilt that way.
+    def _module_config(self, module):
+        return None
+
+    def _module_from_config(self, config):
+        module = self._build()[0]
+        return module.to(torch.device(self.device)).eval().requires_grad_(False)
 
     def fit(self, X, y=None):
         """Check the clips and prepare the encoder (load weights, build the module).

@@ -192,19 +192,39 @@ def _read_config(source, options, local, model_types, owner):
         ) from exc
 
 
-def _load(source, options, *, local, model_types, owner):
+def _encoder_class(model_type):
+    class_name = _ENCODERS[model_type]
+    if class_name == "WhisperEncoder":
+        from transformers.models.whisper.modeling_whisper import WhisperEncoder
+
+        return WhisperEncoder
     import transformers
+
+    return getattr(transformers, class_name)
+
+
+def _encoder_from_config(values):
+    """An encoder of the architecture ``values`` (a config's ``to_dict()``), as loaded."""
+    from transformers import AutoConfig
+
+    values = dict(values)
+    config = AutoConfig.for_model(values.pop("model_type"), **values)
+    encoder = _encoder_class(config.model_type)(config)
+    pos_conv = getattr(getattr(encoder, "encoder", None), "pos_conv_embed", None)
+    if hasattr(pos_conv, "conv"):
+        _fold_weight_norm(pos_conv.conv)
+    return encoder.eval()
+
+
+def _load(source, options, *, local, model_types, owner):
 
     config = _read_config(source, options, local, model_types, owner)
     if config.model_type not in model_types:  # a config.json without model_type
         raise _refusal(source, config.model_type, owner, model_types)
     class_name = _ENCODERS[config.model_type]
+    cls = _encoder_class(config.model_type)
     if class_name == "WhisperEncoder":
-        from transformers.models.whisper.modeling_whisper import WhisperEncoder as cls
-
         options = dict(options, key_mapping=_WHISPER_KEYS)
-    else:
-        cls = getattr(transformers, class_name)
     try:
         encoder, info = cls.from_pretrained(
             source, config=config, output_loading_info=True, **options
@@ -469,6 +489,14 @@ class SSLEmbedder(ClipEmbedder):
             self.model, revision=self.revision, local_files_only=self.local_files_only,
             verbose=self.verbose, model_types=self._model_types, owner=type(self).__name__,
         )
+        normalize = bool(getattr(extractor, "do_normalize", False))
+        # What a pickle or skops file needs to rebuild the module without the weights'
+        # source: the architecture (its weights travel as the module's state).
+        self._encoder_config = {"config": encoder.config.to_dict(), "normalize": normalize}
+        return self._assemble(encoder, normalize)
+
+    def _assemble(self, encoder, normalize):
+        """The pooled module over ``encoder``, its feature names and fingerprint."""
         config = encoder.config
         if config.model_type == "whisper":
             from transformers import WhisperFeatureExtractor
@@ -481,7 +509,6 @@ class SSLEmbedder(ClipEmbedder):
         else:
             n_layers, width = config.num_hidden_layers, config.hidden_size
             layers, weights = self._resolve_layers(n_layers + 1)
-            normalize = bool(getattr(extractor, "do_normalize", False))
             pooled = PooledHubert if config.model_type == "hubert" else PooledSSL
             options = {} if weights is None else {"weights": weights}
             module = pooled(encoder, layers, pooling=self.pooling, normalize=normalize,
@@ -493,6 +520,15 @@ class SSLEmbedder(ClipEmbedder):
         parts = (type(self).__name__, layers, self.pooling, normalize)
         fingerprint = _fingerprint(module, *parts, *([] if weights is None else [weights]))
         return module, names, fingerprint
+
+    def _module_config(self, module):
+        return self._encoder_config
+
+    def _module_from_config(self, config):
+        """The module of the encoder ``config`` describes, random weights (loaded next)."""
+        encoder = _encoder_from_config(config["config"])
+        module = self._assemble(encoder, config["normalize"])[0]
+        return module.to(torch.device(self.device)).eval().requires_grad_(False)
 
     def _model_lengths(self, lengths):
         lengths = super()._model_lengths(lengths)
