@@ -142,6 +142,7 @@ _TAGS = {
     "Trimmer": "trim",
     "AcousticEmbedder": "acoustic",
     "DistilHuBERTEmbedder": "hubert",
+    "SSLEmbedder": "ssl",
     "FocalLossClassifier": "head",
 }
 
@@ -225,7 +226,9 @@ def register_converters():
     Safe to call more than once. :func:`to_onnx` calls it.
 
     - ``PreEmphasis``, ``PeakNormalizer``, ``FixedDuration``: native ONNX operators.
-    - ``Trimmer``, ``AcousticEmbedder``, ``DistilHuBERTEmbedder``: their torch computation,
+    - ``Trimmer``, ``AcousticEmbedder``, ``DistilHuBERTEmbedder``, ``SSLEmbedder`` (every
+      architecture: wav2vec2, HuBERT, WavLM, data2vec-audio, the Whisper encoder): their
+      torch computation,
       exported with ``torch.onnx.export`` (opset 17) and spliced in; lengths come from the
       padding inside the graph.
     - ``FocalLossClassifier``: its head's softmax, then the label of the argmax.
@@ -239,7 +242,7 @@ def register_converters():
     from skl2onnx import update_registered_converter
 
     from ..classification import FocalLossClassifier
-    from ..embedding import AcousticEmbedder, DistilHuBERTEmbedder
+    from ..embedding import AcousticEmbedder, DistilHuBERTEmbedder, SSLEmbedder
     from ..preprocessing import (
         FixedDuration,
         PeakNormalizer,
@@ -258,6 +261,7 @@ def register_converters():
         (Trimmer, _waveform_shape, _convert_trimmer, None),
         (AcousticEmbedder, _embedding_shape, _convert_embedder, None),
         (DistilHuBERTEmbedder, _embedding_shape, _convert_embedder, None),
+        (SSLEmbedder, _embedding_shape, _convert_embedder, None),
         (FocalLossClassifier, _classifier_shape, _convert_focal_loss_classifier,
          _CLASSIFIER_OPTIONS),
         (SpeakerNormalizer, speaker_normalizer_shape, convert_speaker_normalizer, None),
