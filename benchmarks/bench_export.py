@@ -16,7 +16,15 @@ prints, side by side in one run:
   the clips of every actor but the one whose clips calibrate int8-static;
 - the same sizes and latency for the default weight-free pipeline (``make_ser_pipeline()``
   after its loader: three speed views) and for it with one speed (``speeds=()``);
-  ``--weight-free-only`` runs this part alone.
+  ``--weight-free-only`` runs this part alone;
+- every base-size self-supervised encoder (``--architectures``: wav2vec2, HuBERT, WavLM,
+  data2vec-audio, the Whisper encoder; exact published architectures, random weights)
+  as ``SSLEmbedder(layer="mean")`` in the same pipeline, its head trained on
+  ``--ssl-clips`` clips: size, latency per 8 s clip in torch fp32, ORT fp32 and ORT int8
+  (static), and int8 top-1 agreement with fp32 on the other clips (indicative: random
+  encoder weights). Beside them, in the same run, the int8/fp32 kernel speed-up this CPU
+  allows (``bench_int8_rate.py``'s two layers); the goal: each encoder's int8 speed-up
+  over ORT fp32 within 20 % of the smaller of the two.
 
 Usage: python benchmarks/bench_export.py [--data ../shared/data] [--repeats 7]
 """
@@ -112,7 +120,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--calibration-clips", type=int, default=32)
     parser.add_argument("--weight-free-only", action="store_true",
-                        help="skip the DistilHuBERT pipeline")
+                        help="skip the DistilHuBERT pipeline and the SSL encoders")
+    parser.add_argument("--architectures", nargs="*", default=list(SSL_ARCHITECTURES),
+                        choices=list(SSL_ARCHITECTURES),
+                        help="the base-size SSL encoders to time (none: skip them)")
+    parser.add_argument("--ssl-clips", type=int, default=64,
+                        help="clips the SSL pipelines' heads are trained on")
     args = parser.parse_args()
     if not (args.data / "ravdess").is_dir():
         sys.exit(f"shared RAVDESS not found under {args.data}: pass --data")
@@ -138,9 +151,73 @@ def main():
             figures["DistilHuBERT pipeline (random weights)"] = _bench_distilhubert(
                 args, X, y, clip, calibration, scored, Path(folder))
         figures["weight-free pipelines"] = _bench_weight_free(args, X, y, clip, Path(folder))
+        if args.architectures and not args.weight_free_only:
+            figures["SSL encoders, base size (random weights)"] = _bench_ssl(
+                args, X, y, clip, calibration, scored, Path(folder))
     write_record(__file__, figures, threads=args.threads,
                  notes="Latency per 8 s clip of continuous speech; DistilHuBERT has random "
                        "weights, so its timings are real and its agreements indicative only.")
+
+
+SSL_ARCHITECTURES = ("wav2vec2", "hubert", "wavlm", "data2vec-audio", "whisper")
+
+
+def _bench_ssl(args, X, y, clip, calibration, scored, folder):
+    """Each base-size encoder in the paper's pipeline: size, latency, int8 agreement."""
+    import torch
+    import transformers
+    from bench_int8_rate import kernel_times
+
+    from skser.embedding import SSLEmbedder, ssl_config
+    from skser.export import OnnxPipeline, to_onnx
+
+    kernels = kernel_times(args.threads, args.repeats)
+    allowed = min(times["fp32"] / times["int8"] for _, _, times in kernels)
+    print(f"\nBase-size SSL encoders (random weights), SSLEmbedder(layer='mean'); int8 "
+          f"kernel speed-up this CPU allows (bench_int8_rate.py, this run): {allowed:.2f}x")
+    print(f"  {'encoder':15s} {'params':>7s} {'fp32 MB':>8s} {'int8 MB':>8s} {'torch ms':>9s} "
+          f"{'ORT fp32':>9s} {'ORT int8':>9s} {'int8 x':>7s} {'of CPU':>7s} {'agree %':>8s}")
+    rng = np.random.default_rng(0)
+    train = rng.choice(len(X), size=min(args.ssl_clips, len(X)), replace=False)
+    scored = scored[: 4 * args.ssl_clips]
+    rows = []
+    for architecture in args.architectures:
+        config = ssl_config(f"{architecture}-base")
+        torch.manual_seed(0)
+        encoder = (transformers.WhisperModel(config) if architecture == "whisper"
+                   else transformers.AutoModel.from_config(config))
+        n_params = sum(p.numel() for p in (encoder.get_encoder() if architecture == "whisper"
+                                           else encoder).parameters())
+        encoder.save_pretrained(folder / architecture)
+        pipe = _pipeline(SSLEmbedder(model=folder / architecture, layer="mean"))
+        pipe.fit(X[train], y[train])
+        paths = {"fp32": folder / f"{architecture}-fp32.onnx",
+                 "int8": folder / f"{architecture}-int8.onnx"}
+        to_onnx(pipe, path=paths["fp32"])
+        to_onnx(pipe, quantize="int8-static", calibration=calibration, path=paths["int8"])
+        latency = _latency_table(pipe, paths, clip, args.repeats, args.threads)
+        fp32 = OnnxPipeline(paths["fp32"], n_threads=args.threads).predict_proba(scored)
+        int8 = OnnxPipeline(paths["int8"], n_threads=args.threads).predict_proba(scored)
+        agree = 100 * (int8.argmax(1) == fp32.argmax(1)).mean()
+        speedup = latency["ORT fp32"] / latency["ORT int8"]
+        row = {"encoder": architecture, "parameters (M)": round(n_params / 1e6, 1),
+               "fp32 MB": round(os.path.getsize(paths["fp32"]) / 1e6, 1),
+               "int8 MB": round(os.path.getsize(paths["int8"]) / 1e6, 1),
+               "torch fp32 ms": round(latency["torch fp32"], 1),
+               "ORT fp32 ms": round(latency["ORT fp32"], 1),
+               "ORT int8 ms": round(latency["ORT int8"], 1),
+               "int8 speed-up": round(speedup, 2),
+               "share of the CPU's int8 speed-up": round(speedup / allowed, 2),
+               "int8 top-1 agreement %": round(agree, 1)}
+        rows.append(row)
+        print(f"  {architecture:15s} {row['parameters (M)']:7.1f} {row['fp32 MB']:8.1f} "
+              f"{row['int8 MB']:8.1f} {row['torch fp32 ms']:9.1f} {row['ORT fp32 ms']:9.1f} "
+              f"{row['ORT int8 ms']:9.1f} {speedup:7.2f} "
+              f"{speedup / allowed:7.2f} {agree:8.1f}", flush=True)
+    print(f"  goal: int8 speed-up at least 0.80 of the CPU's ({0.8 * allowed:.2f}x); int8 "
+          f"agreement indicative (random encoder weights, head on {len(train)} clips, "
+          f"scored on {len(scored)})")
+    return {"CPU int8 kernel speed-up": round(allowed, 2), "encoders": rows}
 
 
 def _bench_distilhubert(args, X, y, clip, calibration, scored, folder):

@@ -91,6 +91,18 @@ def _time(path, x, threads, repeats):
     return median_seconds(lambda: session.run(None, {"x": x}), repeats)
 
 
+def kernel_times(threads, repeats):
+    """``[(layer, multiply-accumulates, {"fp32": s, "int8": s})]`` of the two layers."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, (graph, x, macs) in [("conv 512x512 k3 s2 (8 s of audio)", _conv_graph()),
+                                       ("matmul 400x768x3072 (8 s of audio)", _matmul_graph())]:
+            paths = _models(graph, x, folder)
+            times = {kind: _time(path, x, threads, repeats) for kind, path in paths.items()}
+            rows.append((name, macs, times))
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
@@ -104,14 +116,7 @@ def main(argv=None):
                   if line.startswith("model name")), "unknown")
     print(f"CPU: {model}; VNNI flags: {', '.join(vnni) or 'none'}; "
           f"onnxruntime {ort.__version__}; {args.threads} thread(s)")
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for name, (graph, x, macs) in [("conv 512x512 k3 s2 (8 s of audio)", _conv_graph()),
-                                       ("matmul 400x768x3072 (8 s of audio)", _matmul_graph())]:
-            paths = _models(graph, x, folder)
-            times = {kind: _time(path, x, args.threads, args.repeats)
-                     for kind, path in paths.items()}
-            rows.append((name, macs, times))
+    rows = kernel_times(args.threads, args.repeats)
     print(f"{'layer':38s} {'fp32 ms':>8s} {'int8 ms':>8s} {'fp32 GMAC/s':>12s} "
           f"{'int8 GMAC/s':>12s} {'int8/fp32':>10s}")
     for name, macs, times in rows:
