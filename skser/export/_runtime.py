@@ -6,7 +6,15 @@ import os
 import numpy as np
 
 from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch, nonsilent_interval
-from ..utils import CATEGORICAL, SMALLEST_NORMAL, expand_path, shortfall, task_of
+from ..utils import (
+    CATEGORICAL,
+    SMALLEST_NORMAL,
+    check_min_confidence,
+    expand_path,
+    mark_uncertain,
+    shortfall,
+    task_of,
+)
 from ._metadata import read_metadata
 
 __all__ = ["OnnxPipeline"]
@@ -354,7 +362,7 @@ class OnnxPipeline:
             )
         return self._run(X, speakers, speaker_stats)[1]
 
-    def predict(self, X, *, speakers=None, speaker_stats=None):
+    def predict(self, X, *, speakers=None, speaker_stats=None, min_confidence=None):
         """The predicted class of each clip (``label``), or its dimensions (``avd``).
 
         Parameters
@@ -362,14 +370,33 @@ class OnnxPipeline:
         X : array-like [shape=(n_clips, n_samples)], list of 1-D arrays, or list of paths
         speakers, speaker_stats : optional
             As in :meth:`predict_proba`.
+        min_confidence : float in [0, 1] or None, default=None
+            Label ``"uncertain"`` a clip whose top probability is under it, instead of
+            forcing a class (see :func:`skser.utils.abstain`); None never abstains.
+            Categorical models only.
 
         Returns
         -------
         y_pred : np.ndarray [shape=(n_clips,)] or [shape=(n_clips, n_dims), dtype=float32]
-            Labels, or for a dimensional model arousal, valence and dominance (columns
-            ``target_names_``).
+            Labels (``"uncertain"`` where abstaining; then a text array for text classes,
+            else an object array), or for a dimensional model arousal, valence and
+            dominance (columns ``target_names_``).
+
+        Raises
+        ------
+        ValueError
+            For ``min_confidence`` outside [0, 1], or given for a dimensional model.
         """
-        return self._run(X, speakers, speaker_stats)[0]
+        min_confidence = check_min_confidence(min_confidence)
+        if min_confidence is not None and self._task.is_dimensional:
+            raise ValueError(
+                "min_confidence needs class probabilities: this ONNX model is dimensional"
+            )
+        outputs = self._run(X, speakers, speaker_stats)
+        if min_confidence is None:
+            return outputs[0]
+        labels, probabilities = outputs
+        return mark_uncertain(labels, probabilities.max(axis=1, initial=0.0) < min_confidence)
 
     def __repr__(self):
         if self._task.is_dimensional:

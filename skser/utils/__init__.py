@@ -1,5 +1,6 @@
 """Small helpers shared by skser's modules: progress bars, parameter validation, rows."""
 
+from ._abstain import UNCERTAIN, abstain, check_min_confidence, mark_uncertain
 from ._indexing import column_1d, num_samples, shortfall, take_rows
 from ._labels import check_no_missing_labels
 from ._models import model_dimensions
@@ -35,6 +36,7 @@ __all__ = [
     "TASKS",
     "Task",
     "SMALLEST_NORMAL",
+    "UNCERTAIN",
     "EarlyStopping",
     "HasMethods",
     "Interval",
@@ -46,8 +48,10 @@ __all__ = [
     "Temperature",
     "TorchStateMixin",
     "WaveformOutputMixin",
+    "abstain",
     "as_tensor",
     "check_device",
+    "check_min_confidence",
     "check_no_missing_labels",
     "check_params",
     "check_speakers",
@@ -57,6 +61,7 @@ __all__ = [
     "has_spread",
     "fit_stochastic",
     "fork_rng_kwargs",
+    "mark_uncertain",
     "model_dimensions",
     "num_samples",
     "predict_outputs",

@@ -12,7 +12,7 @@ from ._dimensional import DimensionalVoiceNoteResult, aggregate_dimensions
 from ._energy import EnergyVAD
 from ._result import VoiceNoteResult
 from ._result_base import BaseVoiceNoteResult
-from ._silero import SileroVAD, silero_model_path
+from ._silero import SileroVAD, silero_available, silero_model_path
 from ._windows import speech_windows
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "aggregate_dimensions",
     "aggregate_probabilities",
     "analyze_voice_note",
+    "silero_available",
     "silero_model_path",
     "speech_windows",
     "window_weights",

@@ -20,7 +20,7 @@ from ._aggregate import AGGREGATIONS, check_aggregation
 from ._dimensional import DimensionalVoiceNoteResult
 from ._energy import EnergyVAD
 from ._result import VoiceNoteResult
-from ._silero import SileroVAD
+from ._silero import SileroVAD, silero_available
 from ._source import AudioBuffer, NoteSource
 from ._vad_base import BaseVAD, _WholeNoteStream
 from ._windows import _Segmenter, check_window_options
@@ -28,6 +28,7 @@ from ._windows import _Segmenter, check_window_options
 __all__ = ["NoSpeechWarning", "analyze_voice_note"]
 
 _VADS = {"energy": EnergyVAD, "silero": SileroVAD}
+_AUTO = "auto"  # Silero where its model file and onnxruntime are installed, else energy
 _RESULTS = {result.task: result for result in (VoiceNoteResult, DimensionalVoiceNoteResult)}
 
 
@@ -134,9 +135,12 @@ def _sounding_length(samples):
     return int(nonzero[-1]) + 1 if nonzero.size else 0
 
 
-def _detector(vad):
+def _detector(vad, sample_rate):
+    """The detector and the name the result records (``"auto"`` resolved)."""
     if vad is None:
         return None, "none"
+    if vad == _AUTO:
+        vad = "silero" if silero_available(sample_rate) else "energy"
     if isinstance(vad, str):
         return _VADS[vad](), vad
     return vad, repr(vad)
@@ -146,7 +150,7 @@ def _detector(vad):
     {
         "model": [HasMethods(["predict_proba"]), HasMethods(["predict"])],
         "audio_or_path": [str, os.PathLike, "array-like"],
-        "vad": [StrOptions(set(_VADS)), BaseVAD, None],
+        "vad": [StrOptions({*_VADS, _AUTO}), BaseVAD, None],
         "window": [Interval(Real, 0, None, closed="neither")],
         "hop": [Interval(Real, 0, None, closed="neither"), None],
         "aggregation": [StrOptions(set(AGGREGATIONS))],
@@ -155,6 +159,7 @@ def _detector(vad):
         "sample_rate": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "block_duration": [Interval(Real, 0, None, closed="neither")],
+        "min_confidence": [Interval(Real, 0, 1, closed="both"), None],
         "verbose": ["verbose"],
     },
     prefer_skip_nested_validation=True,
@@ -163,7 +168,7 @@ def analyze_voice_note(
     model,
     audio_or_path,
     *,
-    vad="energy",
+    vad="auto",
     window=8.0,
     hop=None,
     aggregation="mean",
@@ -172,6 +177,7 @@ def analyze_voice_note(
     sample_rate=SAMPLE_RATE,
     batch_size=8,
     block_duration=10.0,
+    min_confidence=None,
     verbose=False,
 ):
     """Classify the emotion of a long voice note: VAD, windows, one verdict, a timeline.
@@ -212,10 +218,13 @@ def analyze_voice_note(
     audio_or_path : str, path-like or array-like [shape=(n,)]
         An audio file (any format :func:`skser.io.load_audio` reads), or mono samples at
         ``sample_rate``.
-    vad : {"energy", "silero"}, EnergyVAD, SileroVAD or None, default="energy"
-        The detector: :class:`EnergyVAD` (no dependency), :class:`SileroVAD` (neural,
-        needs the silero-vad package and onnxruntime), a configured instance of either,
-        or None to analyze the whole note in fixed windows.
+    vad : {"auto", "energy", "silero"}, EnergyVAD, SileroVAD or None, default="auto"
+        The detector: :class:`SileroVAD` (neural, needs the silero-vad package's model
+        file and onnxruntime; no torch), :class:`EnergyVAD` (no dependency), ``"auto"``
+        for Silero wherever it is installed (and reads ``sample_rate``) and the energy
+        VAD elsewhere (the result's ``vad`` says which ran), a configured instance of
+        either, or None to analyze the whole note in fixed windows. Silero is the better
+        detector in background noise (``benchmarks/bench_voice_note_accuracy.py``).
     window : float > 0, default=8.0
         The longest window, in seconds (8 s in the paper).
     hop : float > 0 or None, default=None
@@ -241,6 +250,12 @@ def analyze_voice_note(
         samples (4 MB by default), plus what the model needs for it.
     block_duration : float > 0, default=10.0
         Seconds of audio read at a time.
+    min_confidence : float in [0, 1] or None, default=None
+        Abstain under this top probability: a window whose top probability is under it
+        is labelled ``"uncertain"`` (``result.window_labels``; grey and hatched in the
+        timeline), and so is the note when its aggregated top probability is (its
+        ``proba`` stays). None never abstains. Classifiers only; see
+        :func:`skser.utils.abstain`.
     verbose : bool, default=False
         Show a progress bar over the blocks.
 
@@ -258,7 +273,8 @@ def analyze_voice_note(
         For a missing, empty, corrupt or NaN-holding file (named).
     ValueError
         For an empty array, an array that is not 1-D or holds NaN or inf, unknown option
-        values, or ``hop`` or ``min_speech`` larger than ``window``.
+        values, ``hop`` or ``min_speech`` larger than ``window``, or ``min_confidence``
+        with a dimensional model.
     sklearn.exceptions.NotFittedError
         For a model without ``classes_``.
 
@@ -295,8 +311,11 @@ def analyze_voice_note(
     result_class = _RESULTS[task]
     columns = _model_columns(model, task)
     check_aggregation(aggregation, task)
+    if min_confidence is not None and task.is_dimensional:
+        raise ValueError("min_confidence needs class probabilities: the model is dimensional")
+    options = {} if task.is_dimensional else {"min_confidence": min_confidence}
     hop = check_window_options(window, hop, min_speech)
-    detector, vad_name = _detector(vad)
+    detector, vad_name = _detector(vad, sample_rate)
     source = NoteSource(audio_or_path, sample_rate=sample_rate, block_duration=block_duration)
     note = source.name or "the voice note"
     stream = _WholeNoteStream() if detector is None else detector._stream(sample_rate)
@@ -360,7 +379,7 @@ def analyze_voice_note(
     else:
         _warn_no_speech(note, timeline, result_class._no_speech)
         window_outputs, note_outputs = np.zeros((0, columns.size)), None
-    return result_class._analyzed(columns, window_outputs, note_outputs, timeline)
+    return result_class._analyzed(columns, window_outputs, note_outputs, timeline, **options)
 
 
 def _warn_no_speech(note, timeline, consequence):

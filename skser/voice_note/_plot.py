@@ -9,6 +9,7 @@ from ..utils import CATEGORICAL, DIMENSIONAL
 __all__ = ["plot_timeline"]
 
 SPEECH_COLOR = "0.88"
+UNCERTAIN_COLOR = "0.6"
 _BAND = (1.03, 0.09)  # the winning-class band, above the probabilities: (bottom, height)
 
 
@@ -36,14 +37,21 @@ def _draw_probabilities(ax, result, centres, breaks):
         # Each window's probability spans the audio it owns, opaque: nothing blends.
         ax.hlines(result.window_proba[:, index], starts, ends, colors=line.get_color(),
                   linewidth=2.5)
+    uncertain = result.window_uncertain
     for index, color in enumerate(colors):
-        won = winners == index
+        won = (winners == index) & ~uncertain
         ax.broken_barh(list(zip(starts[won], ends[won] - starts[won])), _BAND,
                        facecolors=color, edgecolors="white", linewidth=0.5, zorder=3)
+    if result.min_confidence is not None:
+        # Windows under the threshold: grey and hatched, labelled "uncertain".
+        ax.broken_barh(list(zip(starts[uncertain], ends[uncertain] - starts[uncertain])),
+                       _BAND, facecolors=UNCERTAIN_COLOR, edgecolors="white", hatch="//",
+                       linewidth=0.5, zorder=3, label="uncertain")
+        ax.axhline(result.min_confidence, color="0.3", linestyle=":", linewidth=1)
     span = max(result.duration, 1e-3)
-    for start, end, winner in zip(starts, ends, winners):
+    for start, end, label in zip(starts, ends, result.window_labels):
         if end - start >= 0.04 * span:
-            ax.text((start + end) / 2, _BAND[0] + _BAND[1] / 2, str(result.classes[winner]),
+            ax.text((start + end) / 2, _BAND[0] + _BAND[1] / 2, str(label),
                     ha="center", va="center", fontsize="small", color="white",
                     fontweight="bold", zorder=4)
     ax.set_ylim(0.0, _BAND[0] + _BAND[1] + 0.01)
@@ -52,6 +60,10 @@ def _draw_probabilities(ax, result, centres, breaks):
     if result.label is None:
         return "no speech found"
     top = float(np.max(result.proba))
+    if result.min_confidence is not None and top < result.min_confidence:
+        winner = result.classes[int(np.argmax(result.proba))]
+        return (f"{result.label}: {winner} {top:.2f} < {result.min_confidence:.2f} "
+                f"({result.aggregation} of {result.n_windows} windows)")
     return f"{result.label} ({top:.2f}, {result.aggregation} of {result.n_windows} windows)"
 
 
@@ -97,8 +109,10 @@ def plot_timeline(result, *, ax=None):
         the part of the note it owns: where windows overlap, each owns its half of the
         overlap, so no bars lie on each other. A band above the plot (a collection per
         class, after the shading) colours each window's stretch with its winning class,
-        labelled where it is wide enough. For dimensions, the note's aggregate is a
-        dashed line per dimension.
+        labelled where it is wide enough; with ``min_confidence``, windows under it are
+        grey and hatched in the band (one more collection, labelled "uncertain") and the
+        threshold is a dotted line. For dimensions, the note's aggregate is a dashed line
+        per dimension.
     """
     try:
         import matplotlib.pyplot as plt

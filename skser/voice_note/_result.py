@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..utils import CATEGORICAL
+from ..utils import CATEGORICAL, UNCERTAIN, mark_uncertain
 from ._aggregate import aggregate_probabilities
 from ._result_base import BaseVoiceNoteResult, _plain
 
@@ -32,7 +32,8 @@ class VoiceNoteResult(BaseVoiceNoteResult):
         The note's class probabilities, aggregated from the windows; None when no
         speech was found.
     label : object or None
-        The note's class, ``classes[argmax(proba)]``; None when no speech was found.
+        The note's class, ``classes[argmax(proba)]``; ``"uncertain"`` when
+        ``max(proba)`` is under ``min_confidence``; None when no speech was found.
     speech_regions : np.ndarray [shape=(n_regions, 2)]
         ``(start, end)`` of the speech found by the VAD (the whole note without VAD).
     segments : np.ndarray [shape=(n_segments, 2)]
@@ -47,15 +48,20 @@ class VoiceNoteResult(BaseVoiceNoteResult):
         detector object.
     source : str or None
         The file analyzed, or None for an array.
+    min_confidence : float or None
+        The abstention threshold: windows (:attr:`window_labels`) and the note
+        (:attr:`label`) whose top probability is under it are labelled ``"uncertain"``;
+        None never abstains.
 
     Notes
     -----
     :meth:`to_frame` has the columns ``start``, ``end``, ``speech``, ``label``, then
     ``proba_<class>`` for each class. :meth:`to_dict` has the keys ``source``,
     ``duration``, ``vad``, ``aggregation``, ``classes``, ``label`` (None without speech),
-    ``proba`` (class -> probability, None without speech), ``speech_regions``,
-    ``segments`` and ``windows`` (dicts with ``start``, ``end``, ``speech``, ``label``,
-    ``proba``); probabilities are keyed by ``str(class)``.
+    ``proba`` (class -> probability, None without speech), ``min_confidence`` (only when
+    set), ``speech_regions``, ``segments`` and ``windows`` (dicts with ``start``,
+    ``end``, ``speech``, ``label``, ``proba``); probabilities are keyed by
+    ``str(class)``.
     """
 
     classes: np.ndarray
@@ -70,6 +76,7 @@ class VoiceNoteResult(BaseVoiceNoteResult):
     aggregation: str
     vad: str
     source: str | None = None
+    min_confidence: float | None = None
 
     task = CATEGORICAL
     _fields = ("classes", "window_proba", "proba")
@@ -79,21 +86,38 @@ class VoiceNoteResult(BaseVoiceNoteResult):
     aggregate = staticmethod(aggregate_probabilities)
 
     @classmethod
-    def _verdict_fields(cls, columns, note_outputs):
-        return {"label": None if note_outputs is None else columns[int(np.argmax(note_outputs))]}
+    def _verdict_fields(cls, columns, note_outputs, min_confidence=None):
+        if note_outputs is None:
+            return {"label": None}
+        if min_confidence is not None and np.max(note_outputs) < min_confidence:
+            return {"label": UNCERTAIN}
+        return {"label": columns[int(np.argmax(note_outputs))]}
+
+    @property
+    def window_uncertain(self):
+        """np.ndarray of bool [shape=(n_windows,)]: Windows whose top probability is under
+        ``min_confidence`` (all False without it)."""
+        if self.min_confidence is None or not self.has_speech:
+            return np.zeros(self.n_windows, dtype=bool)
+        return self.window_proba.max(axis=1) < self.min_confidence
 
     @property
     def window_labels(self):
-        """np.ndarray [shape=(n_windows,)]: The most probable class of each window."""
-        return self.classes[np.argmax(self.window_proba, axis=1)] if self.has_speech else (
-            self.classes[:0]
-        )
+        """np.ndarray [shape=(n_windows,)]: The most probable class of each window, or
+        ``"uncertain"`` where its top probability is under ``min_confidence``."""
+        if not self.has_speech:
+            return self.classes[:0]
+        labels = self.classes[np.argmax(self.window_proba, axis=1)]
+        if self.min_confidence is None:
+            return labels
+        return mark_uncertain(labels, self.window_uncertain)
 
     def _repr_verdict(self):
         return "no speech" if self.label is None else f"label={_plain(self.label)!r}"
 
     def _repr_tail(self):
-        return f", aggregation={self.aggregation!r}"
+        threshold = "" if self.min_confidence is None else f", min_confidence={self.min_confidence}"
+        return f", aggregation={self.aggregation!r}{threshold}"
 
     def _frame_columns(self):
         columns = {"label": self.window_labels}
@@ -107,6 +131,7 @@ class VoiceNoteResult(BaseVoiceNoteResult):
             "classes": _plain(self.classes),
             "label": None if self.label is None else _plain(self.label),
             "proba": None if self.proba is None else dict(zip(names, _plain(self.proba))),
+            **({} if self.min_confidence is None else {"min_confidence": self.min_confidence}),
         }
 
     def _window_entries(self):

@@ -46,10 +46,14 @@ class BaseVoiceNoteResult:
         return getattr(self, self._fields[2])
 
     @classmethod
-    def _analyzed(cls, columns, window_outputs, note_outputs, timeline):
-        """The result of :func:`analyze_voice_note`, from its columns, outputs and timeline."""
+    def _analyzed(cls, columns, window_outputs, note_outputs, timeline, **options):
+        """The result of :func:`analyze_voice_note`, from its columns, outputs and timeline.
+
+        ``options`` are the task's own fields (a classifier's ``min_confidence``).
+        """
         fields = dict(zip(cls._fields, (columns, window_outputs, note_outputs)))
-        return cls(**fields, **cls._verdict_fields(columns, note_outputs), **timeline)
+        verdict = cls._verdict_fields(columns, note_outputs, **options)
+        return cls(**fields, **verdict, **timeline, **options)
 
     @classmethod
     def _verdict_fields(cls, columns, note_outputs):
@@ -154,9 +158,10 @@ class BaseVoiceNoteResult:
         decimals = self._decimals if decimals is None else decimals
         names = self._names()
         width = max([decimals + 3, *map(len, names)])
-        label_width = max([5, *map(len, names)])
         labels = self._label_column()  # (window labels, note label) or None
         window_labels, note_label = labels or ([None] * self.n_windows, None)
+        shown = [text for text in [*window_labels, note_label] if text is not None]
+        label_width = max([5, *map(len, names), *map(len, shown)])
 
         def label(text):
             return "" if labels is None else f"{text:<{label_width}} "

@@ -13,7 +13,7 @@ from ..utils import Interval, expand_path
 from ._source import check_note_samples
 from ._vad_base import BaseVAD, VADStream
 
-__all__ = ["SileroVAD", "silero_model_path"]
+__all__ = ["SileroVAD", "silero_available", "silero_model_path"]
 
 # Samples per chunk and samples of context carried over from the previous chunk.
 _CHUNK = {16000: (512, 64), 8000: (256, 32)}
@@ -47,6 +47,29 @@ def silero_model_path():
         f"the silero-vad package at {list(spec.submodule_search_locations)} holds no "
         "data/silero_vad.onnx; reinstall it (silero-vad >= 5.1)"
     )
+
+
+def silero_available(sample_rate=None):
+    """Tell whether :class:`SileroVAD` can run: the silero-vad model file and onnxruntime.
+
+    Neither package is imported (silero-vad's ``__init__`` imports torch).
+
+    Parameters
+    ----------
+    sample_rate : int, optional
+        Also require this rate to be one Silero reads (8000 or 16000 Hz).
+
+    Returns
+    -------
+    available : bool
+    """
+    if sample_rate is not None and sample_rate not in _CHUNK:
+        return False
+    try:
+        silero_model_path()
+    except ImportError:
+        return False
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 @functools.lru_cache(maxsize=4)
