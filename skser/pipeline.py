@@ -4,10 +4,10 @@ import os
 
 __all__ = ["make_ser_pipeline", "default_cache_dir", "noise_augmenter"]
 
-EMBEDDERS = ("weight-free", "distilhubert")  # the CLI's --embedder choices
-# make_ser_pipeline also builds embedder="ssl" (SSLEmbedder: wav2vec2, HuBERT, WavLM,
-# data2vec-audio, Whisper), not offered by the CLI yet.
-PIPELINE_EMBEDDERS = (*EMBEDDERS, "ssl")
+# make_ser_pipeline's embedders, and the CLI's --embedder choices; "ssl" is SSLEmbedder
+# (wav2vec2, HuBERT, WavLM, data2vec-audio, the Whisper encoder).
+EMBEDDERS = ("weight-free", "distilhubert", "ssl")
+PIPELINE_EMBEDDERS = EMBEDDERS
 TASKS = ("categorical", "dimensional")
 AUGMENTATIONS = ("paper", "noise")
 # Kaldi's speed perturbation factors (not tuned here; see bench_default_search).

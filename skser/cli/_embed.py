@@ -12,7 +12,6 @@ from ._data import MAX_DURATION
 from ._features import embedder_speeds, front
 from ._options import (
     DATA_HELP,
-    DEFAULT_WEIGHTS,
     LOADERS,
     add_progress_options,
     add_speeds_option,
@@ -52,8 +51,10 @@ def add_parser(commands):
     command.add_argument("--batch-size", type=int, default=64, help="files per chunk (task)")
     command.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",
                          help="the embedder (default: %(default)s, nothing to download)")
-    command.add_argument("--model", default=DEFAULT_WEIGHTS,
-                         help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
+    command.add_argument("--model",
+                       help="the encoder's weights for --embedder distilhubert or ssl: a "
+                            "Hugging Face hub id or a local folder (default: "
+                            "ntu-spml/distilhubert; microsoft/wavlm-base-plus for ssl)")
     command.add_argument("--local-files-only", action="store_true",
                          help="never reach the network for the weights")
     add_speeds_option(command)
@@ -134,7 +135,8 @@ def run(args):
     paths, columns = _sources(args)
     steps = front(args.embedder, args.model, args.local_files_only, args.cache,
                   speeds=speeds_argument(args))
-    metadata = {"embedder": args.embedder, "model": os.fspath(args.model),
+    metadata = {"embedder": args.embedder,
+                "model": None if args.model is None else os.fspath(args.model),
                 "local_files_only": args.local_files_only,
                 "speeds": list(embedder_speeds(steps)),
                 "dynamics": bool(getattr(steps[-1], "dynamics", False)),

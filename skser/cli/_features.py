@@ -2,7 +2,7 @@
 that ``skser train/evaluate --features`` read back. A leaf: it imports no command module."""
 
 from ._data import Corpus
-from ._options import DEFAULT_WEIGHTS, speeds_argument
+from ._options import speeds_argument
 from ._shared import head_params
 
 __all__ = ["embedder_speeds", "features_corpus", "features_head", "front", "table_speeds"]
@@ -31,7 +31,7 @@ def embedder_speeds(front):
 # default categorical one. option -> (argument, the default that leaves it unused).
 _FEATURES_IGNORE = {
     "--corpus": ("corpus", "synthetic"), "--extra-root": ("extra_root", None),
-    "--embedder": ("embedder", "weight-free"), "--model": ("model", DEFAULT_WEIGHTS),
+    "--embedder": ("embedder", "weight-free"), "--model": ("model", None),
     "--augment": ("augment", False), "--task dimensional": ("task", "categorical"),
     "--adapt": ("adapt", None), "--noisy-copies": ("noisy_copies", 0),
 }

@@ -11,7 +11,6 @@ from ..pipeline import EMBEDDERS, default_cache_dir
 __all__ = [
     "CORPORA",
     "DATA_HELP",
-    "DEFAULT_WEIGHTS",
     "LOADERS",
     "PICKLE_WARNING",
     "add_adapt_option",
@@ -35,7 +34,6 @@ LOADERS = {
     "iemocap": "load_iemocap",
 }
 CORPORA = ("synthetic", *LOADERS)
-DEFAULT_WEIGHTS = "ntu-spml/distilhubert"
 # Said by every command that loads a .joblib model.
 PICKLE_WARNING = ("a .joblib file is a pickle, which runs code when it is loaded: load "
                   "only files from a source you trust")
@@ -174,9 +172,13 @@ def add_data_options(parser):
     model = parser.add_argument_group("model")
     model.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",
                        help="weight-free: acoustic statistics, no download; distilhubert: "
-                            "the frozen encoder (weights: --model) (default: %(default)s)")
-    model.add_argument("--model", default=DEFAULT_WEIGHTS,
-                       help="DistilHuBERT weights: a Hugging Face hub id or a local folder")
+                            "the paper's frozen encoder; ssl: any wav2vec2, HuBERT, WavLM, "
+                            "data2vec-audio or Whisper encoder (weights: --model) (default: "
+                            "%(default)s)")
+    model.add_argument("--model",
+                       help="the encoder's weights for --embedder distilhubert or ssl: a "
+                            "Hugging Face hub id or a local folder (default: "
+                            "ntu-spml/distilhubert; microsoft/wavlm-base-plus for ssl)")
     model.add_argument("--local-files-only", action="store_true",
                        help="never reach the network for the weights")
     model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",

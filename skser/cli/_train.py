@@ -45,7 +45,7 @@ def _train_features(args):
     head = fit_final(features_head(args, speeds), corpus, None)
     # Tables written before the spectral dynamics existed were embedded without them.
     steps = front(metadata.get("embedder", "weight-free"),
-                  metadata.get("model", "ntu-spml/distilhubert"),
+                  metadata.get("model"),
                   metadata.get("local_files_only", False), speeds=speeds,
                   dynamics=bool(metadata.get("dynamics", False)))
     # The waveform steps and the embedder learn nothing from data: fitting prepares them.
