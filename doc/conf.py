@@ -34,7 +34,7 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "_proposed_README.md", "auto_examples/*.ipynb",
+exclude_patterns = ["_build", "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.json"]
 root_doc = "index"
 default_role = "literal"  # `name` in a docstring is code, as in scikit-learn

@@ -42,19 +42,19 @@ class AcousticEmbedder(ClipEmbedder):
         Clean each clip's spectra of its own steady noise before computing features
         (robust to a hiss or a noise floor). It costs some information of clean speech:
         the weak bands it floors carry valence, so ``make_ser_pipeline(task="dimensional")``
-        turns it off (see the README's dimensional section). ``"both"`` gives both: the
+        turns it off (see :ref:`dimensional`). ``"both"`` gives both: the
         171 features of the cleaned spectra, then the 171 of the spectra as recorded
         (``raw_loudness_mean``...), 342 in all (502 with ``dynamics``): more accurate on
         clean studio speech without the dynamics, no more so with them, and fragile
-        under any noise (see the README's default search).
+        under any noise (see ``benchmarks/bench_default_search.py``).
     dynamics : bool, default=False
         Add 80 features of how the spectrum moves (251 per view): for each of 8 groups of
         adjacent mel bands, the share of its envelope's modulation in 0.5-2, 2-4, 4-8,
         8-16 and 16-50 Hz (``modulation0_0.5-2hz``...), and the spread of each log-mel
         band's delta (``logmel0_delta_std``...). ``make_ser_pipeline()`` turns it on for
         emotion categories: 3.9 points of UA on unseen RAVDESS speakers and 1.2 on EmoDB
-        (mean of two seeds), and steadier under a noise floor (see the README's default
-        search).
+        (mean of two seeds), and steadier under a noise floor (see
+        ``benchmarks/bench_default_search.py``).
     speeds : tuple of float, default=()
         Also embed each clip played at these speeds (speed perturbation: 0.9 is 10% slower
         and lower, see :func:`~skser.embedding.speed_ratio`): the output is then ``1 +
@@ -63,7 +63,7 @@ class AcousticEmbedder(ClipEmbedder):
         the torch module (scipy's polyphase filter, as a convolution), so it exports to ONNX
         too. A head given ``n_views=1 + len(speeds)`` (``FocalLossClassifier``) trains on
         every view and averages its verdict over them: the default pipeline's ``(0.9, 1.1)``
-        (see the README's default search).
+        (see ``benchmarks/bench_default_search.py``).
     batch_size : int >= 1, default=32
         Clips per forward pass (batched with clips of similar lengths).
     device : str, default="cpu"

@@ -53,7 +53,7 @@ class NoisyCopies(BaseEstimator):
 
     Unlike ``make_ser_pipeline(augment="noise")``, which replaces training clips by
     degraded ones, the copies *add* rows, so the head still trains on every clean clip
-    (see the README's Recording conditions for what each costs and gains).
+    (see :ref:`recording_conditions` for what each costs and gains).
 
     Parameters
     ----------
