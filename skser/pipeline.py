@@ -106,7 +106,8 @@ def make_ser_pipeline(
         every view and averages its verdict over them (``FocalLossClassifier(n_views=)``).
         ``"auto"`` is ``(0.9, 1.1)`` for the categorical task with the weight-free
         embedder (3 points of UA on unseen speakers, at three times the embedding cost:
-        see ``benchmarks/bench_default_search.py``) and ``()`` otherwise; ``()`` embeds each clip once.
+        see ``benchmarks/bench_default_search.py``) and ``()`` otherwise; ``()`` embeds
+        each clip once.
     random_state : int, default=0
         Seeds the augmenter and the head.
     verbose : bool, default=False

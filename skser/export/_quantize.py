@@ -15,8 +15,8 @@ DEFAULT_INT8 = "int8-static"
 # Steps whose weights are worth 8 bits. The weight-free embedder and the trimmer are
 # signal processing (power spectra span 100 dB): they stay float.
 _QUANTIZED_STEPS = (
-    "DistilHuBERTEmbedder_", "SSLEmbedder_", "FocalLossClassifier_", "Wav2SmallClassifier_", "Wav2SmallRegressor_",
-    "CCCLossRegressor_",
+    "DistilHuBERTEmbedder_", "SSLEmbedder_", "FocalLossClassifier_", "Wav2SmallClassifier_",
+    "Wav2SmallRegressor_", "CCCLossRegressor_",
 )
 _QUANTIZED_OPS = {"MatMul", "Conv", "Gemm"}
 QUANT_FORMATS = ("qdq", "qoperator")
