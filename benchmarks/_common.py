@@ -20,6 +20,22 @@ _STARTED = time.perf_counter()  # a record's "seconds": from the script's import
 sys.path.insert(0, str(REPO_ROOT))
 
 
+def run_child(code):
+    """Run ``code`` in a fresh one-thread Python process; its last stdout line, as JSON.
+
+    A child measures its own peak memory and time, undisturbed by this process's."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                          text=True, env=dict(os.environ, OMP_NUM_THREADS="1"), check=False)
+    if done.returncode:
+        sys.exit(f"the measured run failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_seconds(function, repeats, per=1):
     """Wall time of each of ``repeats`` runs of ``function()`` after one warm-up, / ``per``."""
     function()

@@ -14,21 +14,18 @@ Usage: python benchmarks/bench_scale.py [--data ../shared/data] [--sizes 300 120
 """
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import DEFAULT_DATA, REPO_ROOT, write_record
+from _common import DEFAULT_DATA, REPO_ROOT, run_child, write_record
 
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from skser.cli._embed import _front
+from skser.cli._features import front as _front
 from skser.embedding import embed_corpus
 
 paths = sorted(str(p) for p in Path({folder!r}).iterdir())
@@ -63,13 +60,8 @@ def _corpus(source_files, n, folder):
 
 
 def _run(folder, out, workers=0):
-    code = CHILD.format(repo=str(REPO_ROOT), folder=str(folder), out=str(out), workers=workers)
-    environment = dict(os.environ, OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=environment, check=False)
-    if done.returncode:
-        sys.exit(f"the embedding run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(CHILD.format(repo=str(REPO_ROOT), folder=str(folder), out=str(out),
+                                  workers=workers))
 
 
 def main():

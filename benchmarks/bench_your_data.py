@@ -19,16 +19,14 @@ Usage: python benchmarks/bench_your_data.py [--data ../shared/data] [--rows 5000
 
 import argparse
 import csv
-import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from _common import DEFAULT_DATA, REPO_ROOT, write_record
+from _common import DEFAULT_DATA, REPO_ROOT, run_child, write_record
 
 FRENCH = {"ang": "colère", "hap": "joie", "neu": "neutre", "sad": "tristesse"}
 
@@ -95,13 +93,8 @@ def _corpus(sources, n, root):
 
 def _run(paths, out, manifest=""):
     label_map = {french: code for code, french in FRENCH.items()}
-    code = CHILD.format(repo=str(REPO_ROOT), paths=str(paths), out=str(out),
-                        manifest=str(manifest), label_map=label_map)
-    done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
-                          text=True, env=dict(os.environ, OMP_NUM_THREADS="1"), check=False)
-    if done.returncode:
-        sys.exit(f"the embedding run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(CHILD.format(repo=str(REPO_ROOT), paths=str(paths), out=str(out),
+                                  manifest=str(manifest), label_map=label_map))
 
 
 def main():

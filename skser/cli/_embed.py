@@ -22,9 +22,6 @@ from ._options import (
 
 __all__ = ["add_parser", "run"]
 
-# benchmarks/bench_scale.py embeds through the command's front under this name.
-_front = front
-
 
 def add_parser(commands):
     """Add ``embed`` to ``commands`` (an argparse subparsers object)."""
