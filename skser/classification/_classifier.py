@@ -90,9 +90,9 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     ``early_stopping=False``.
 
     **Calibration.** Focal loss, label smoothing and the averages over heads and views
-    make the raw probabilities under-confident: on unseen RAVDESS speakers the top
-    probability sits far below the accuracy (expected calibration error about 0.19). With
-    ``calibration="temperature"`` (the default), after training, one temperature ``T``
+    make the raw probabilities under-confident: on unseen speakers the top probability
+    sits far below the accuracy. With ``calibration="temperature"`` (the default), after
+    training, one temperature ``T``
     is fitted on the validation set (``X_val``, e.g. the next speaker under
     :func:`~skser.model_selection.evaluate_sessions`, else the held-out
     ``validation_fraction``) by minimising the negative log-likelihood of
@@ -104,6 +104,12 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     only ``predict_proba`` changes. Without a validation set (``early_stopping=False``
     and no ``X_val``, or data too small to split) nothing is calibrated
     (``temperature_`` is 1.0). ``calibration=None`` keeps the raw probabilities.
+    Measured with the default pipeline, leave one speaker out with the next speaker
+    validating (pooled top-label ECE, 10 bins; RAVDESS actors 01-12, 336 clips / EmoDB,
+    339 clips): raw 0.21 / 0.23, calibrated 0.096 / 0.094, UA unchanged. One speaker is
+    a small calibration set (T from 0.13 to 0.97 across them); a single temperature
+    chosen on all the test speakers would give 0.069 / 0.065, and even perfectly
+    calibrated probabilities score about 0.045 on so few clips.
 
     **Defaults.** Measured with one head each (``n_ensemble=1``) on RAVDESS (shared actors
     01-12) MFCC features (40 MFCCs and their deltas, mean and standard deviation over
