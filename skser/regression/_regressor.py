@@ -289,6 +289,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         hidden = self._hidden_sizes()
         device = self._torch_device()
         names_source = y
+        _check_numeric_targets(y)
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True, dtype=[np.float64, np.float32]
         )
@@ -296,6 +297,7 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
         self.target_names_ = self._names(names_source, self.n_outputs_)
+        _check_learnable_targets(y, self.target_names_)
         self.dimension_weights_ = self._check_weights(self.n_outputs_)
         rng = check_random_state(self.random_state)
         split_seed, *member_seeds = (
@@ -394,3 +396,32 @@ def _unstandardise_outputs(module, mean, scale):
             scale_t = torch.as_tensor(scale, dtype=last.weight.dtype)
             last.weight.mul_(scale_t[:, None])
             last.bias.mul_(scale_t).add_(torch.as_tensor(mean, dtype=last.bias.dtype))
+
+
+def _check_numeric_targets(y):
+    """Refuse class names where ratings are expected, naming what was given."""
+    values = np.asarray(getattr(y, "values", y), dtype=object).ravel()
+    text = [v for v in values[:1000] if isinstance(v, str)]
+    if text:
+        try:
+            [float(v) for v in text]
+        except ValueError:
+            shown = sorted(set(text))[:4]
+            raise ValueError(
+                f"y holds text ({', '.join(map(repr, shown))}) where CCCLossRegressor needs "
+                "numbers (arousal, valence, dominance ratings): for emotion classes use "
+                "FocalLossClassifier, or map the classes to ratings "
+                "(skser.datasets.emotion_to_avd)") from None
+
+
+def _check_learnable_targets(y, names):
+    """Refuse targets no regressor can learn from: one clip, or a constant dimension."""
+    if y.shape[0] < 2:
+        raise ValueError(f"CCCLossRegressor needs at least 2 training clips (a concordance "
+                         f"correlation needs spread), got {y.shape[0]} sample")
+    constant = [f"{name!r} (always {column[0]:g})" for name, column in zip(names, y.T)
+                if np.ptp(column) == 0]
+    if constant:
+        raise ValueError(f"y's dimension(s) {', '.join(constant)} have the same value for "
+                         "every clip: there is nothing to learn and the CCC is undefined; "
+                         "give varied ratings or drop the dimension")
