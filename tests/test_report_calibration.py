@@ -140,3 +140,30 @@ def test_cross_corpus_and_the_default_head(data):
     for fold in report.folds:
         assert fold.estimator.temperature_ != 1.0
         np.testing.assert_allclose(fold.y_proba, fold.estimator.predict_proba(X[fold.test_index]))
+
+
+class _Stateless(BaseEstimator):
+    """Test-only: a step with no fitted attribute (sklearn cannot tell it is fitted)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.asarray(X) * 2.0
+
+
+def test_a_pipeline_is_transformed_once_for_both_methods(data):
+    X, y, groups = data
+    calls = []
+
+    class Counting(_Stateless):
+        def transform(self, X):
+            calls.append(len(X))
+            return super().transform(X)
+
+    pipe = make_pipeline(Counting(), "passthrough", LogisticRegression())
+    report = evaluate_sessions(pipe, X, y, groups, return_estimator=True)
+    # Per fold: fitting transforms the 60 training rows, predicting the 30 test rows once.
+    assert calls == [60, 30] * report.n_folds
+    fold = report.folds[0]
+    np.testing.assert_allclose(fold.y_proba, fold.estimator.predict_proba(X[fold.test_index]))

@@ -183,8 +183,12 @@ def _predict(model, X, params, proba):
     if not (proba and hasattr(model, "predict_proba")):
         return np.asarray(model.predict(X, **params)), None
     if isinstance(model, Pipeline) and not params:
+        # What Pipeline.predict does without routed parameters, once for both methods.
+        Xt = X
+        for _, step in model.steps[:-1]:
+            if step is not None and not (isinstance(step, str) and step == "passthrough"):
+                Xt = step.transform(Xt)
         final = model.steps[-1][1]
-        Xt = model[:-1].transform(X) if len(model.steps) > 1 else X
         return np.asarray(final.predict(Xt)), np.asarray(final.predict_proba(Xt), dtype=float)
     return (np.asarray(model.predict(X, **params)),
             np.asarray(model.predict_proba(X, **params), dtype=float))
