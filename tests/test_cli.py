@@ -113,7 +113,7 @@ def test_evaluate_writes_a_report_with_the_picture(suffix, workdir, capsys):
     text = report.read_text()
     assert "UA" in text and "synthetic (48 clips, 4 groups)" in text
     if suffix == ".html":  # one self-contained page
-        assert "data:image/png;base64," in text and text.count("<table>") == 2
+        assert "data:image/png;base64," in text and text.count("<table>") == 4
     else:  # GitHub renders no data: URIs: the picture is a file beside the report
         assert "data:" not in text and "](report-confusion.png)" in text
         assert (workdir / "report-confusion.png").stat().st_size > 1000

@@ -174,6 +174,8 @@ def test_evaluate_save_writes_a_model_card_that_info_and_export_carry(small_corp
     card = json.loads(capsys.readouterr().out)
     assert card["task"] == "categorical" and card["labels"] == ["colère", "neutre", "tristesse"]
     assert card["data_license"] == "CC BY 4.0"
+    assert card["calibration"]["temperature"] > 0
+    assert set(card["calibration"]["evaluation (pooled out-of-fold)"]) == {"ece", "brier", "nll"}
     assert card["training_data"] == [{"name": "corpus", "source": str(manifest), "n_clips": 36,
                                       "n_speakers": 4, "role": "train"}]
     (evaluation,) = card["evaluations"]
@@ -187,3 +189,33 @@ def test_evaluate_save_writes_a_model_card_that_info_and_export_carry(small_corp
     assert text.startswith("skser model: categorical, 3 classes (colère, neutre, tristesse)")
     assert "leave-one-speaker-out (plain) on corpus, 4 folds: WA" in text
     assert "data licence: CC BY 4.0" in text
+
+
+def test_predict_and_analyze_abstain_under_min_confidence(small_corpus, capsys):
+    root, rows = small_corpus
+    manifest = _write_manifest(root / "corpus.csv", rows)
+    model = root / "model.joblib"
+    assert main(["train", "--data", str(manifest), "--speaker-column", "locuteur",
+                 "--out", str(model), "--cache", str(root / "cache"), *ARGS]) == 0
+    clip = str(root / rows[0]["fichier"])
+    capsys.readouterr()
+    assert main(["predict", str(model), clip, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    top = max(row["probabilities"].values())
+    assert main(["predict", str(model), clip, "--json", "--min-confidence",
+                 str(min(1.0, top + 0.01))]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["label"] == "uncertain"
+    assert main(["predict", str(model), clip, "--min-confidence", "1.5"]) == 2
+    assert "min_confidence must be a probability" in capsys.readouterr().err
+    note = root / "note.wav"
+    sf.write(note, np.concatenate([sf.read(root / r["fichier"])[0] for r in rows[:6]]), 16000)
+    assert main(["analyze", str(model), str(note), "--json", "--vad", "none"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    top = max(record["proba"].values())
+    assert record["label"] != "uncertain" and "min_confidence" not in record
+    if top < 1.0:
+        threshold = min(1.0, top + 1e-3)
+        assert main(["analyze", str(model), str(note), "--json", "--vad", "none",
+                     "--min-confidence", str(threshold)]) == 0
+        record = json.loads(capsys.readouterr().out)
+        assert record["label"] == "uncertain" and record["min_confidence"] == threshold

@@ -22,10 +22,13 @@ def add_parser(commands):
     command = commands.add_parser("analyze", help="one verdict and a timeline for a long note")
     command.add_argument("model", help=model_help())
     command.add_argument("file", help="the voice note (any length)")
-    command.add_argument("--vad", choices=("energy", "silero", "none"), default="energy",
-                         help="voice activity detector: energy (numpy), silero (needs the "
-                              "silero-vad package's model file) or none (default: "
-                              "%(default)s)")
+    command.add_argument("--vad", choices=("auto", "energy", "silero", "none"), default="auto",
+                         help="voice activity detector: auto (silero where the silero-vad "
+                              "package's model file is installed, else energy), energy "
+                              "(numpy), silero, or none (default: %(default)s)")
+    command.add_argument("--min-confidence", type=float, metavar="P",
+                         help="label a window, and the note, 'uncertain' where its top "
+                              "probability is under P (0-1) instead of forcing a class")
     command.add_argument("--window", type=float, default=8.0, help="window length, seconds")
     command.add_argument("--aggregation", choices=("mean", "duration", "confidence"),
                          default="mean",
@@ -58,7 +61,7 @@ def run(args):
     result = analyze_voice_note(
         model, args.file, vad=None if args.vad == "none" else args.vad, window=args.window,
         min_speech=MIN_SPEECH, aggregation=args.aggregation,
-        verbose=args.verbose and _is_long(args.file),
+        min_confidence=args.min_confidence, verbose=args.verbose and _is_long(args.file),
     )
     if args.json and task.is_dimensional:
         print(_dimensions_json(result, args.file))

@@ -20,6 +20,21 @@ def _split(corpus):
     return "leave-one-speaker-out" if same else "leave-one-session-out"
 
 
+def _calibration(model, report):
+    """How the probabilities were calibrated, and what the evaluation measured of them."""
+    head = model.steps[-1][1] if hasattr(model, "steps") else model
+    temperature = getattr(head, "temperature_", None)
+    if temperature is None:
+        return None
+    calibration = {"method": "temperature scaling on the validation group",
+                   "temperature": round(float(temperature), 4)}
+    measured = getattr(report, "calibration", None)
+    if measured:
+        calibration["evaluation (pooled out-of-fold)"] = {
+            name: round(float(value), 4) for name, value in measured["pooled"].items()}
+    return calibration
+
+
 def attach_card(model, args, corpus, extra=None, report=None):
     """Set ``model.model_card_``: what it is, what it learnt from, how it was evaluated.
 
@@ -38,6 +53,7 @@ def attach_card(model, args, corpus, extra=None, report=None):
         _data_entry(card, extra, "extra-train")
     if corpus.caveat:
         card.notes.append(corpus.caveat)
+    card.calibration = _calibration(model, report)
     while report is not None:
         card.add_evaluation(report, split=_split(corpus), data=corpus.name,
                             protocol="plain" if report.protocol == "plain" else

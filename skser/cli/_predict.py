@@ -22,6 +22,9 @@ def add_parser(commands):
     command.add_argument("--speakers", help="CSV with columns path,speaker (speaker-adapted "
                          "model): each speaker standardised by their enrolled or own clips")
     command.add_argument("--speaker-stats", help="enrolled speakers' statistics (.json)")
+    command.add_argument("--min-confidence", type=float, metavar="P",
+                         help="label a clip 'uncertain' where its top probability is under "
+                              "P (0-1) instead of forcing a class")
     command.set_defaults(run=run)
     return command
 
@@ -32,8 +35,14 @@ def run(args):
     model = load_model(args.model)
     task = task_of(model)
     outputs, files, failed = predictions(model, args.files, args, method=task.method)
-    records = _dimensions if task.is_dimensional else _classes
-    rows, lines = records(model, np.asarray(outputs, dtype=float), files)
+    if task.is_dimensional:
+        if args.min_confidence is not None:
+            raise ValueError("--min-confidence is for classifiers: a dimensional model has "
+                             "no class probabilities")
+        rows, lines = _dimensions(model, np.asarray(outputs, dtype=float), files)
+    else:
+        rows, lines = _classes(model, np.asarray(outputs, dtype=float), files,
+                               args.min_confidence)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -44,16 +53,23 @@ def run(args):
     return 1 if failed else 0
 
 
-def _classes(model, probabilities, files):
-    """Each file's label and class probabilities: JSON records and text lines."""
+def _classes(model, probabilities, files, min_confidence=None):
+    """Each file's label and class probabilities: JSON records and text lines; a label
+    under ``min_confidence`` is "uncertain"."""
+    from ..utils import abstain, check_min_confidence
+
     classes = np.asarray(model.classes_)
+    labels = classes[probabilities.argmax(axis=1)] if len(files) else []
+    if min_confidence is not None:
+        check_min_confidence(min_confidence)
+        labels = abstain(probabilities, classes, min_confidence)
     rows = [
         {
             "file": os.fspath(path),
-            "label": classes[row.argmax()].item(),
+            "label": label.item() if hasattr(label, "item") else label,
             "probabilities": {str(c): round(float(p), 4) for c, p in zip(classes, row)},
         }
-        for path, row in zip(files, probabilities)
+        for path, label, row in zip(files, labels, probabilities)
     ]
     lines = [printable(row["file"]) + f"\t{row['label']}\t"
              + " ".join(f"{c}={p:.2f}" for c, p in row["probabilities"].items())

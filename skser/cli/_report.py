@@ -57,7 +57,7 @@ def _png(draw):
 
 def report_figures(report):
     """The report's pictures: ``[(file name stem, caption, PNG bytes), ...]``."""
-    if hasattr(report, "plot_scatter"):  # a DimensionalReport: one panel per dimension
+    if report.task.is_dimensional:  # a DimensionalReport: one panel per dimension
         caption = "True vs out-of-fold predicted values, per dimension"
         return [("scatter", caption, _scatter_png(report))]
     figures = []
@@ -67,6 +67,11 @@ def report_figures(report):
         caption = (f"Confusion matrix, {part.protocol} protocol: summed over folds, rows "
                    "normalized (true class: rows)")
         figures.append((stem, caption, _png(lambda ax, r=part: r.plot_confusion_matrix(ax=ax))))
+        if part.y_proba is not None:
+            caption = (f"Reliability diagram, {part.protocol} protocol: accuracy against the "
+                       "top probability, out-of-fold clips in 10 bins")
+            figures.append((stem.replace("confusion", "reliability"), caption,
+                            _png(lambda ax, r=part: r.plot_reliability_diagram(ax=ax))))
     return figures
 
 
