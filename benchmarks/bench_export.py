@@ -121,6 +121,8 @@ def main():
     parser.add_argument("--calibration-clips", type=int, default=32)
     parser.add_argument("--weight-free-only", action="store_true",
                         help="skip the DistilHuBERT pipeline and the SSL encoders")
+    parser.add_argument("--ssl-only", action="store_true",
+                        help="time the SSL encoders alone (no DistilHuBERT, no weight-free)")
     parser.add_argument("--architectures", nargs="*", default=list(SSL_ARCHITECTURES),
                         choices=list(SSL_ARCHITECTURES),
                         help="the base-size SSL encoders to time (none: skip them)")
@@ -147,14 +149,17 @@ def main():
 
     figures = {}
     with tempfile.TemporaryDirectory() as folder:
-        if not args.weight_free_only:
+        if not (args.weight_free_only or args.ssl_only):
             figures["DistilHuBERT pipeline (random weights)"] = _bench_distilhubert(
                 args, X, y, clip, calibration, scored, Path(folder))
-        figures["weight-free pipelines"] = _bench_weight_free(args, X, y, clip, Path(folder))
+        if not args.ssl_only:
+            figures["weight-free pipelines"] = _bench_weight_free(args, X, y, clip,
+                                                                   Path(folder))
         if args.architectures and not args.weight_free_only:
             figures["SSL encoders, base size (random weights)"] = _bench_ssl(
                 args, X, y, clip, calibration, scored, Path(folder))
     write_record(__file__, figures, threads=args.threads,
+                 name="bench_export-ssl" if args.ssl_only else None,
                  notes="Latency per 8 s clip of continuous speech; DistilHuBERT has random "
                        "weights, so its timings are real and its agreements indicative only.")
 
