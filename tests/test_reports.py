@@ -68,9 +68,10 @@ def test_html_report_renders_tables_and_the_picture(evaluated, tmp_path):
     assert folds[-1][0] == "mean ± std"
     counts = np.array([[int(v) for v in row[1:]] for row in confusion[1:]])
     np.testing.assert_array_equal(counts, report.confusion_matrix)
-    (image,) = page.images
-    assert image.startswith("data:image/png;base64,")
-    assert base64.b64decode(image.split(",", 1)[1]).startswith(PNG)
+    confusion_image, reliability_image = page.images  # the reliability diagram follows
+    for image in (confusion_image, reliability_image):
+        assert image.startswith("data:image/png;base64,")
+        assert base64.b64decode(image.split(",", 1)[1]).startswith(PNG)
 
 
 def test_markdown_report_links_its_picture_as_a_file(evaluated, tmp_path):

@@ -68,8 +68,8 @@ def load_corpus(name, root=None, *, labels="emotion4", seed=0, n_jobs=None, verb
         raise ValueError(f"unknown corpus {name!r}: choose one of {', '.join(CORPORA)}")
     if root is None:
         raise ValueError(f"--root is needed for the {name} corpus (its folder)")
-    data = getattr(datasets, LOADERS[name])(root, labels=labels or "emotion4",
-                                            targets=targets)
+    labels = labels or "emotion4"  # a built-in corpus's default; --data's is "all"
+    data = getattr(datasets, LOADERS[name])(root, labels=labels, targets=targets)
     emotions = np.unique(data.target) if targets == "emotion" else None
     if emotions is not None and emotions.size < min_classes:
         raise ValueError(
