@@ -97,7 +97,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
     :func:`~skser.model_selection.evaluate_sessions`, else the held-out
     ``validation_fraction``) by minimising the negative log-likelihood of
     ``softmax(logits / T)``, the logits of the whole ``module_`` (every head and view);
-    a bounded 1-D search on ``log T`` (:func:`scipy.optimize.minimize_scalar`, T from
+    a bounded 1-D search on ``log T`` (``scipy.optimize.minimize_scalar``, T from
     1/20 to 20). ``module_`` then ends with a ``Temperature`` layer dividing its logits
     by ``temperature_``, so an ONNX export carries it. Dividing the logits by one
     positive number keeps their order: ``predict`` is the same as without calibration,

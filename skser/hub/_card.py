@@ -118,7 +118,7 @@ class ModelCard:
         n_folds : int, optional
             Taken from the report where it has them.
         note : str, optional
-            A caveat added to :attr:`notes` (shown wherever the card is).
+            A caveat added to ``notes`` (shown wherever the card is).
         """
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")

@@ -348,7 +348,7 @@ class SessionReport(BaseReport):
         ..., "nll": ...}``: top-label expected calibration error (10 equal-width bins),
         multi-class Brier score and negative log-likelihood, as the mean and standard
         deviation over folds and over all tested clips together (see
-        :func:`skser.metrics.calibration_scores`). None without :attr:`y_proba`.
+        :func:`skser.metrics.calibration_scores`). None without ``y_proba``.
         """
         if self.y_proba is None:
             return None

@@ -50,7 +50,7 @@ class VoiceNoteResult(BaseVoiceNoteResult):
         The file analyzed, or None for an array.
     min_confidence : float or None
         The abstention threshold: windows (:attr:`window_labels`) and the note
-        (:attr:`label`) whose top probability is under it are labelled ``"uncertain"``;
+        (``label``) whose top probability is under it are labelled ``"uncertain"``;
         None never abstains.
 
     Notes
