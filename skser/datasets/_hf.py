@@ -8,7 +8,7 @@ import soxr
 from sklearn.utils import Bunch
 
 from ..io import SAMPLE_RATE, as_batch, load_audio
-from ._manifest import _ids, _targets, _warn_thin_speakers
+from ._manifest import _ids, _targets, _warn_thin_speakers, set_targets
 from ._user_files import warn_long
 from ._user_labels import resolve_labels
 
@@ -149,13 +149,7 @@ def from_hf_dataset(dataset, *, audio_column="audio", label_column="label",
         DESCR=f"A Hugging Face dataset ({corpus}): {chosen.size} clips.",
     )
     bunch.groups = sessions[chosen] if sessions is not None else bunch.speakers
-    if dimensions is not None:
-        bunch.target, bunch.target_names = dimensions[chosen], np.asarray(targets, dtype=str)
-        if emotion is not None:
-            bunch.emotion = emotion[chosen]
-    else:
-        bunch.target = emotion[chosen]
-        bunch.target_names = np.unique(bunch.target)
+    set_targets(bunch, chosen, emotion=emotion, dimensions=dimensions, target_names=targets)
     _warn_thin_speakers(bunch.speakers, source=source)
     warn_long(bunch.filenames, bunch.duration, source=source)
     return bunch

@@ -163,9 +163,19 @@ def user_bunch(rows, columns, paths, *, source, corpus, label_column="label",
         bunch.groups = sessions[chosen]
     elif speakers is not None:
         bunch.groups = bunch.speakers
+    set_targets(bunch, chosen, emotion=emotion, dimensions=dimensions,
+                target_names=target_names)
+    _warn_thin_speakers(bunch.speakers, source=source)
+    bunch.frame = _frame(rows, columns, chosen, bunch)
+    return bunch
+
+
+def set_targets(bunch, chosen, *, emotion, dimensions, target_names):
+    """``target`` and ``target_names`` of the ``chosen`` rows: the ratings where there are
+    some (the classes then in ``emotion``), else the classes, else None (unlabeled)."""
     if dimensions is not None:
         bunch.target = dimensions[chosen]
-        bunch.target_names = np.asarray(target_names)
+        bunch.target_names = np.asarray(target_names, dtype=str)
         if emotion is not None:
             bunch.emotion = emotion[chosen]
     elif emotion is not None:
@@ -173,9 +183,6 @@ def user_bunch(rows, columns, paths, *, source, corpus, label_column="label",
         bunch.target_names = np.unique(bunch.target)
     else:  # unlabeled clips (label_column=None)
         bunch.target = bunch.target_names = None
-    _warn_thin_speakers(bunch.speakers, source=source)
-    bunch.frame = _frame(rows, columns, chosen, bunch)
-    return bunch
 
 
 def _warn_thin_speakers(speakers, *, source):
