@@ -52,7 +52,8 @@ Training variants (``make_ser_pipeline(...)``, all else default):
     after enrollment).
 
 Prints, per variant, UA (mean over the 12 folds) per condition, its difference from clean,
-and the share of each predicted class (the true shares are ang 28.6, hap 28.6, neu 14.3,
+the expected calibration error of the probabilities (ECE, 10 bins, all clips pooled; goal
+0.05 or less) and the share of each predicted class (the true shares are ang 28.6, hap 28.6, neu 14.3,
 sad 28.6 %). The goals: at 20 dB SNR and under the noise floor, and through a telephone
 line and a room of RT60 0.6 s, UA within 5 points of clean; at 10 dB SNR (white, babble)
 within 15 points; no class taking over (none above 45 % of predictions) in any condition.
@@ -81,13 +82,16 @@ VARIANTS = {
     "channels": {"augment": False},
     "both-spectra": {"augment": False},
     "adapted": {"augment": False},
+    "phone-view": {"augment": False, "channels": ("telephone",)},
+    "phone-view+channels": {"augment": False, "channels": ("telephone",)},
 }
 # Variants with other embedder settings: the pipeline's set_params.
 EMBEDDER = {"both-spectra": {"acousticembedder__denoise": "both"}}
 # Variants trained on resampled rows: NoisyCopies' arguments.
-SAMPLED = {"copies": {"n_copies": 2},
-           "channels": {"n_copies": 2, "kinds": ("white", "babble", "floor", "telephone", "room"),
-                        "snr_db": (0.0, 30.0)}}
+CHANNEL_COPIES = {"n_copies": 2, "kinds": ("white", "babble", "floor", "telephone", "room"),
+                  "snr_db": (0.0, 30.0)}
+SAMPLED = {"copies": {"n_copies": 2}, "channels": CHANNEL_COPIES,
+           "phone-view+channels": CHANNEL_COPIES}
 # Variants whose pipeline is speaker-adapted, and the tables they print.
 ADAPTED = {"adapted": ("adapted, own clips", "adapted, enrolled clean")}
 
@@ -107,15 +111,16 @@ def degraded_sets(X, babble, opus, seed=1):
 
 
 def loso_under_conditions(pipe, X, y, groups, sets, sampler=None):
-    """Per condition, the predictions of leave-one-speaker-out models trained on clean clips
-    (and, with ``sampler``, the noisy copies it adds to each fold's training clips)."""
+    """Per condition, the probabilities (columns: ``LABELS``) of leave-one-speaker-out models
+    trained on clean clips (and, with ``sampler``, the noisy copies it adds to each fold's
+    training clips)."""
     from sklearn.base import clone
 
     from skser.io import as_batch
     from skser.model_selection import fit_with_validation
 
     speakers = np.unique(groups)
-    predictions = {name: np.empty(len(y), dtype=object) for name in sets}
+    probabilities = {name: np.empty((len(y), len(LABELS))) for name in sets}
     for index, speaker in enumerate(speakers):
         following = speakers[(index + 1) % len(speakers)]
         train = (groups != speaker) & (groups != following)
@@ -123,15 +128,16 @@ def loso_under_conditions(pipe, X, y, groups, sets, sampler=None):
                                     X_val=X[groups == following], y_val=y[groups == following],
                                     sampler=sampler)
         test = np.flatnonzero(groups == speaker)
+        assert list(model.classes_) == LABELS, model.classes_
         for name, (clips, _) in sets.items():
-            predictions[name][test] = model.predict(as_batch([clips[i] for i in test]))
-    return predictions
+            probabilities[name][test] = model.predict_proba(as_batch([clips[i] for i in test]))
+    return probabilities
 
 
 def adapted_loso_under_conditions(pipe, X, y, groups, sets):
-    """The same folds with ``pipe`` speaker-adapted: predictions by own clips, by clean enrollment.
+    """The same folds with ``pipe`` speaker-adapted: probabilities by own clips, by clean enrollment.
 
-    Returns two dicts, condition -> predictions: the test speaker standardised by their own
+    Returns two dicts, condition -> probabilities: the test speaker standardised by their own
     clips under that condition, and by statistics enrolled from their clean clips.
     """
     from sklearn import config_context
@@ -143,8 +149,8 @@ def adapted_loso_under_conditions(pipe, X, y, groups, sets):
 
     pipe = make_speaker_adapted(pipe)
     speakers = np.unique(groups)
-    own = {name: np.empty(len(y), dtype=object) for name in sets}
-    enrolled = {name: np.empty(len(y), dtype=object) for name in sets}
+    own = {name: np.empty((len(y), len(LABELS))) for name in sets}
+    enrolled = {name: np.empty((len(y), len(LABELS))) for name in sets}
     with config_context(enable_metadata_routing=True):
         for index, speaker in enumerate(speakers):
             following = speakers[(index + 1) % len(speakers)]
@@ -157,8 +163,8 @@ def adapted_loso_under_conditions(pipe, X, y, groups, sets):
             stats = enroll_speaker(model, X[test])
             for name, (clips, _) in sets.items():
                 batch = as_batch([clips[i] for i in test])
-                own[name][test] = model.predict(batch, speakers=groups[test])
-                enrolled[name][test] = model.predict(batch, speaker_stats=stats)
+                own[name][test] = model.predict_proba(batch, speakers=groups[test])
+                enrolled[name][test] = model.predict_proba(batch, speaker_stats=stats)
     return own, enrolled
 
 
@@ -229,20 +235,26 @@ def _arguments(params):
     return ", ".join(f"{k}={v!r}" for k, v in params.items())
 
 
-def print_table(y, groups, predictions):
-    """UA, its difference from clean and the predicted shares, one row per condition."""
+def print_table(y, groups, probabilities):
+    """UA, its difference from clean, ECE and the predicted shares, one row per condition."""
+    from skser.metrics import expected_calibration_error
+
+    predictions = {name: np.asarray(LABELS, dtype=object)[np.argmax(proba, axis=1)]
+                   for name, proba in probabilities.items()}
     clean = fold_ua(y, predictions["clean"], groups)
-    header = f"{'condition':30s} {'UA %':>6s} {'Δ clean':>8s}   predicted share %"
+    header = f"{'condition':30s} {'UA %':>6s} {'Δ clean':>8s} {'ECE':>6s}   predicted share %"
     print(header + "\n" + "-" * (len(header) + 30))
     rows = []
     for name, predicted in predictions.items():
         ua = fold_ua(y, predicted, groups)
+        ece = expected_calibration_error(y, probabilities[name], labels=LABELS)
         shares = "  ".join(f"{k} {100 * np.mean(predicted == k):4.1f}" for k in LABELS)
         top = max(np.mean(predicted == k) for k in LABELS)
         flag = "  <- one class takes over" if top > 0.45 else ""
-        print(f"{name:30s} {100 * ua:6.1f} {100 * (ua - clean):+8.1f}   {shares}{flag}")
+        print(f"{name:30s} {100 * ua:6.1f} {100 * (ua - clean):+8.1f} {ece:6.3f}   "
+              f"{shares}{flag}")
         rows.append({"condition": name, "UA %": round(100 * ua, 1),
-                     "Δ clean": round(100 * (ua - clean), 1),
+                     "Δ clean": round(100 * (ua - clean), 1), "ECE": round(float(ece), 3),
                      **{f"{k} %": round(100 * float(np.mean(predicted == k)), 1)
                         for k in LABELS}})
     print()

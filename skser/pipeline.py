@@ -12,6 +12,8 @@ TASKS = ("categorical", "dimensional")
 AUGMENTATIONS = ("paper", "noise")
 # Kaldi's speed perturbation factors (not tuned here; see bench_default_search).
 DEFAULT_SPEEDS = (0.9, 1.1)
+# The weight-free categorical pipeline's channel views (see make_ser_pipeline).
+DEFAULT_CHANNELS = ()
 
 
 def default_cache_dir():
@@ -56,6 +58,7 @@ def make_ser_pipeline(
     memory=None,
     augment=False,
     speeds="auto",
+    channels="auto",
     random_state=0,
     verbose=False,
     **head_params,
@@ -108,6 +111,11 @@ def make_ser_pipeline(
         embedder (3 points of UA on unseen speakers, at three times the embedding cost:
         see ``benchmarks/bench_default_search.py``) and ``()`` otherwise; ``()`` embeds
         each clip once.
+    channels : "auto" or tuple of {"telephone"}, default="auto"
+        Channel views of the weight-free embedder: each clip is also embedded as heard
+        through these channels (``AcousticEmbedder(channels=...)``), one more view each.
+        ``"auto"`` is ``DEFAULT_CHANNELS`` for the categorical task with the weight-free
+        embedder and ``()`` otherwise.
     random_state : int, default=0
         Seeds the augmenter and the head.
     verbose : bool, default=False
@@ -144,12 +152,14 @@ def make_ser_pipeline(
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     speeds = _speeds(speeds, task, embedder)
+    channels = _channels(channels, task, embedder)
+    views = 1 + len(speeds) + len(channels)
     if embedder == "weight-free":
         # The noise removal costs valence (bench_dimensional): off for dimensions. The
         # spectral dynamics were measured for categories only (bench_default_search).
         categorical = task == "categorical"
         encoder = AcousticEmbedder(denoise=categorical, dynamics=categorical, speeds=speeds,
-                                   memory=memory, verbose=verbose)
+                                   channels=channels, memory=memory, verbose=verbose)
     elif embedder in ("distilhubert", "ssl"):
         weights = {} if model is None else {"model": model}
         kind = DistilHuBERTEmbedder if embedder == "distilhubert" else SSLEmbedder
@@ -171,15 +181,32 @@ def make_ser_pipeline(
 
         steps.append(CCCLossRegressor(random_state=random_state, **head_params))
     else:
-        n_views = head_params.setdefault("n_views", 1 + len(speeds))
-        if n_views != 1 + len(speeds):
+        n_views = head_params.setdefault("n_views", views)
+        if n_views != views:
             raise ValueError(
-                f"n_views={n_views!r} does not match speeds={speeds!r}: the embedder gives "
-                f"{1 + len(speeds)} views of each clip (the clip as given, then one per "
-                "speed); leave n_views out, it follows speeds"
+                f"n_views={n_views!r} does not match speeds={speeds!r} and channels="
+                f"{channels!r}: the embedder gives {views} views of each clip (the clip as "
+                "given, then one per speed and per channel); leave n_views out, it follows "
+                "them"
             )
         steps.append(FocalLossClassifier(random_state=random_state, **head_params))
     return make_pipeline(*steps)
+
+
+def _channels(channels, task, embedder):
+    """``make_ser_pipeline``'s ``channels`` as a tuple: ``"auto"`` resolved, others checked."""
+    auto = task == "categorical" and embedder == "weight-free"
+    if isinstance(channels, str) and channels == "auto":
+        return DEFAULT_CHANNELS if auto else ()
+    from .embedding._channel_view import check_channel_views
+
+    channels = tuple(check_channel_views(channels))
+    if channels and not auto:
+        raise ValueError(
+            "channel views are built for the categorical task with the weight-free embedder, "
+            f"got task={task!r}, embedder={embedder!r}: pass channels=() or 'auto'"
+        )
+    return channels
 
 
 def _speeds(speeds, task, embedder):

@@ -3,6 +3,7 @@
 from ._acoustic import AcousticEmbedder
 from ._acoustic_module import acoustic_feature_names
 from ._cache import cache_info, clear_cache
+from ._channel_view import TelephoneChannel
 from ._corpus import assemble_pipeline, embed_corpus, load_embeddings
 from ._distilhubert import DistilHuBERTEmbedder, distilhubert_config, load_hubert
 from ._speed import speed_ratio
@@ -24,6 +25,7 @@ __all__ = [
     "AcousticEmbedder",
     "DistilHuBERTEmbedder",
     "SSLEmbedder",
+    "TelephoneChannel",
     "acoustic_feature_names",
     "assemble_pipeline",
     "embed_corpus",

@@ -9,6 +9,7 @@ import torch
 from ..utils import Interval, StrOptions
 from ._acoustic_module import AcousticFeatures, acoustic_feature_names
 from ._base import ClipEmbedder, memory_constraint
+from ._channel_view import check_channel_views
 from ._speed import SpeedViews, check_speeds
 
 __all__ = ["AcousticEmbedder"]
@@ -61,9 +62,17 @@ class AcousticEmbedder(ClipEmbedder):
         len(speeds)`` blocks of the 171 (or 251, 342, 502) features, the clip as given
         first, the others named ``speed0.9_loudness_mean``... Each view is resampled inside
         the torch module (scipy's polyphase filter, as a convolution), so it exports to ONNX
-        too. A head given ``n_views=1 + len(speeds)`` (``FocalLossClassifier``) trains on
+        too. A head given ``n_views=1 + len(speeds) + len(channels)``
+        (``FocalLossClassifier``) trains on
         every view and averages its verdict over them: the default pipeline's ``(0.9, 1.1)``
         (see ``benchmarks/bench_default_search.py``).
+    channels : tuple of {"telephone"}, default=()
+        Also embed each clip as heard through these channels, after the speeds' blocks
+        (``telephone_loudness_mean``...): ``"telephone"`` is a narrow-band line, the
+        300-3400 Hz band and G.711 mu-law (:class:`~skser.embedding.TelephoneChannel`, a
+        torch module, so it exports to ONNX too). A head trained on every view then hears
+        each training clip on a phone line as well, and averages its verdict over the
+        views of a clip (see :ref:`recording_conditions`).
     batch_size : int >= 1, default=32
         Clips per forward pass (batched with clips of similar lengths).
     device : str, default="cpu"
@@ -83,7 +92,7 @@ class AcousticEmbedder(ClipEmbedder):
         The torch module computing the features.
     feature_names_out_ : np.ndarray of str
         The 171 feature names (251 with ``dynamics``, twice as many with
-        ``denoise="both"``), times ``1 + len(speeds)``.
+        ``denoise="both"``), times ``1 + len(speeds) + len(channels)``.
     fingerprint_ : str
         A hash of the options, ``FEATURE_VERSION`` and skser's version (the cache
         namespace).
@@ -103,6 +112,9 @@ class AcousticEmbedder(ClipEmbedder):
     >>> fast = AcousticEmbedder(speeds=(0.9, 1.1)).fit(X)
     >>> fast.transform(X).shape, fast.get_feature_names_out()[171]
     ((8, 513), 'speed0.9_loudness_mean')
+    >>> phone = AcousticEmbedder(channels=("telephone",)).fit(X)
+    >>> phone.transform(X).shape, phone.get_feature_names_out()[171]
+    ((8, 342), 'telephone_loudness_mean')
     >>> both = AcousticEmbedder(denoise="both").fit(X)
     >>> both.transform(X).shape, both.get_feature_names_out()[171]
     ((8, 342), 'raw_loudness_mean')
@@ -120,6 +132,7 @@ class AcousticEmbedder(ClipEmbedder):
         "denoise": ["boolean", StrOptions({"both"})],
         "dynamics": ["boolean"],
         "speeds": ["array-like"],
+        "channels": ["array-like"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "memory": memory_constraint(),
@@ -136,6 +149,7 @@ class AcousticEmbedder(ClipEmbedder):
         denoise=True,
         dynamics=False,
         speeds=(),
+        channels=(),
         batch_size=32,
         device="cpu",
         memory=None,
@@ -148,6 +162,7 @@ class AcousticEmbedder(ClipEmbedder):
         self.denoise = denoise
         self.dynamics = dynamics
         self.speeds = speeds
+        self.channels = channels
         self.batch_size = batch_size
         self.device = device
         self.memory = memory
@@ -165,6 +180,7 @@ class AcousticEmbedder(ClipEmbedder):
 
     def _build(self):
         speeds = self._speeds()
+        channels = check_channel_views(self.channels)
         if not 20 <= self.f0_min < self.f0_max <= 2000:
             raise ValueError(
                 f"need 20 <= f0_min < f0_max <= 2000 Hz, got f0_min={self.f0_min}, "
@@ -179,9 +195,13 @@ class AcousticEmbedder(ClipEmbedder):
                    self.denoise if both else bool(self.denoise))
         if self.dynamics:  # (the keys of the features without them stay as they were)
             options += ("dynamics",)
-        if speeds:
-            module = SpeedViews(module, speeds)
-            names = names + [f"speed{speed:g}_{name}" for speed in speeds for name in names]
+        if speeds or channels:
+            module = SpeedViews(module, speeds, channels)
+            names = names + [f"{view}_{name}" for view in
+                             [f"speed{speed:g}" for speed in speeds] + channels
+                             for name in names]
             options += (tuple(speeds),)
+        if channels:  # (the keys of the features without them stay as they were)
+            options += (("channels", *channels),)
         fingerprint = hashlib.blake2b(repr(options).encode(), digest_size=16).hexdigest()
         return module, names, fingerprint

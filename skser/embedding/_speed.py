@@ -132,24 +132,35 @@ class PolyphaseResampler(nn.Module):
 
 
 class SpeedViews(nn.Module):
-    """A clip embedder applied to each clip as recorded and at other speeds, concatenated.
+    """A clip embedder applied to each clip as recorded, at other speeds and through other
+    channels, concatenated.
 
     Parameters
     ----------
     module : torch.nn.Module
         ``module(waveforms, lengths) -> (n_clips, n_features)``.
     speeds : sequence of float
-        The other speeds (see :func:`speed_ratio`); the output is
-        ``(n_clips, (1 + len(speeds)) * n_features)``, the recorded clip's block first.
+        The other speeds (see :func:`speed_ratio`).
+    channels : sequence of str, default=()
+        Channels the recorded clip is also heard through (names of
+        ``_channel_view.CHANNEL_VIEWS``). The output is ``(n_clips, (1 + len(speeds) +
+        len(channels)) * n_features)``: the recorded clip's block, the speeds', then the
+        channels'.
     """
 
-    def __init__(self, module, speeds):
+    def __init__(self, module, speeds, channels=()):
         super().__init__()
+        from ._channel_view import CHANNEL_VIEWS
+
         self.module = module
         self.resamplers = nn.ModuleList(PolyphaseResampler(*speed_ratio(s)) for s in speeds)
+        self.channels = nn.ModuleList(CHANNEL_VIEWS[name]() for name in channels)
 
     def forward(self, waveforms, lengths):
         views = [self.module(waveforms, lengths)]
         for resampler in self.resamplers:
             views.append(self.module(resampler(waveforms), resampler.output_lengths(lengths)))
+        # (A module pickled before the channel views existed has no such attribute.)
+        for channel in getattr(self, "channels", ()):
+            views.append(self.module(channel(waveforms, lengths), lengths))
         return torch.cat(views, dim=1)

@@ -14,7 +14,10 @@ TELEPHONE_RATE = 8000
 
 
 def mu_law(samples, *, mu=255):
-    """An 8-bit G.711 mu-law round trip: compand, quantise to 256 levels, expand.
+    """An 8-bit G.711 mu-law round trip: compand, quantise, expand.
+
+    As G.711 codes a sample: a sign bit and 7 bits of companded magnitude (128 levels
+    from 0 to 1), so silence stays exactly 0.
 
     Parameters
     ----------
@@ -30,13 +33,13 @@ def mu_law(samples, *, mu=255):
     Examples
     --------
     >>> x = np.array([0.0, 0.001, 0.5, -1.0])
-    >>> bool(np.abs(mu_law(x) - x).max() < 0.02)
-    True
+    >>> bool(np.abs(mu_law(x) - x).max() < 0.02), float(mu_law(x)[0])
+    (True, 0.0)
     """
     x = np.clip(np.asarray(samples, dtype=np.float64), -1.0, 1.0)
-    compressed = np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu)
-    levels = np.round((compressed + 1.0) * 127.5) / 127.5 - 1.0  # 8 bits
-    return np.sign(levels) * np.expm1(np.abs(levels) * np.log1p(mu)) / mu
+    magnitude = np.log1p(mu * np.abs(x)) / np.log1p(mu)
+    magnitude = np.round(magnitude * 127.0) / 127.0  # 7 bits and the sign: 8 bits
+    return np.sign(x) * np.expm1(magnitude * np.log1p(mu)) / mu
 
 
 def telephone(samples, *, sample_rate=16000, band=(300.0, 3400.0), codec="mu-law"):
