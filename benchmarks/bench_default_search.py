@@ -3,9 +3,10 @@
 Data: the shared RAVDESS (actors 01-12) and EmoDB, emotion4 labels. Every candidate is the
 default front end (Trimmer 20 dB, PreEmphasis 0.97, PeakNormalizer 0.95, FixedDuration 8 s)
 and the weight-free AcousticEmbedder with its spectral dynamics, each clip embedded once, at
-its own speed and at speeds 0.9, 1.1, 0.8 and 1.2 (``AcousticEmbedder(dynamics=True,
-speeds=(0.9, 1.1, 0.8, 1.2))``: five blocks of 251 features; the first three are exactly
-what the default pipeline's ``speeds=(0.9, 1.1)`` gives). Candidates differ in the blocks
+its own speed, at speeds 0.9, 1.1, 0.8 and 1.2, and through a telephone line
+(``AcousticEmbedder(dynamics=True, speeds=(0.9, 1.1, 0.8, 1.2), channels=("telephone",))``:
+six blocks of 251 features; the first three are exactly what ``make_ser_pipeline(
+channels=())`` gives, and with the sixth what ``channels=("telephone",)`` gives). Candidates differ in the blocks
 they read, their training data and their head. Folds as ``evaluate_sessions(...,
 validation="next")``: test on one speaker, early-stop on the next, train on the rest. Each
 candidate is run with several head seeds (``--seeds``); the table shows UA mean ± std over
@@ -34,6 +35,8 @@ Candidates:
   without them), the default before they were added;
 - ``one speed``: the same head on the first block alone (``speeds=()``);
 - ``five speeds``: ``n_views=5``, speeds 0.8 and 1.2 as well;
+- ``+ telephone view``: ``n_views=4``, the view of each clip through a telephone line
+  (300-3400 Hz, G.711 mu-law: ``AcousticEmbedder(channels=("telephone",))``) as well;
 - ``one head``: ``n_ensemble=1``;
 - ``wider head``: ``hidden_layer_sizes=(512,), dropout=0.5``: twice the width, more
   dropout;
@@ -84,7 +87,11 @@ LABELS = ["ang", "hap", "neu", "sad"]
 
 
 SPEEDS = (0.9, 1.1, 0.8, 1.2)
+CHANNELS = ("telephone",)
+N_BLOCKS = 1 + len(SPEEDS) + len(CHANNELS)
+# The blocks make_ser_pipeline(channels=()) reads: the clip as given, speeds 0.9 and 1.1.
 DEFAULT_VIEWS = (0, 1, 2)
+TELEPHONE_VIEW = 1 + len(SPEEDS)
 
 
 def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
@@ -109,7 +116,8 @@ def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
     if augmenter is not None and not before_trim:
         X = augment(X)
     X = FixedDuration(duration=8.0).fit_transform(X)
-    return AcousticEmbedder(speeds=SPEEDS, denoise=denoise, dynamics=True).fit(X).transform(X)
+    return AcousticEmbedder(speeds=SPEEDS, channels=CHANNELS, denoise=denoise,
+                            dynamics=True).fit(X).transform(X)
 
 
 def egemaps(X):
@@ -143,7 +151,7 @@ def fuse(E, extra):
 
 def blocks(E, views, columns=slice(None)):
     """The blocks (views) ``views`` of embeddings ``E``, side by side, ``columns`` of each."""
-    width = E.shape[1] // (1 + len(SPEEDS))
+    width = E.shape[1] // N_BLOCKS
     return np.hstack([E[:, view * width:(view + 1) * width][:, columns] for view in views])
 
 
@@ -238,6 +246,7 @@ CANDIDATES = {
     "no dynamics": dict(columns=slice(0, len(acoustic_feature_names()))),
     "one speed": dict(views=(0,)),
     "five speeds": dict(views=(0, 1, 2, 3, 4)),
+    "+ telephone view": dict(views=(*DEFAULT_VIEWS, TELEPHONE_VIEW)),
     "one head": dict(params={"n_ensemble": 1}),
     "wider head": dict(params={"hidden_layer_sizes": (512,), "dropout": 0.5}),
     "+ other corpus": dict(extra=True),

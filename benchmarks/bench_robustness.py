@@ -59,6 +59,7 @@ line and a room of RT60 0.6 s, UA within 5 points of clean; at 10 dB SNR (white,
 within 15 points; no class taking over (none above 45 % of predictions) in any condition.
 
 Usage: python benchmarks/bench_robustness.py [--data ../shared/data] [--variants ...]
+       [--seed 0]
 """
 
 import argparse
@@ -179,6 +180,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--seed", type=int, default=0,
+                        help="make_ser_pipeline's and NoisyCopies' random_state")
     parser.add_argument("--opus", action="store_true",
                         help="also an Opus round trip (libsndfile's encoder is slow)")
     args = parser.parse_args()
@@ -205,13 +208,13 @@ def main():
     with tempfile.TemporaryDirectory() as cache:
         for variant in args.variants:
             start = time.perf_counter()
-            pipe = make_ser_pipeline(memory=cache, **VARIANTS[variant])
+            pipe = make_ser_pipeline(memory=cache, random_state=args.seed, **VARIANTS[variant])
             pipe.set_params(**EMBEDDER.get(variant, {}))
             if variant in ADAPTED:
                 tables = dict(zip(ADAPTED[variant],
                                   adapted_loso_under_conditions(pipe, X, y, groups, sets)))
             else:
-                sampler = (NoisyCopies(random_state=0, **SAMPLED[variant])
+                sampler = (NoisyCopies(random_state=args.seed, **SAMPLED[variant])
                            if variant in SAMPLED else None)
                 tables = {variant: loso_under_conditions(pipe, X, y, groups, sets, sampler)}
             seconds = time.perf_counter() - start
@@ -227,8 +230,9 @@ def main():
                 rows = print_table(y, groups, predictions)
                 figures[f"{title} ({', '.join(filter(None, setup))}; {seconds:.0f} s)"] = rows
     write_record(__file__, figures,
-                 name="bench_robustness" if args.variants == list(VARIANTS)
-                 else "bench_robustness-" + "-".join(args.variants))
+                 name=("bench_robustness" if args.variants == list(VARIANTS)
+                       else "bench_robustness-" + "-".join(args.variants))
+                 + (f"-seed{args.seed}" if args.seed else ""))
 
 
 def _arguments(params):

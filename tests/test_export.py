@@ -67,13 +67,15 @@ def test_each_waveform_step_computes_what_sklearn_does(step, corpus):
 
 
 @pytest.mark.parametrize("embedder", ["acoustic", "acoustic, both spectra",
-                                      "acoustic, dynamics, speeds", "distilhubert"])
+                                      "acoustic, dynamics, speeds",
+                                      "acoustic, speeds, telephone", "distilhubert"])
 def test_embedders_compute_what_torch_does(embedder, corpus, tiny_hubert):
     step = {
         "acoustic": AcousticEmbedder(),
         "acoustic, both spectra": AcousticEmbedder(denoise="both"),
         # The default pipeline's embedder.
         "acoustic, dynamics, speeds": AcousticEmbedder(dynamics=True, speeds=(0.9, 1.1)),
+        "acoustic, speeds, telephone": AcousticEmbedder(speeds=(0.9,), channels=("telephone",)),
         "distilhubert": DistilHuBERTEmbedder(model=tiny_hubert, layer="all", pooling="mean+std"),
     }[embedder]
     X = corpus[0][:5]

@@ -48,10 +48,11 @@ class TelephoneChannel(nn.Module):
         inside = inside.to(waveforms.dtype)
         band = F.conv1d(F.pad((waveforms * inside)[:, None, :], (half, half)), self.taps)
         band = band[:, 0] * inside
-        # G.711: a sign bit and 7 bits of companded magnitude (silence stays 0).
-        magnitude = torch.log1p(MU * band.abs().clamp(max=1.0)) / math.log1p(MU)
+        # G.711: a sign bit and 7 bits of companded magnitude (silence stays 0). (log and
+        # exp, not log1p and expm1, which ONNX lacks: the same levels to float32 rounding.)
+        magnitude = torch.log(1.0 + MU * band.abs().clamp(max=1.0)) / math.log1p(MU)
         magnitude = torch.round(magnitude * 127.0) / 127.0
-        return torch.sign(band) * torch.expm1(magnitude * math.log1p(MU)) / MU
+        return torch.sign(band) * (torch.exp(magnitude * math.log1p(MU)) - 1.0) / MU
 
 
 CHANNEL_VIEWS = {"telephone": TelephoneChannel}
