@@ -120,3 +120,32 @@ def test_noisy_copies_must_be_a_whole_number(copies, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--noisy-copies", copies, "--out", "x.joblib"])
     assert f"expected a whole number of at least 0, got '{copies}'" in capsys.readouterr().err
+
+
+def test_channels_adds_the_telephone_view_and_copy_kinds_reach_the_copies(tmp_path):
+    from skser.cli._options import COPY_KINDS
+    from skser.preprocessing._copies import _KINDS
+
+    assert COPY_KINDS == _KINDS
+    model = tmp_path / "phone.joblib"
+    assert main(["train", "--speakers", "3", "--clips-per-class", "2", "--heads", "1",
+                 "--speeds", "none", "--channels", "telephone", "--noisy-copies", "1",
+                 "--copy-kinds", "telephone", "room", "--cache", str(tmp_path / "cache"),
+                 "--out", str(model)]) == 0
+    pipe = joblib.load(model)
+    assert tuple(pipe[-2].channels) == ("telephone",) and pipe[-1].n_views == 2
+    X = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=3)[0]
+    assert pipe[1:-1].transform(X).shape[1] == 2 * 251
+    from argparse import Namespace
+
+    from skser.cli._shared import sampler_of
+
+    copies = sampler_of(Namespace(noisy_copies=1, copy_kinds=["telephone", "room"], seed=0))
+    assert copies.kinds == ("telephone", "room") and copies.n_copies == 1
+
+
+def test_copy_kinds_without_copies_is_refused(tmp_path, capsys):
+    argv = ["train", "--speakers", "3", "--clips-per-class", "2", "--copy-kinds", "room",
+            "--out", str(tmp_path / "m.joblib")]
+    assert main(argv) == 2
+    assert "--copy-kinds needs --noisy-copies N" in capsys.readouterr().err

@@ -8,6 +8,9 @@ import argparse
 
 from ..pipeline import EMBEDDERS, default_cache_dir
 
+# NoisyCopies' kinds (skser.preprocessing is not imported here: it imports scikit-learn).
+COPY_KINDS = ("white", "babble", "floor", "telephone", "room")
+
 __all__ = [
     "CORPORA",
     "DATA_HELP",
@@ -22,6 +25,7 @@ __all__ = [
     "model_help",
     "n_jobs_type",
     "speeds_argument",
+    "channels_argument",
     "whole_number",
 ]
 
@@ -80,6 +84,12 @@ def add_speeds_option(parser):
         help="weight-free embedder: also embed each clip at these speeds, e.g. 0.9 1.1 "
              "(auto: 0.9 1.1 for emotion classes; none: each clip once, three times "
              "faster) (default: auto)")
+
+
+def channels_argument(args):
+    """``--channels`` as ``make_ser_pipeline``'s ``channels``."""
+    value = getattr(args, "channels", "auto")
+    return {"auto": "auto", "none": ()}.get(value, (value,))
 
 
 def speeds_argument(args):
@@ -185,10 +195,20 @@ def add_data_options(parser):
                        default=False, help="training-only waveform augmentation: the "
                        "paper's (the default with no value) or noise-aware")
     model.add_argument("--noisy-copies", type=whole_number(0), default=0, metavar="N",
-                       help="train also on N noisy copies of each training clip (white "
-                       "noise or babble at 10-40 dB SNR, or a -70..-50 dBFS floor); "
-                       "validation and test clips stay as recorded (default: 0)")
+                       help="train also on N noisy copies of each training clip (by "
+                       "default white noise or babble at 10-40 dB SNR, or a -70..-50 dBFS "
+                       "floor; see --copy-kinds); validation and test clips stay as "
+                       "recorded (default: 0)")
+    model.add_argument("--copy-kinds", nargs="+", choices=COPY_KINDS, metavar="KIND",
+                       help="what the noisy copies hear, each copy one kind: "
+                       f"{', '.join(COPY_KINDS)} (telephone: an 8 kHz G.711 line; room: "
+                       "RT60 0.2-1.0 s) (default: white babble floor)")
     add_speeds_option(model)
+    model.add_argument("--channels", choices=("auto", "telephone", "none"), default="auto",
+                       help="weight-free embedder: also embed each clip as heard through a "
+                       "telephone line (300-3400 Hz, G.711), one more view the head trains "
+                       "on and averages over: for models that will hear phone calls "
+                       "(auto: none) (default: auto)")
     model.add_argument("--heads", type=whole_number(1), metavar="N",
                        help="heads trained from different seeds and averaged (default: the "
                             "head's own, 5); 1 trains one head, about five times faster")

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..utils import expand_path, model_dimensions, task_of
 from ._data import load_corpus, load_user_corpus
-from ._options import speeds_argument
+from ._options import channels_argument, speeds_argument
 from ._speakers import adapt_for_fit, adapted_probabilities
 
 __all__ = [
@@ -122,7 +122,7 @@ def make_pipeline(args, *, verbose=None):
         task=getattr(args, "task", "categorical"),
         embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
         memory=args.cache, augment=args.augment, speeds=speeds_argument(args),
-        random_state=args.seed, verbose=verbose, **head_params(args),
+        channels=channels_argument(args), random_state=args.seed, verbose=verbose, **head_params(args),
     )
     pipe[-1].set_params(verbose=verbose)  # make_ser_pipeline's verbose is the embedder's
     return pipe
@@ -131,11 +131,15 @@ def make_pipeline(args, *, verbose=None):
 def sampler_of(args):
     """``NoisyCopies`` for ``--noisy-copies N`` (seeded by ``--seed``), else None."""
     copies = getattr(args, "noisy_copies", 0)
+    kinds = getattr(args, "copy_kinds", None)
     if not copies:
+        if kinds:
+            raise ValueError("--copy-kinds needs --noisy-copies N (N >= 1)")
         return None
     from ..preprocessing import NoisyCopies
 
-    return NoisyCopies(n_copies=copies, random_state=args.seed)
+    return NoisyCopies(n_copies=copies, random_state=args.seed,
+                       **({"kinds": tuple(dict.fromkeys(kinds))} if kinds else {}))
 
 
 def load_corpora(args):
