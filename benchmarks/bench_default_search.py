@@ -4,9 +4,9 @@ Data: the shared RAVDESS (actors 01-12) and EmoDB, emotion4 labels. Every candid
 default front end (Trimmer 20 dB, PreEmphasis 0.97, PeakNormalizer 0.95, FixedDuration 8 s)
 and the weight-free AcousticEmbedder with its spectral dynamics, each clip embedded once, at
 its own speed, at speeds 0.9, 1.1, 0.8 and 1.2, and through a telephone line
-(``AcousticEmbedder(dynamics=True, speeds=(0.9, 1.1, 0.8, 1.2), channels=("telephone",))``:
-six blocks of 251 features; the first three are exactly what ``make_ser_pipeline(
-channels=())`` gives, and with the sixth what ``channels=("telephone",)`` gives). Candidates differ in the blocks
+(``AcousticEmbedder(dynamics=True, speeds=(0.9, 1.1, 0.8, 1.2),
+channels=("telephone",))``: six blocks of 251 features; the first three and the sixth are
+exactly what the default pipeline gives). Candidates differ in the blocks
 they read, their training data and their head. Folds as ``evaluate_sessions(...,
 validation="next")``: test on one speaker, early-stop on the next, train on the rest. Each
 candidate is run with several head seeds (``--seeds``); the table shows UA mean ± std over
@@ -27,16 +27,19 @@ are the ones from the half that did not choose it.
 
 Candidates:
 
-- ``default``: what ``make_ser_pipeline()`` trains: ``FocalLossClassifier(n_views=3)``
-  (five heads that differ only in their seed) over three views of each clip (speeds 1,
-  0.9, 1.1), trained on every view and averaging its probabilities over them;
+- ``default``: what ``make_ser_pipeline()`` trains: ``FocalLossClassifier(n_views=4)``
+  (five heads that differ only in their seed) over four views of each clip (speeds 1,
+  0.9, 1.1, and the clip through a telephone line: 300-3400 Hz, G.711 mu-law,
+  ``AcousticEmbedder(channels=("telephone",))``), trained on every view and averaging its
+  probabilities over them;
+- ``studio``: the default without the telephone view (``channels=()``, three views), the
+  default before it was added: chosen for phone lines (``bench_robustness.py``), not for
+  clean speech, which this search measures;
 - ``no dynamics``: the default without the 80 features of spectral dynamics
   (``dynamics=False``: the first 171 of each block, the same bit for bit as an embedder
   without them), the default before they were added;
-- ``one speed``: the same head on the first block alone (``speeds=()``);
-- ``five speeds``: ``n_views=5``, speeds 0.8 and 1.2 as well;
-- ``+ telephone view``: ``n_views=4``, the view of each clip through a telephone line
-  (300-3400 Hz, G.711 mu-law: ``AcousticEmbedder(channels=("telephone",))``) as well;
+- ``one speed``: the same head on the first block and the telephone view (``speeds=()``);
+- ``five speeds``: ``n_views=6``, speeds 0.8 and 1.2 as well;
 - ``one head``: ``n_ensemble=1``;
 - ``wider head``: ``hidden_layer_sizes=(512,), dropout=0.5``: twice the width, more
   dropout;
@@ -54,21 +57,22 @@ Candidates:
   before the Trimmer), drawn once per clip: the distribution the augmenting pipeline
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips). The
-  augmented candidates train the default head on three views of the augmented clip;
-- ``+ raw spectra``: ``AcousticEmbedder(denoise="both", dynamics=True)``: each view's
-  251 features of the cleaned spectra (the default's) followed by the same 251 of the
-  spectra as recorded, without the per-clip noise removal and its floor (502 per view;
-  the same head). ``bench_robustness.py --variants both-spectra`` measures what it does under
-  noise;
-- ``+ eGeMAPS (raw clips)``: feature fusion, the default's three views each joined by the
-  88 eGeMAPSv02 functionals (openSMILE) of the same clip at the same speed, computed on the
-  clip as recorded (the way eGeMAPS is usually reported); ``+ eGeMAPS (raw), -20 dB`` is
-  the same model with the validation and test clips played 20 dB quieter (both feature
-  sets recomputed), the gain condition of ``bench_robustness.py``; ``+ eGeMAPS (front
-  end)`` computes the functionals on the front end's output instead (trimmed,
-  pre-emphasised, peak-normalised), what a pipeline step after the default front end
-  sees. All three are skipped with a note when ``opensmile`` is not installed; openSMILE
-  is not part of an ONNX graph, so none of them could be the exported default anyway.
+  augmented candidates train the default head on four views of the augmented clip;
+- ``+ raw spectra``: ``AcousticEmbedder(denoise="both", dynamics=True)``: each of the
+  studio candidate's three views, 251 features of the cleaned spectra followed by the
+  same 251 of the spectra as recorded, without the per-clip noise removal and its floor
+  (502 per view; the same head). ``bench_robustness.py --variants both-spectra``
+  measures what it does under noise;
+- ``+ eGeMAPS (raw clips)``: feature fusion, the studio candidate's three views each
+  joined by the 88 eGeMAPSv02 functionals (openSMILE) of the same clip at the same speed,
+  computed on the clip as recorded (the way eGeMAPS is usually reported); ``+ eGeMAPS
+  (raw), -20 dB`` is the same model with the validation and test clips played 20 dB
+  quieter (both feature sets recomputed), the gain condition of ``bench_robustness.py``;
+  ``+ eGeMAPS (front end)`` computes the functionals on the front end's output instead
+  (trimmed, pre-emphasised, peak-normalised), what a pipeline step after the default front
+  end sees. All three are skipped with a note when ``opensmile`` is not installed;
+  openSMILE is not part of an ONNX graph, so none of them could be the exported default
+  anyway.
 
 Usage: python benchmarks/bench_default_search.py [--data ../shared/data] [--seeds 0 1]
 """
@@ -89,9 +93,11 @@ LABELS = ["ang", "hap", "neu", "sad"]
 SPEEDS = (0.9, 1.1, 0.8, 1.2)
 CHANNELS = ("telephone",)
 N_BLOCKS = 1 + len(SPEEDS) + len(CHANNELS)
-# The blocks make_ser_pipeline(channels=()) reads: the clip as given, speeds 0.9 and 1.1.
-DEFAULT_VIEWS = (0, 1, 2)
 TELEPHONE_VIEW = 1 + len(SPEEDS)
+# The blocks make_ser_pipeline(channels=()) reads: the clip as given, speeds 0.9 and 1.1;
+# make_ser_pipeline() reads the telephone view as well.
+STUDIO_VIEWS = (0, 1, 2)
+DEFAULT_VIEWS = (*STUDIO_VIEWS, TELEPHONE_VIEW)
 
 
 def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
@@ -144,8 +150,8 @@ def egemaps(X):
 
 def fuse(E, extra):
     """The default's three views of ``E``, each followed by its block of ``extra``."""
-    ours = np.split(blocks(E, DEFAULT_VIEWS), len(DEFAULT_VIEWS), axis=1)
-    theirs = np.split(extra, len(DEFAULT_VIEWS), axis=1)
+    ours = np.split(blocks(E, STUDIO_VIEWS), len(STUDIO_VIEWS), axis=1)
+    theirs = np.split(extra, len(STUDIO_VIEWS), axis=1)
     return np.hstack([np.hstack(pair) for pair in zip(ours, theirs)])
 
 
@@ -243,10 +249,10 @@ class Head:
 
 CANDIDATES = {
     "default": dict(),
+    "studio": dict(views=STUDIO_VIEWS),
     "no dynamics": dict(columns=slice(0, len(acoustic_feature_names()))),
-    "one speed": dict(views=(0,)),
-    "five speeds": dict(views=(0, 1, 2, 3, 4)),
-    "+ telephone view": dict(views=(*DEFAULT_VIEWS, TELEPHONE_VIEW)),
+    "one speed": dict(views=(0, TELEPHONE_VIEW)),
+    "five speeds": dict(views=(0, 1, 2, 3, 4, TELEPHONE_VIEW)),
     "one head": dict(params={"n_ensemble": 1}),
     "wider head": dict(params={"hidden_layer_sizes": (512,), "dropout": 0.5}),
     "+ other corpus": dict(extra=True),
@@ -255,10 +261,10 @@ CANDIDATES = {
     "logistic C=0.01": dict(kind="logistic"),
     "paper augmentation": dict(rows="paper"),
     "noise augmentation": dict(rows="noise"),
-    "+ raw spectra": dict(features="both"),
-    "+ eGeMAPS (raw clips)": dict(fuse="raw"),
-    "+ eGeMAPS (raw), -20 dB": dict(fuse="raw", test="quiet"),
-    "+ eGeMAPS (front end)": dict(fuse="front"),
+    "+ raw spectra": dict(features="both", views=STUDIO_VIEWS),
+    "+ eGeMAPS (raw clips)": dict(fuse="raw", views=STUDIO_VIEWS),
+    "+ eGeMAPS (raw), -20 dB": dict(fuse="raw", test="quiet", views=STUDIO_VIEWS),
+    "+ eGeMAPS (front end)": dict(fuse="front", views=STUDIO_VIEWS),
 }
 
 
@@ -298,7 +304,7 @@ def main():
         y, groups = np.asarray(bunch.target), np.asarray(bunch.groups)
         pick = np.random.default_rng(0).uniform(size=len(y)) < 0.5
         clean = embed(X)
-        both = fuse(clean, blocks(embed(X, denoise=False), DEFAULT_VIEWS))
+        both = fuse(clean, blocks(embed(X, denoise=False), STUDIO_VIEWS))
         paper = embed(X, WaveformAugmenter(random_state=0), groups=groups)
         noise = embed(X, noise_augmenter(random_state=0), before_trim=True, groups=groups)
         corpora[name] = dict(X=clean, y=y, groups=groups, both=both,
@@ -312,7 +318,8 @@ def main():
             corpora[name].update(
                 raw=fuse(clean, egemaps(X)), front=fuse(clean, egemaps(front)),
                 quiet=fuse(embed(quiet), egemaps(quiet)))
-    print(f"embedded (each clip at five speeds, the same of its raw spectra, and two "
+    print(f"embedded (each clip at five speeds and through a telephone line, the same of "
+          f"its raw spectra, and two "
           f"augmented copies"
           f"{'; eGeMAPS of raw, quiet and front-end clips' if fusing else ''}) in "
           f"{time.perf_counter() - start:.0f} s\n")

@@ -13,7 +13,7 @@ AUGMENTATIONS = ("paper", "noise")
 # Kaldi's speed perturbation factors (not tuned here; see bench_default_search).
 DEFAULT_SPEEDS = (0.9, 1.1)
 # The weight-free categorical pipeline's channel views (see make_ser_pipeline).
-DEFAULT_CHANNELS = ()
+DEFAULT_CHANNELS = ("telephone",)
 
 
 def default_cache_dir():

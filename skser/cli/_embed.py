@@ -9,13 +9,15 @@ import numpy as np
 
 from ..pipeline import EMBEDDERS, default_cache_dir
 from ._data import MAX_DURATION
-from ._features import embedder_speeds, front
+from ._features import embedder_channels, embedder_speeds, front
 from ._options import (
     DATA_HELP,
     LOADERS,
+    add_channels_option,
     add_progress_options,
     add_speeds_option,
     add_user_data_options,
+    channels_argument,
     n_jobs_type,
     speeds_argument,
 )
@@ -55,6 +57,7 @@ def add_parser(commands):
     command.add_argument("--local-files-only", action="store_true",
                          help="never reach the network for the weights")
     add_speeds_option(command)
+    add_channels_option(command)
     command.add_argument("--cache", default=default_cache_dir(),
                          help="per-clip embedding cache folder (default: %(default)s)")
     command.add_argument("--overwrite", action="store_true",
@@ -131,11 +134,12 @@ def run(args):
 
     paths, columns = _sources(args)
     steps = front(args.embedder, args.model, args.local_files_only, args.cache,
-                  speeds=speeds_argument(args))
+                  speeds=speeds_argument(args), channels=channels_argument(args))
     metadata = {"embedder": args.embedder,
                 "model": None if args.model is None else os.fspath(args.model),
                 "local_files_only": args.local_files_only,
                 "speeds": list(embedder_speeds(steps)),
+                "channels": list(embedder_channels(steps)),
                 "dynamics": bool(getattr(steps[-1], "dynamics", False)),
                 "corpus": args.corpus or ("data" if args.data else "files")}
     with ExitStack() as stack:

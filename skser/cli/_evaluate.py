@@ -2,7 +2,7 @@
 embeddings."""
 
 from ._card import attach_card
-from ._features import features_corpus, features_head, table_speeds
+from ._features import features_corpus, features_head, table_channels, table_speeds
 from ._options import add_adapt_option, add_data_options, add_task_option
 from ._shared import (
     evaluate_corpus,
@@ -62,7 +62,7 @@ def _evaluate_features(args):
     from ._report import write_report
 
     corpus, metadata = features_corpus(args)
-    head = features_head(args, table_speeds(metadata, args))
+    head = features_head(args, table_speeds(metadata, args), table_channels(metadata, args))
     if not folds_in_process(args.n_jobs):
         head.set_params(verbose=False)
     report = evaluate_corpus(head, corpus, None, args.n_jobs, verbose=args.verbose)

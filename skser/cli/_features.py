@@ -2,13 +2,15 @@
 that ``skser train/evaluate --features`` read back. A leaf: it imports no command module."""
 
 from ._data import Corpus
-from ._options import speeds_argument
+from ._options import channels_argument, speeds_argument
 from ._shared import head_params
 
-__all__ = ["embedder_speeds", "features_corpus", "features_head", "front", "table_speeds"]
+__all__ = ["embedder_channels", "embedder_speeds", "features_corpus", "features_head", "front",
+           "table_channels", "table_speeds"]
 
 
-def front(embedder, model, local_files_only, cache=None, speeds="auto", dynamics=None):
+def front(embedder, model, local_files_only, cache=None, speeds="auto", dynamics=None,
+          channels="auto"):
     """The default pipeline's waveform steps and embedder (no file loader, no head).
 
     ``dynamics`` overrides the weight-free embedder's (None keeps the default's).
@@ -16,7 +18,7 @@ def front(embedder, model, local_files_only, cache=None, speeds="auto", dynamics
     from ..pipeline import make_ser_pipeline
 
     pipe = make_ser_pipeline(embedder=embedder, model=model, local_files_only=local_files_only,
-                             memory=cache, speeds=speeds)
+                             memory=cache, speeds=speeds, channels=channels)
     if dynamics is not None and embedder == "weight-free":
         pipe[-2].set_params(dynamics=dynamics)
     return pipe[1:-1]
@@ -25,6 +27,11 @@ def front(embedder, model, local_files_only, cache=None, speeds="auto", dynamics
 def embedder_speeds(front):
     """The speeds of the front's embedder: ``()`` for DistilHuBERT or one speed."""
     return tuple(float(speed) for speed in getattr(front[-1], "speeds", ()))
+
+
+def embedder_channels(front):
+    """The channel views of the front's embedder: ``()`` for DistilHuBERT or none."""
+    return tuple(getattr(front[-1], "channels", ()))
 
 
 # Options --features cannot honour: the table is already embedded, and its head is the
@@ -78,9 +85,26 @@ def table_speeds(metadata, args):
     return speeds
 
 
-def features_head(args, speeds):
-    """The default head, with one view per speed the table was embedded at."""
+def table_channels(metadata, args):
+    """The channel views a table was embedded with (tables written before them have none).
+
+    A ``--channels`` other than ``auto`` must name them, as ``--speeds`` must.
+    """
+    channels = tuple(metadata.get("channels", ()))
+    asked = channels_argument(args)
+    if asked != "auto" and tuple(asked) != channels:
+        raise ValueError(
+            f"--channels {' '.join(asked) or 'none'} does not match the table, embedded with "
+            f"channels {' '.join(channels) or 'none'}: with --features the table's channels "
+            "are used (embed again with skser embed --channels to change them)"
+        )
+    return channels
+
+
+def features_head(args, speeds, channels=()):
+    """The default head, with one view per speed and channel the table was embedded with."""
     from ..pipeline import make_ser_pipeline
 
-    head = make_ser_pipeline(speeds=speeds, random_state=args.seed, **head_params(args))[-1]
+    head = make_ser_pipeline(speeds=speeds, channels=channels, random_state=args.seed,
+                             **head_params(args))[-1]
     return head.set_params(verbose=args.verbose)  # a bar over the epochs

@@ -26,6 +26,7 @@ __all__ = [
     "n_jobs_type",
     "speeds_argument",
     "channels_argument",
+    "add_channels_option",
     "whole_number",
 ]
 
@@ -84,6 +85,17 @@ def add_speeds_option(parser):
         help="weight-free embedder: also embed each clip at these speeds, e.g. 0.9 1.1 "
              "(auto: 0.9 1.1 for emotion classes; none: each clip once, three times "
              "faster) (default: auto)")
+
+
+def add_channels_option(parser):
+    """``--channels``: the weight-free embedder's channel views (``make_ser_pipeline``'s)."""
+    parser.add_argument(
+        "--channels", choices=("auto", "telephone", "none"), default="auto",
+        help="weight-free embedder: also embed each clip as heard through a telephone line "
+             "(300-3400 Hz, G.711 mu-law), one more view the head trains on and averages "
+             "over, so phone calls do not collapse onto one class (auto: telephone for "
+             "emotion classes; none: studio recordings only, a view less to compute) "
+             "(default: auto)")
 
 
 def channels_argument(args):
@@ -204,11 +216,7 @@ def add_data_options(parser):
                        f"{', '.join(COPY_KINDS)} (telephone: an 8 kHz G.711 line; room: "
                        "RT60 0.2-1.0 s) (default: white babble floor)")
     add_speeds_option(model)
-    model.add_argument("--channels", choices=("auto", "telephone", "none"), default="auto",
-                       help="weight-free embedder: also embed each clip as heard through a "
-                       "telephone line (300-3400 Hz, G.711), one more view the head trains "
-                       "on and averages over: for models that will hear phone calls "
-                       "(auto: none) (default: auto)")
+    add_channels_option(model)
     model.add_argument("--heads", type=whole_number(1), metavar="N",
                        help="heads trained from different seeds and averaged (default: the "
                             "head's own, 5); 1 trains one head, about five times faster")

@@ -122,7 +122,8 @@ def make_pipeline(args, *, verbose=None):
         task=getattr(args, "task", "categorical"),
         embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
         memory=args.cache, augment=args.augment, speeds=speeds_argument(args),
-        channels=channels_argument(args), random_state=args.seed, verbose=verbose, **head_params(args),
+        channels=channels_argument(args), random_state=args.seed, verbose=verbose,
+        **head_params(args),
     )
     pipe[-1].set_params(verbose=verbose)  # make_ser_pipeline's verbose is the embedder's
     return pipe

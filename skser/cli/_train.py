@@ -2,7 +2,7 @@
 save it."""
 
 from ._card import attach_card
-from ._features import features_corpus, features_head, front, table_speeds
+from ._features import features_corpus, features_head, front, table_channels, table_speeds
 from ._options import add_adapt_option, add_data_options, add_task_option
 from ._shared import fit_final, load_corpora, make_pipeline, sampler_of, save
 
@@ -41,13 +41,13 @@ def _train_features(args):
     from ..io import AudioLoader
 
     corpus, metadata = features_corpus(args)
-    speeds = table_speeds(metadata, args)
-    head = fit_final(features_head(args, speeds), corpus, None)
+    speeds, channels = table_speeds(metadata, args), table_channels(metadata, args)
+    head = fit_final(features_head(args, speeds, channels), corpus, None)
     # Tables written before the spectral dynamics existed were embedded without them.
     steps = front(metadata.get("embedder", "weight-free"),
                   metadata.get("model"),
                   metadata.get("local_files_only", False), speeds=speeds,
-                  dynamics=bool(metadata.get("dynamics", False)))
+                  dynamics=bool(metadata.get("dynamics", False)), channels=channels)
     # The waveform steps and the embedder learn nothing from data: fitting prepares them.
     clip = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=0)[0][:1]
     pipe = assemble_pipeline(steps.fit(clip), head)
