@@ -39,8 +39,9 @@ def test_embed_files_gives_the_same_table_with_or_without_dask(audio_folder, tmp
     serial, on_dask = tmp_path / "serial.parquet", tmp_path / "dask.parquet"
     common = ["--files", str(audio_folder), "--batch-size", "5", "--cache", str(tmp_path / "c")]
     assert main(["embed", *common, "--out", str(serial)]) == 0
-    # The default embedder: 251 features (171 and the spectral dynamics) at three speeds.
-    assert "24 rows x 753 features" in capsys.readouterr().out
+    # The default embedder: 251 features (171 and the spectral dynamics) at three speeds
+    # and through a telephone line.
+    assert "24 rows x 1004 features" in capsys.readouterr().out
     assert main(["embed", *common, "--out", str(on_dask), "--dask-workers", "2"]) == 0
     assert "on Dask (2 workers)" in capsys.readouterr().out
     first, second = load_embeddings(serial), load_embeddings(on_dask)
@@ -70,8 +71,8 @@ def test_embed_then_train_and_evaluate_on_ravdess(ravdess_subset, tmp_path, caps
     assert main(["embed", "--corpus", "ravdess", "--root", str(ravdess_subset),
                  "--out", str(table), "--cache", str(tmp_path / "cache")]) == 0
     data = load_embeddings(table)
-    assert data.data.shape == (112, 3 * 251)
-    assert data.metadata["dynamics"] is True
+    assert data.data.shape == (112, 4 * 251)
+    assert data.metadata["dynamics"] is True and data.metadata["channels"] == ["telephone"]
     assert set(data.groups) == {"ravdess:01", "ravdess:02", "ravdess:03", "ravdess:04"}
     assert set(data.target) == {"ang", "hap", "neu", "sad"}
 
@@ -89,8 +90,9 @@ def test_embed_then_train_and_evaluate_on_ravdess(ravdess_subset, tmp_path, caps
 
 
 def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsys):
-    """Tables without a ``speeds`` entry were embedded once per clip, and those without
-    ``dynamics`` without the spectral dynamics: the model must be too."""
+    """Tables without a ``speeds`` entry were embedded once per clip, those without
+    ``dynamics`` without the spectral dynamics, and those without ``channels`` without a
+    telephone view: the model must be too."""
     from skser.cli._features import front
     from skser.embedding import embed_corpus
 
@@ -102,7 +104,8 @@ def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsy
     table, model = tmp_path / "old.parquet", tmp_path / "model.joblib"
     old_metadata = {"embedder": "weight-free", "model": "ntu-spml/distilhubert",
                     "local_files_only": False, "corpus": "synthetic"}
-    embed_corpus(front("weight-free", "unused", False, speeds=(), dynamics=False), paths,
+    embed_corpus(front("weight-free", "unused", False, speeds=(), dynamics=False, channels=()),
+                 paths,
                  out=table,
                  columns={"label": y, "group": groups}, metadata=old_metadata)
     assert load_embeddings(table).data.shape[1] == 171
@@ -111,9 +114,13 @@ def test_a_table_embedded_before_speeds_trains_a_one_speed_model(tmp_path, capsy
     assert main([*argv, "--speeds", "0.9", "1.1"]) == 2
     assert "--speeds 0.9 1.1 does not match the table, embedded at speeds none" in (
         capsys.readouterr().err)
+    assert main([*argv, "--channels", "telephone"]) == 2
+    assert "--channels telephone does not match the table, embedded with channels none" in (
+        capsys.readouterr().err)
     assert main(argv) == 0
     pipe = joblib.load(model)
     assert tuple(pipe[-2].speeds) == () and pipe[-1].n_views == 1
+    assert tuple(pipe[-2].channels) == ()
     assert pipe[-2].dynamics is False
     rows = load_embeddings(table).data[:4]
     np.testing.assert_allclose(pipe.predict_proba(paths[:4]), pipe[-1].predict_proba(rows),

@@ -71,9 +71,10 @@ def test_speeds_sets_the_embedders_views_and_the_heads(tmp_path):
         assert main([*common, str(model), "--speeds", *speeds]) == 0
         pipe = joblib.load(model)
         assert tuple(pipe[-2].speeds) == views
-        assert pipe[-1].n_views == 1 + len(views)
+        # One view more: the clip through a telephone line.
+        assert pipe[-1].n_views == 2 + len(views)
         # 171 features and 80 of spectral dynamics per view.
-        assert pipe[1:-1].transform(X).shape[1] == 251 * (1 + len(views))
+        assert pipe[1:-1].transform(X).shape[1] == 251 * (2 + len(views))
 
 
 @pytest.mark.parametrize("speeds, message", [

@@ -87,14 +87,14 @@ def test_a_calibrated_head_round_trips_bit_for_bit(default_pipeline, speech, tmp
 
     X, y = speech
     features = default_pipeline[:-1].transform(X)
-    head = FocalLossClassifier(n_views=3, n_ensemble=2, max_iter=3, random_state=0)
+    head = FocalLossClassifier(n_views=4, n_ensemble=2, max_iter=3, random_state=0)
     head.fit(features, y, X_val=features, y_val=y)
     loaded = _round_trip(head, tmp_path / "calibrated.skops")
     assert isinstance(loaded.module_[-1], Temperature)
     assert loaded.temperature_ == head.temperature_ != 1.0
     assert np.array_equal(loaded.predict_proba(features), head.predict_proba(features))
     # A state written before calibration existed has no "temperature" in its config.
-    raw = FocalLossClassifier(n_views=3, n_ensemble=2, max_iter=3, calibration=None,
+    raw = FocalLossClassifier(n_views=4, n_ensemble=2, max_iter=3, calibration=None,
                               random_state=0).fit(features, y)
     state = raw.__getstate__()
     del state["_module_config"]["temperature"]

@@ -136,12 +136,16 @@ def test_head_refuses_features_that_are_not_whole_views():
         FocalLossClassifier(n_views=2).fit(X, y)
 
 
-def test_default_pipeline_plays_each_clip_at_three_speeds():
+def test_default_pipeline_plays_each_clip_at_three_speeds_and_on_a_phone_line():
     pipe = make_ser_pipeline()
-    assert pipe[-2].speeds == (0.9, 1.1) and pipe[-1].n_views == 3
+    assert pipe[-2].speeds == (0.9, 1.1) and pipe[-2].channels == ("telephone",)
+    assert pipe[-1].n_views == 4
     one = make_ser_pipeline(speeds=())
-    assert one[-2].speeds == () and one[-1].n_views == 1
+    assert one[-2].speeds == () and one[-1].n_views == 2
+    studio = make_ser_pipeline(speeds=(), channels=())
+    assert studio[-2].channels == () and studio[-1].n_views == 1
     assert make_ser_pipeline(task="dimensional")[-2].speeds == ()
+    assert make_ser_pipeline(task="dimensional")[-2].channels == ()
     assert make_ser_pipeline(embedder="distilhubert")[-1].n_views == 1
     with pytest.raises(ValueError, match="speeds"):
         make_ser_pipeline(embedder="distilhubert", speeds=(0.9,))
@@ -153,7 +157,7 @@ def test_pipeline_refuses_a_number_of_views_that_does_not_match_its_speeds():
     # 171 features divide into 3 blocks of 57: the head alone could not tell.
     with pytest.raises(ValueError, match=r"n_views=3 does not match speeds=\(\)"):
         make_ser_pipeline(speeds=(), n_views=3)
-    assert make_ser_pipeline(speeds=(0.9, 1.1), n_views=3)[-1].n_views == 3
+    assert make_ser_pipeline(speeds=(0.9, 1.1), n_views=4)[-1].n_views == 4
 
 
 def test_default_pipeline_exports_with_its_views(speech):

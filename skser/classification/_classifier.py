@@ -392,8 +392,8 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         if X.shape[1] % self.n_views:
             raise ValueError(
                 f"n_views={self.n_views} needs a number of features that is a multiple of "
-                f"it, got {X.shape[1]}: an AcousticEmbedder with speeds gives "
-                "1 + len(speeds) blocks"
+                f"it, got {X.shape[1]}: an AcousticEmbedder gives 1 + len(speeds) + "
+                "len(channels) blocks"
             )
         check_classification_targets(y)
         self.classes_, y = np.unique(y, return_inverse=True)

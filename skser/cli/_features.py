@@ -41,6 +41,7 @@ _FEATURES_IGNORE = {
     "--embedder": ("embedder", "weight-free"), "--model": ("model", None),
     "--augment": ("augment", False), "--task dimensional": ("task", "categorical"),
     "--adapt": ("adapt", None), "--noisy-copies": ("noisy_copies", 0),
+    "--copy-kinds": ("copy_kinds", None),
 }
 
 
