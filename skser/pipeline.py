@@ -12,7 +12,8 @@ TASKS = ("categorical", "dimensional")
 AUGMENTATIONS = ("paper", "noise")
 # Kaldi's speed perturbation factors (not tuned here; see bench_default_search).
 DEFAULT_SPEEDS = (0.9, 1.1)
-# The weight-free categorical pipeline's channel views (see make_ser_pipeline).
+# The weight-free categorical pipeline's channel views: chosen for phone calls, not for
+# clean speech (bench_robustness.py; bench_default_search.py's "studio" is without them).
 DEFAULT_CHANNELS = ("telephone",)
 
 
@@ -113,9 +114,13 @@ def make_ser_pipeline(
         each clip once.
     channels : "auto" or tuple of {"telephone"}, default="auto"
         Channel views of the weight-free embedder: each clip is also embedded as heard
-        through these channels (``AcousticEmbedder(channels=...)``), one more view each.
-        ``"auto"`` is ``DEFAULT_CHANNELS`` for the categorical task with the weight-free
-        embedder and ``()`` otherwise.
+        through these channels (``AcousticEmbedder(channels=...)``), one more view each,
+        which the classifier trains on and averages over like the speeds. ``"auto"`` is
+        ``("telephone",)`` for the categorical task with the weight-free embedder (a
+        telephone line: without it, phone calls collapse onto one class; with it they
+        come within a few points of clean speech, which costs a few points: see
+        ``benchmarks/bench_robustness.py`` and ``bench_default_search.py``, ``studio``)
+        and ``()`` otherwise; ``()`` is the former default, for studio recordings.
     random_state : int, default=0
         Seeds the augmenter and the head.
     verbose : bool, default=False
