@@ -118,9 +118,10 @@ def make_ser_pipeline(
         which the classifier trains on and averages over like the speeds. ``"auto"`` is
         ``("telephone",)`` for the categorical task with the weight-free embedder (a
         telephone line: without it, phone calls collapse onto one class; with it they
-        come within a few points of clean speech, which costs a few points: see
-        ``benchmarks/bench_robustness.py`` and ``bench_default_search.py``, ``studio``)
-        and ``()`` otherwise; ``()`` is the former default, for studio recordings.
+        come within 5 points of clean speech, ``benchmarks/bench_robustness.py``; on clean
+        speech it costs 2 to 5 points of leave-one-speaker-out UA within a group of
+        speakers and nothing trained on one group and tested on another,
+        ``bench_default_search.py``'s ``studio``) and ``()`` otherwise; ``()`` is the former default, for studio recordings.
     random_state : int, default=0
         Seeds the augmenter and the head.
     verbose : bool, default=False
