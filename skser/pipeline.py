@@ -121,7 +121,8 @@ def make_ser_pipeline(
         come within 5 points of clean speech, ``benchmarks/bench_robustness.py``; on clean
         speech it costs 2 to 5 points of leave-one-speaker-out UA within a group of
         speakers and nothing trained on one group and tested on another,
-        ``bench_default_search.py``'s ``studio``) and ``()`` otherwise; ``()`` is the former default, for studio recordings.
+        ``bench_default_search.py``'s ``studio``) and ``()`` otherwise; ``()`` is the
+        former default, for studio recordings.
     random_state : int, default=0
         Seeds the augmenter and the head.
     verbose : bool, default=False
@@ -201,34 +202,33 @@ def make_ser_pipeline(
 
 def _channels(channels, task, embedder):
     """``make_ser_pipeline``'s ``channels`` as a tuple: ``"auto"`` resolved, others checked."""
-    auto = task == "categorical" and embedder == "weight-free"
-    if isinstance(channels, str) and channels == "auto":
-        return DEFAULT_CHANNELS if auto else ()
     from .embedding._channel_view import check_channel_views
 
-    channels = tuple(check_channel_views(channels))
-    if channels and not auto:
-        raise ValueError(
-            "channel views are built for the categorical task with the weight-free embedder, "
-            f"got task={task!r}, embedder={embedder!r}: pass channels=() or 'auto'"
-        )
-    return channels
+    return _views(channels, "channels", "channel views", DEFAULT_CHANNELS, check_channel_views,
+                  task, embedder)
 
 
 def _speeds(speeds, task, embedder):
     """``make_ser_pipeline``'s ``speeds`` as a tuple: ``"auto"`` resolved, others checked."""
-    auto = task == "categorical" and embedder == "weight-free"
-    if isinstance(speeds, str):
-        if speeds != "auto":
-            raise ValueError(f'speeds must be "auto" or a tuple of floats, got {speeds!r}')
-        return DEFAULT_SPEEDS if auto else ()
     from .embedding._speed import check_speeds
 
-    speeds = tuple(check_speeds(speeds))
-    if speeds and not auto:
+    if isinstance(speeds, str) and speeds != "auto":
+        raise ValueError(f'speeds must be "auto" or a tuple of floats, got {speeds!r}')
+    return _views(speeds, "speeds", "speeds", DEFAULT_SPEEDS, check_speeds, task, embedder,
+                  " (--speeds none or auto)")
+
+
+def _views(value, name, views, default, check, task, embedder, hint=""):
+    """The embedder's extra views ``name`` as a tuple: ``"auto"`` is ``default`` for the
+    weight-free categorical pipeline and none otherwise; views given are checked by
+    ``check`` and refused for any other pipeline."""
+    auto = task == "categorical" and embedder == "weight-free"
+    if isinstance(value, str) and value == "auto":
+        return default if auto else ()
+    value = tuple(check(value))
+    if value and not auto:
         raise ValueError(
-            "speeds are built for the categorical task with the weight-free embedder, got "
-            f"task={task!r}, embedder={embedder!r}: pass speeds=() or 'auto' (--speeds none "
-            "or auto)"
+            f"{views} are built for the categorical task with the weight-free embedder, got "
+            f"task={task!r}, embedder={embedder!r}: pass {name}=() or 'auto'{hint}"
         )
-    return speeds
+    return value

@@ -76,14 +76,7 @@ def table_speeds(metadata, args):
     A ``--speeds`` other than ``auto`` must name them: the table decides, not the option.
     """
     speeds = tuple(float(speed) for speed in metadata.get("speeds", ()))
-    asked = speeds_argument(args)
-    if asked != "auto" and tuple(asked) != speeds:
-        raise ValueError(
-            f"--speeds {' '.join(map(str, asked)) or 'none'} does not match the table, "
-            f"embedded at speeds {' '.join(map(str, speeds)) or 'none'}: with --features "
-            "the table's speeds are used (embed again with skser embed --speeds to change them)"
-        )
-    return speeds
+    return _table_views("speeds", "at", speeds, speeds_argument(args))
 
 
 def table_channels(metadata, args):
@@ -92,14 +85,19 @@ def table_channels(metadata, args):
     A ``--channels`` other than ``auto`` must name them, as ``--speeds`` must.
     """
     channels = tuple(metadata.get("channels", ()))
-    asked = channels_argument(args)
-    if asked != "auto" and tuple(asked) != channels:
+    return _table_views("channels", "with", channels, channels_argument(args))
+
+
+def _table_views(option, preposition, embedded, asked):
+    """``embedded`` (the table's views), unless ``--option`` (``asked``) names others."""
+    if asked != "auto" and tuple(asked) != embedded:
         raise ValueError(
-            f"--channels {' '.join(asked) or 'none'} does not match the table, embedded with "
-            f"channels {' '.join(channels) or 'none'}: with --features the table's channels "
-            "are used (embed again with skser embed --channels to change them)"
+            f"--{option} {' '.join(map(str, asked)) or 'none'} does not match the table, "
+            f"embedded {preposition} {option} {' '.join(map(str, embedded)) or 'none'}: with "
+            f"--features the table's {option} are used (embed again with skser embed "
+            f"--{option} to change them)"
         )
-    return channels
+    return embedded
 
 
 def features_head(args, speeds, channels=()):

@@ -8,6 +8,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._channel_view import CHANNEL_VIEWS
+
 __all__ = ["PolyphaseResampler", "SpeedViews", "check_speeds", "speed_ratio"]
 
 MAX_DENOMINATOR = 32
@@ -150,8 +152,6 @@ class SpeedViews(nn.Module):
 
     def __init__(self, module, speeds, channels=()):
         super().__init__()
-        from ._channel_view import CHANNEL_VIEWS
-
         self.module = module
         self.resamplers = nn.ModuleList(PolyphaseResampler(*speed_ratio(s)) for s in speeds)
         self.channels = nn.ModuleList(CHANNEL_VIEWS[name]() for name in channels)

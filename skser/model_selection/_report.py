@@ -337,6 +337,11 @@ class SessionReport(BaseReport):
     # -- calibration --------------------------------------------------------------------
 
     def _tested_proba(self):
+        """The tested clips' classes and probabilities; refused without probabilities."""
+        if self.y_proba is None:
+            raise ValueError(
+                "this report has no probabilities: the evaluated model has no predict_proba"
+            )
         tested = self.test_fold >= 0
         return self.y_true[tested], self.y_proba[tested]
 
@@ -360,12 +365,6 @@ class SessionReport(BaseReport):
             "pooled": calibration_scores(y_true, y_proba, labels=self.labels),
         }
 
-    def _check_proba(self):
-        if self.y_proba is None:
-            raise ValueError(
-                "this report has no probabilities: the evaluated model has no predict_proba"
-            )
-
     def reliability_curve(self, *, n_bins=10):
         """Confidence and accuracy per confidence bin, over all tested clips.
 
@@ -385,7 +384,6 @@ class SessionReport(BaseReport):
         ValueError
             Without probabilities (a model without ``predict_proba``).
         """
-        self._check_proba()
         y_true, y_proba = self._tested_proba()
         return reliability_curve(y_true, y_proba, labels=self.labels, n_bins=n_bins)
 
@@ -411,7 +409,6 @@ class SessionReport(BaseReport):
         ValueError
             Without probabilities (a model without ``predict_proba``).
         """
-        self._check_proba()
         y_true, y_proba = self._tested_proba()
         return coverage_curve(y_true, y_proba, labels=self.labels, thresholds=thresholds)
 
