@@ -63,9 +63,8 @@ class AcousticEmbedder(ClipEmbedder):
         first, the others named ``speed0.9_loudness_mean``... Each view is resampled inside
         the torch module (scipy's polyphase filter, as a convolution), so it exports to ONNX
         too. A head given ``n_views=1 + len(speeds) + len(channels)``
-        (``FocalLossClassifier``) trains on
-        every view and averages its verdict over them: the default pipeline's ``(0.9, 1.1)``
-        (see ``benchmarks/bench_default_search.py``).
+        (``FocalLossClassifier``) trains on every view and averages its verdict over them:
+        the default pipeline's ``(0.9, 1.1)`` (see ``benchmarks/bench_default_search.py``).
     channels : tuple of {"telephone"}, default=()
         Also embed each clip as heard through these channels, after the speeds' blocks
         (``telephone_loudness_mean``...): ``"telephone"`` is a narrow-band line, the

@@ -33,10 +33,6 @@ class TelephoneChannel(nn.Module):
                       fs=SAMPLE_RATE)
         self.register_buffer("taps", torch.as_tensor(taps[None, None, :], dtype=torch.float32))
 
-    def output_lengths(self, lengths):
-        """The same lengths: the line neither adds nor drops samples."""
-        return lengths
-
     def forward(self, waveforms, lengths):
         """The batch ``(n_clips, n_samples)`` as heard through the line (same shape).
 
