@@ -250,3 +250,38 @@ def test_a_pandas_series_of_clips_is_a_batch():
     pd = pytest.importorskip("pandas")
     clips = [np.full(800, 0.1, np.float32), np.full(1200, 0.2, np.float32)]
     np.testing.assert_array_equal(as_batch(pd.Series(clips)), as_batch(clips))
+
+
+def _loudness(X):
+    return np.log(np.mean(np.asarray(X) ** 2, axis=1, keepdims=True) + 1e-9)
+
+
+@pytest.fixture(scope="module")
+def loudness_model():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y, _ = make_emotional_speech(n_speakers=2, n_clips_per_class=2, random_state=0)
+    return make_pipeline(FunctionTransformer(_loudness), LogisticRegression()).fit(X, y)
+
+
+@pytest.mark.parametrize("rate, channels, message", [
+    (1, 1, "claims a sample rate of 1 Hz"),
+    (16000, 2, "its 2 channels cancel out when mixed to mono"),
+], ids=["1-hz-header", "cancelling-stereo"])
+def test_a_voice_note_file_is_refused_as_load_audio_refuses_it(
+        loudness_model, tmp_path, rate, channels, message):
+    from skser.io import AudioReadError, load_audio
+    from skser.voice_note import analyze_voice_note
+
+    from .conftest import tone, write_audio
+
+    clip = tone(2.0)
+    samples = clip if channels == 1 else np.stack([clip, -clip], axis=1)
+    path = write_audio(tmp_path / "note.wav", samples[: 200 if rate == 1 else None], rate)
+    with pytest.raises(AudioReadError, match=message):
+        load_audio(path)
+    # (Before: a 100 s note of resampled header garbage, or a "silent" note.)
+    with pytest.raises(AudioReadError, match=message) as caught:
+        analyze_voice_note(loudness_model, path, vad=None)
+    assert str(path) in str(caught.value)

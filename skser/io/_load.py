@@ -28,6 +28,29 @@ def _check_file(path):
 
 # The lowest sample rate a file may claim (telephone speech is 8 kHz).
 MIN_FILE_RATE = 1000
+# Channels whose mono mix peaks this far under their loudest sample cancel out.
+CANCEL_RATIO = 1e-4
+
+
+def check_file_rate(path, file_rate):
+    """Refuse a file whose header claims a rate under ``MIN_FILE_RATE``, naming it."""
+    if file_rate < MIN_FILE_RATE:
+        # Resampling multiplies the samples by sample_rate / file_rate: a damaged header
+        # claiming 1 Hz would turn a second of audio into gigabytes.
+        raise AudioReadError(
+            f"audio file {path} claims a sample rate of {file_rate} Hz, below the "
+            f"{MIN_FILE_RATE} Hz of any speech recording: its header is damaged"
+        )
+
+
+def check_channels_mix(path, n_channels, loudest, mono_peak):
+    """Refuse channels that cancel out when averaged to mono (``loudest``: the peak of
+    any channel, ``mono_peak``: the mix's), naming the file."""
+    if n_channels > 1 and loudest > 0 and mono_peak <= CANCEL_RATIO * loudest:
+        raise AudioReadError(
+            f"audio file {path}: its {n_channels} channels cancel out when mixed to "
+            "mono (one is the other with its polarity inverted?): keep one channel"
+        )
 
 
 def load_audio(path, *, sample_rate=SAMPLE_RATE):
@@ -82,13 +105,7 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
         file_rate = sf.info(source).samplerate
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
-    if file_rate < MIN_FILE_RATE:
-        # Resampling multiplies the samples by sample_rate / file_rate: a damaged header
-        # claiming 1 Hz would turn a second of audio into gigabytes.
-        raise AudioReadError(
-            f"audio file {path} claims a sample rate of {file_rate} Hz, below the "
-            f"{MIN_FILE_RATE} Hz of any speech recording: its header is damaged"
-        )
+    check_file_rate(path, file_rate)
     try:
         if hasattr(source, "seek"):
             source.seek(0)
@@ -102,12 +119,8 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
             f"audio file holds NaN or inf samples (or values beyond float32's range): {path}"
         )
     mono = samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
-    loudest = float(np.abs(samples).max())
-    if samples.shape[1] > 1 and loudest > 0 and np.abs(mono).max() <= 1e-4 * loudest:
-        raise AudioReadError(
-            f"audio file {path}: its {samples.shape[1]} channels cancel out when mixed to "
-            "mono (one is the other with its polarity inverted?): keep one channel"
-        )
+    check_channels_mix(path, samples.shape[1], float(np.abs(samples).max()),
+                       float(np.abs(mono).max()))
     if file_rate != sample_rate:
         mono = soxr.resample(mono, file_rate, sample_rate, quality="HQ")
     return np.ascontiguousarray(mono, dtype=np.float32)

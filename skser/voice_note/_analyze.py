@@ -270,7 +270,9 @@ def analyze_voice_note(
     Raises
     ------
     FileNotFoundError, IsADirectoryError, skser.io.AudioReadError
-        For a missing, empty, corrupt or NaN-holding file (named).
+        For a missing, empty, corrupt or NaN-holding file, one whose header claims a rate
+        under 1 kHz or whose channels cancel out when mixed to mono (named, as
+        :func:`skser.io.load_audio` refuses them).
     ValueError
         For an empty array, an array that is not 1-D or holds NaN or inf, unknown option
         values, ``hop`` or ``min_speech`` larger than ``window``, or ``min_confidence``

@@ -7,6 +7,7 @@ import soundfile as sf
 import soxr
 
 from ..io import AudioReadError, check_audio_file, pcm_to_float
+from ..io._load import check_channels_mix, check_file_rate
 
 __all__ = ["AudioBuffer", "NoteSource", "check_note_samples"]
 
@@ -82,6 +83,7 @@ class NoteSource:
                 info = sf.info(self.path)
             except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
                 raise AudioReadError(f"cannot decode audio file {self.path}: {exc}") from exc
+            check_file_rate(self.path, info.samplerate)  # as load_audio: a damaged header
             self.duration = info.frames / info.samplerate if info.samplerate else 0.0
         else:
             self.path = None
@@ -116,7 +118,7 @@ class NoteSource:
                     rate, self.sample_rate, 1, dtype="float32", quality="HQ"
                 )
             step = max(1, round(self.block_duration * rate))
-            offset = 0
+            offset, loudest, mono_peak = 0, 0.0, 0.0
             while True:
                 try:
                     data = audio.read(step, dtype="float32", always_2d=True)
@@ -127,6 +129,9 @@ class NoteSource:
                 _check_finite(data, offset, path, rate)
                 last = data.shape[0] < step
                 mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
+                if data.size:
+                    loudest = max(loudest, float(np.abs(data).max()))
+                    mono_peak = max(mono_peak, float(np.abs(mono).max()))
                 offset += data.shape[0]
                 if resampler is not None:
                     mono = resampler.resample_chunk(mono, last=last)
@@ -136,6 +141,8 @@ class NoteSource:
                     break
             if offset == 0:
                 raise AudioReadError(f"audio file holds no samples: {path}")
+            # As load_audio refuses it: a mix of nothing would read as a silent note.
+            check_channels_mix(path, audio.channels, loudest, mono_peak)
 
 
 class AudioBuffer:
