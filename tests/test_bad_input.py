@@ -285,3 +285,30 @@ def test_a_voice_note_file_is_refused_as_load_audio_refuses_it(
     with pytest.raises(AudioReadError, match=message) as caught:
         analyze_voice_note(loudness_model, path, vad=None)
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("rate", [8000, 44100, 1])
+def test_a_voice_note_at_another_rate_than_the_models_is_refused(runtime_and_pipeline, rate):
+    from skser.voice_note import analyze_voice_note
+
+    from .conftest import tone
+
+    runtime, pipe = runtime_and_pipeline
+    note = tone(3.0, sample_rate=max(rate, 100))
+    # (Before: a verdict on audio the model heard at the wrong speed.)
+    for model, owner in [(pipe, "AcousticEmbedder"), (runtime, "OnnxPipeline")]:
+        with pytest.raises(ValueError, match=rf"sample_rate={rate} Hz, but the model "
+                                             rf"\({owner}\) takes 16000 Hz audio"):
+            analyze_voice_note(model, note, vad=None, sample_rate=rate)
+
+
+def test_a_voice_note_at_16_khz_and_a_model_of_unknown_rate_still_pass(runtime_and_pipeline,
+                                                                       loudness_model):
+    from skser.voice_note import analyze_voice_note
+
+    from .conftest import tone
+
+    runtime, _ = runtime_and_pipeline
+    assert analyze_voice_note(runtime, tone(3.0), vad=None).label is not None
+    note = tone(3.0, sample_rate=22050)
+    assert analyze_voice_note(loudness_model, note, vad=None, sample_rate=22050).n_windows

@@ -1,6 +1,7 @@
 """analyze_voice_note: VAD, windows, one classifier call per batch, one verdict."""
 
 import os
+import sys
 from numbers import Integral, Real
 
 import numpy as np
@@ -135,6 +136,42 @@ def _sounding_length(samples):
     return int(nonzero[-1]) + 1 if nonzero.size else 0
 
 
+def _model_rate(model):
+    """The rate of the waveforms ``model`` takes, where it says, and what says it: an
+    OnnxPipeline's ``sample_rate``, or 16 kHz for a pipeline holding a skser embedder;
+    ``(None, None)`` for any other model."""
+    steps = getattr(model, "steps", None)
+    if not isinstance(steps, list):
+        rate = getattr(model, "sample_rate", None)
+        if isinstance(rate, Integral) and not isinstance(rate, bool):
+            return int(rate), type(model).__name__
+        return None, None
+    # No skser embedder exists where its module was never imported (and torch with it).
+    # (An AudioLoader's sample_rate is the files', not what the steps after it take.)
+    base = sys.modules.get("skser.embedding._base")
+    for _, step in steps if base is not None else ():
+        if isinstance(step, base.ClipEmbedder):
+            return SAMPLE_RATE, type(step).__name__
+        if isinstance(getattr(step, "steps", None), list):
+            rate, owner = _model_rate(step)
+            if rate is not None:
+                return rate, owner
+    return None, None
+
+
+def _check_model_rate(model, sample_rate):
+    """Refuse a ``sample_rate`` other than the model's: its windows would be heard too
+    fast or too slow, a verdict on the wrong audio."""
+    rate, owner = _model_rate(model)
+    if rate is not None and rate != sample_rate:
+        raise ValueError(
+            f"sample_rate={sample_rate} Hz, but the model ({owner}) takes {rate} Hz audio: "
+            f"it would hear each window at the wrong speed. Leave sample_rate at {rate} (a "
+            f"file is resampled to it when read) and pass an array note at {rate} Hz "
+            "(resample it first, e.g. with soxr.resample)"
+        )
+
+
 def _detector(vad, sample_rate):
     """The detector and the name the result records (``"auto"`` resolved)."""
     if vad is None:
@@ -243,7 +280,9 @@ def analyze_voice_note(
     merge_gap : float >= 0, default=0.5
         Pauses shorter than this (seconds) do not split speech.
     sample_rate : int > 0, default=16000
-        The rate of an array note and the rate the model gets, in Hz.
+        The rate of an array note and the rate the model gets, in Hz: it must be the
+        model's own where the model says (an ``OnnxPipeline``'s ``sample_rate``, 16 kHz
+        for a pipeline with a skser embedder).
     batch_size : int >= 1, default=8
         Windows per ``predict_proba`` call. With ``window``, it sets the memory the
         analysis needs: one float32 batch of ``batch_size * window * sample_rate``
@@ -275,8 +314,8 @@ def analyze_voice_note(
         :func:`skser.io.load_audio` refuses them).
     ValueError
         For an empty array, an array that is not 1-D or holds NaN or inf, unknown option
-        values, ``hop`` or ``min_speech`` larger than ``window``, or ``min_confidence``
-        with a dimensional model.
+        values, a ``sample_rate`` other than the model's, ``hop`` or ``min_speech`` larger
+        than ``window``, or ``min_confidence`` with a dimensional model.
     sklearn.exceptions.NotFittedError
         For a model without ``classes_``.
 
@@ -317,6 +356,7 @@ def analyze_voice_note(
         raise ValueError("min_confidence needs class probabilities: the model is dimensional")
     options = {} if task.is_dimensional else {"min_confidence": min_confidence}
     hop = check_window_options(window, hop, min_speech)
+    _check_model_rate(model, sample_rate)
     detector, vad_name = _detector(vad, sample_rate)
     source = NoteSource(audio_or_path, sample_rate=sample_rate, block_duration=block_duration)
     note = source.name or "the voice note"
