@@ -135,3 +135,31 @@ def test_warnings_name_the_callers_line():
     for warning in caught:
         if warning.category.__name__ in ("DataConversionWarning", "NoSpeechWarning"):
             assert warning.filename == __file__, (warning.category, warning.filename)
+
+
+@pytest.fixture(scope="module")
+def manifest_with_a_silent_file(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("silent-manifest")
+    X, y, groups = make_emotional_speech(n_speakers=3, n_clips_per_class=1, random_state=0)
+    rows = ["path,label,speaker"]
+    for index, (clip, label, speaker) in enumerate(zip(X, y, groups)):
+        write_audio(folder / f"{index}.wav", clip[clip != 0])
+        rows.append(f"{index}.wav,{label},{speaker}")
+    write_audio(folder / "silent.wav", np.zeros(16000, np.float32))
+    rows.append(f"silent.wav,{y[0]},{groups[-1]}")  # in the group fitting holds out
+    (folder / "data.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_a_silent_file_of_the_data_is_named_before_fitting(manifest_with_a_silent_file,
+                                                            command, capsys):
+    folder = manifest_with_a_silent_file
+    argv = [command, "--data", str(folder / "data.csv"), "--heads", "1", "--quiet"]
+    if command == "train":
+        argv += ["--out", str(folder / "never.joblib")]
+    assert main(argv) == 2
+    line = _one_line(capsys.readouterr().err)
+    # (Before: "clip 8 has 0", an index into one fold's training clips.)
+    assert f"{folder / 'silent.wav'} (0 samples: silent)" in line
+    assert "AcousticEmbedder" in line and not (folder / "never.joblib").exists()

@@ -5,6 +5,7 @@ from ._card import attach_card
 from ._features import features_corpus, features_head, table_channels, table_speeds
 from ._options import add_adapt_option, add_data_options, add_task_option
 from ._shared import (
+    check_clip_lengths,
     evaluate_corpus,
     fit_final,
     folds_in_process,
@@ -42,6 +43,7 @@ def run(args):
     inner = args.verbose and folds_in_process(args.n_jobs)
     pipe = make_pipeline(args, verbose=inner)  # checked before any audio is read
     corpus, extra = load_corpora(args)
+    check_clip_lengths(pipe, corpus, extra)
     report = evaluate_corpus(pipe, corpus, extra, args.n_jobs, getattr(args, "adapt", None),
                              sampler_of(args), verbose=args.verbose)
     if corpus.caveat:  # in the printed, Markdown and HTML reports alike

@@ -4,7 +4,14 @@ save it."""
 from ._card import attach_card
 from ._features import features_corpus, features_head, front, table_channels, table_speeds
 from ._options import add_adapt_option, add_data_options, add_task_option
-from ._shared import fit_final, load_corpora, make_pipeline, sampler_of, save
+from ._shared import (
+    check_clip_lengths,
+    fit_final,
+    load_corpora,
+    make_pipeline,
+    sampler_of,
+    save,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -27,6 +34,7 @@ def run(args):
         return _train_features(args)
     pipe = make_pipeline(args)  # its parameters are checked before any audio is read
     corpus, extra = load_corpora(args)
+    check_clip_lengths(pipe, corpus, extra)
     pipe = fit_final(pipe, corpus, extra, getattr(args, "adapt", None), sampler_of(args))
     save(attach_card(pipe, args, corpus, extra), args.out)
     return 0
