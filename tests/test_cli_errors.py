@@ -163,3 +163,20 @@ def test_a_silent_file_of_the_data_is_named_before_fitting(manifest_with_a_silen
     # (Before: "clip 8 has 0", an index into one fold's training clips.)
     assert f"{folder / 'silent.wav'} (0 samples: silent)" in line
     assert "AcousticEmbedder" in line and not (folder / "never.joblib").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--seed", "-1", "--out", "m.joblib"],
+     "argument --seed: expected a whole number from 0 to 4294967294, got '-1'"),
+    (["evaluate", "--seed", "4294967295"], "from 0 to 4294967294, got '4294967295'"),
+    (["embed", "--files", ".", "--out", "e", "--batch-size", "0"],
+     "argument --batch-size: expected a whole number of at least 1, got '0'"),
+])
+def test_bad_numbers_are_refused_when_parsed(argv, message, capsys):
+    # (Before: the head's random_state error after the corpus was read, or embed's
+    # "batch_size" after it had announced "0 per chunk".)
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""

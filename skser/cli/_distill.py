@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from ..utils import check_params, task_of
-from ._options import add_progress_options, model_help
+from ._options import MAX_SEED, add_progress_options, model_help, whole_number
 from ._shared import failing_files, failures, load_model, save
 
 __all__ = ["add_parser", "run"]
@@ -39,7 +39,8 @@ def add_parser(commands):
                          help="distillation temperature on the teacher's probabilities")
     command.add_argument("--no-augment", action="store_true",
                          help="views are plain random crops")
-    command.add_argument("--seed", type=int, default=0, help="seeds crops, augmentation, student")
+    command.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0,
+                         help="seeds crops, augmentation, student")
     add_progress_options(command)
     command.set_defaults(run=run)
     return command

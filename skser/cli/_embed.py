@@ -20,6 +20,7 @@ from ._options import (
     channels_argument,
     n_jobs_type,
     speeds_argument,
+    whole_number,
 )
 
 __all__ = ["add_parser", "run"]
@@ -47,7 +48,8 @@ def add_parser(commands):
     where.add_argument("--scheduler", help="run on an existing Dask cluster (its address)")
     command.add_argument("--n-jobs", type=n_jobs_type, default=None,
                          help="without Dask: chunks embedded in parallel threads")
-    command.add_argument("--batch-size", type=int, default=64, help="files per chunk (task)")
+    command.add_argument("--batch-size", type=whole_number(1), default=64,
+                         help="files per chunk (task)")
     command.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",
                          help="the embedder (default: %(default)s, nothing to download)")
     command.add_argument("--model",

@@ -49,20 +49,26 @@ def model_help(what="a .joblib pipeline or an .onnx export"):
     return f"{what}; {PICKLE_WARNING}"
 
 
-def whole_number(minimum):
-    """An argparse type: a whole number of at least ``minimum``, else a message naming it."""
+def whole_number(minimum, maximum=None):
+    """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``),
+    else a message naming it."""
 
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"expected a whole number of at least {minimum}, got {text!r}")
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"of at least {minimum}" if maximum is None else \
+                f"from {minimum} to {maximum}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {bound}, got {text!r}")
         return value
 
     return parse
+
+
+# numpy's seeds are below 2**32; a second corpus is seeded with --seed + 1.
+MAX_SEED = 2**32 - 2
 
 
 def n_jobs_type(text):
@@ -222,7 +228,7 @@ def add_data_options(parser):
                             "head's own, 5); 1 trains one head, about five times faster")
     model.add_argument("--cache", default=default_cache_dir(),
                        help="per-clip embedding cache folder (default: %(default)s)")
-    model.add_argument("--seed", type=int, default=0,
+    model.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0,
                        help="random seed of the head, the augmentation and the synthetic "
                             "corpus (default: %(default)s)")
     model.add_argument("--n-jobs", type=n_jobs_type, default=None,
