@@ -151,9 +151,14 @@ TRANSPOSED[:, 0] = 0.1
         ([np.ones(4000), np.ones(4000, np.uint8)], "clip 1 has dtype uint8"),
         (np.array([np.ones(4000), None], dtype=object), "clip 1 is None"),
         (np.float32(0.5), "got a scalar"),
+        (None, "got None"),
+        (np.stack([np.full(4000, 0.1), np.full(4000, 1e300)]),
+         r"clip 1 holds values beyond float32's range \(peak 1e\+300\)"),
+        ([np.full(4000, 0.1), np.full(4000, -1e39)], "clip 1 holds values beyond float32's"),
     ],
     ids=["transposed", "empty-list", "empty-array", "none-first", "none-second", "path-mix",
-         "3d", "bool", "complex", "complex-clip", "uint8-clip", "object-none", "scalar"],
+         "3d", "bool", "complex", "complex-clip", "uint8-clip", "object-none", "scalar",
+         "none", "float64-overflow", "float64-overflow-clip"],
 )
 def test_bad_batches_name_the_mistake_in_pipeline_and_runtime(runtime_and_pipeline, X, message):
     runtime, pipe = runtime_and_pipeline

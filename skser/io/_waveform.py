@@ -19,7 +19,8 @@ A **batch of clips** is a 2-D ``float32`` array of shape ``(n_clips, n_samples)`
 - **Integer arrays** are PCM: ``int16`` is divided by 32768, ``int32`` by 2**31 (and so on
   for every signed integer type), as a WAV reader would. Unsigned, boolean, complex and
   object arrays are refused.
-- **Bad input** raises ``ValueError`` naming the clip: NaN or inf, a clip that is not 1-D,
+- **Bad input** raises ``ValueError`` naming the clip: NaN or inf (or float64 values
+  beyond float32's range), a clip that is not 1-D,
   an empty clip in a list, a ``None`` or a path among the clips, an empty batch, 1-D or
   3-D arrays, and the shape of a transposed multichannel clip (thousands of rows of at
   most 8 samples: ``(n_samples, channels)`` instead of ``(n_clips, n_samples)``), which is
@@ -100,10 +101,27 @@ def _check_clip(index, clip):
     return _pcm_to_float(clip)
 
 
+def _check_range(X, dtype, first=0):
+    """Refuse finite values that ``dtype`` cannot hold (they would become inf), naming the
+    clip: row ``first`` of ``X`` (2-D) or the clip ``first`` (1-D)."""
+    if X.dtype.kind != "f" or X.dtype.itemsize <= np.dtype(dtype).itemsize:
+        return
+    big = np.abs(X) > np.finfo(dtype).max  # (NaN is not, and is named later)
+    if big.any():
+        row = first + (int(np.flatnonzero(big.any(axis=1))[0]) if X.ndim == 2 else 0)
+        peak = float(np.abs(X[row - first] if X.ndim == 2 else X).max())
+        raise ValueError(
+            f"clip {row} holds values beyond {np.dtype(dtype).name}'s range (peak {peak:.3g}); "
+            "waveforms are expected in about [-1, 1]: scale the clip"
+        )
+
+
 def _ragged_to_batch(clips, dtype):
     rows = [_check_clip(index, clip) for index, clip in enumerate(clips)]
     if not rows:
         raise ValueError("the batch is empty: it holds 0 clips")
+    for index, row in enumerate(rows):
+        _check_range(row, dtype, index)
     width = max(row.shape[0] for row in rows)
     batch = np.zeros((len(rows), width), dtype=dtype)
     for index, row in enumerate(rows):
@@ -238,7 +256,7 @@ def as_batch(clips, *, dtype=np.float32):
             raise ValueError("the batch is empty: it holds 0 clips")
         if X.ndim != 2:
             hint = {
-                0: "got a scalar",
+                0: "got None" if clips is None else "got a scalar",
                 1: "got a 1-D array. Reshape your data: pass one clip as [clip] or "
                 "clip[np.newaxis, :]",
             }.get(X.ndim, f"got a {X.ndim}-D array; average the channels of multichannel audio")
@@ -257,6 +275,7 @@ def as_batch(clips, *, dtype=np.float32):
                 raise ValueError(f"waveforms must be numbers ({exc})") from exc
         _check_orientation(X)
         X = _pcm_to_float(X)
+        _check_range(X, dtype)
         if X.shape[0] == 0:
             raise ValueError(f"the batch is empty: it holds 0 clips (shape {X.shape})")
         if X.shape[1] == 0:
