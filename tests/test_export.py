@@ -17,7 +17,7 @@ from skser.classification import FocalLossClassifier
 from skser.datasets import make_emotional_speech
 from skser.embedding import AcousticEmbedder, DistilHuBERTEmbedder
 from skser.export import ExportError, OnnxPipeline, read_metadata, to_onnx
-from skser.io import AudioLoader, as_batch, load_audio
+from skser.io import AudioLoader, as_batch, clip_lengths, load_audio
 from skser.preprocessing import (
     FixedDuration,
     PeakNormalizer,
@@ -42,7 +42,9 @@ def _head(**params):
 
 
 def _preprocessing():
-    return [Trimmer(), PreEmphasis(), PeakNormalizer(), FixedDuration(duration=4.0)]
+    # (As make_ser_pipeline trims.)
+    return [Trimmer(noise_margin_db=6.0), PreEmphasis(), PeakNormalizer(),
+            FixedDuration(duration=4.0)]
 
 
 def _run(model, X):
@@ -64,6 +66,22 @@ def test_each_waveform_step_computes_what_sklearn_does(step, corpus):
     X = np.concatenate([X, np.zeros((1, X.shape[1]), np.float32)])  # and a silent clip
     (output,) = _run(to_onnx(make_pipeline(step).fit(X)), X)
     np.testing.assert_allclose(output, step.transform(X), atol=1e-6)
+
+
+def test_noise_floor_trimming_computes_what_sklearn_does(corpus):
+    """Clips in steady noise (white, 5 or 10 dB under them), the same clips without it, a
+    clip of noise alone, a silent one and one shorter than a frame."""
+    rng = np.random.default_rng(0)
+    clean = [clip[: clip_lengths(clip[None])[0]] for clip in corpus[0][:4]]
+    noisy = [clip + rng.normal(0, np.sqrt(np.mean(clip**2) * 10 ** (-snr / 10)), clip.size)
+             for clip, snr in zip(clean, [5, 10, 5, 10])]
+    X = as_batch([*clean, *noisy, rng.normal(0, 0.1, 16000), np.zeros(8000), np.ones(300)])
+    step = Trimmer(noise_margin_db=6.0)
+    (output,) = _run(to_onnx(make_pipeline(step).fit(X)), X)
+    np.testing.assert_allclose(output, step.transform(X), atol=1e-6)
+    # The floor rule trimmed the noisy clips, which top-dB alone leaves longer.
+    by_top_db = clip_lengths(Trimmer().transform(X))
+    assert np.all(clip_lengths(output)[4:8] < by_top_db[4:8])
 
 
 @pytest.mark.parametrize("embedder", ["acoustic", "acoustic, both spectra",

@@ -43,3 +43,15 @@ def test_head_parameters_pass_through_to_either_head():
     assert make_ser_pipeline(task="dimensional", n_ensemble=2)[-1].n_ensemble == 2
     with pytest.raises(TypeError, match="n_heads"):
         make_ser_pipeline(n_heads=3)
+
+
+@pytest.mark.parametrize("embedder", ["weight-free", "distilhubert"])
+def test_every_pipeline_trims_the_steady_noise_around_speech(embedder):
+    X, _, _ = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=0)
+    trimmer = make_ser_pipeline(embedder=embedder).named_steps["trimmer"]
+    assert trimmer.noise_margin_db == 6.0
+    clip = X[0][: np.flatnonzero(X[0])[-1] + 1]
+    noisy = clip + np.random.default_rng(0).normal(0, 0.3 * np.std(clip), clip.size)
+    noisy = np.concatenate([np.random.default_rng(1).normal(0, 0.3 * np.std(clip), 16000), noisy])
+    kept = np.count_nonzero(trimmer.fit_transform([noisy])[0])
+    assert kept < clip.size  # the second of noise alone before it is gone

@@ -172,6 +172,62 @@ def test_trimmer_trims_a_very_quiet_clip_as_it_trims_the_clip(clips, gain):
     assert nonsilent_interval(clip * gain) == (start, end)
 
 
+def _in_white_noise(clip, snr_db, seed=0):
+    """``clip`` in white noise ``snr_db`` under the power of the span top-dB keeps."""
+    start, end = nonsilent_interval(clip)
+    power = np.mean(clip[start:end].astype(np.float64) ** 2)
+    noise = np.random.default_rng(seed).standard_normal(clip.size) * np.sqrt(
+        power * 10 ** (-snr_db / 10))
+    return (clip + noise).astype(np.float32)
+
+
+@pytest.mark.parametrize("snr_db", [5, 10])
+def test_noise_margin_trims_the_steady_noise_around_a_sound(clips, snr_db):
+    """Top-dB keeps the noise before and after the sound; the noise floor rule trims it."""
+    for clip in clips:
+        start, end = nonsilent_interval(clip)
+        noisy = _in_white_noise(clip, snr_db)
+        plain = clip_lengths(Trimmer().fit_transform([noisy]))[0]
+        trimmed = Trimmer(noise_margin_db=6.0).fit_transform([noisy])
+        kept = clip_lengths(trimmed)[0]
+        assert plain > 0.9 * clip.size  # nothing to trim within 20 dB of the loudest frame
+        # The sound's span, less its quietest (Hann-windowed) edges, which the noise masks.
+        assert (end - start) * 0.5 <= kept <= end - start
+        first = nonsilent_interval(noisy, noise_margin_db=6.0)[0]
+        np.testing.assert_array_equal(trimmed[0, :kept], noisy[first : first + kept])
+
+
+def test_noise_margin_leaves_speech_without_noise_as_top_db_trims_it(emodb_root):
+    """Real speech (EmoDB's 2 s cuts, most of them speech to both ends, some with a room's
+    hum) mostly has no steady floor: 90 % of its clips trim exactly as by top-dB, the
+    rest lose little (97 % of the speech top-dB keeps is kept), and none loses more than
+    it keeps."""
+    paths = sorted((emodb_root / "audio").rglob("*.flac"))
+    same, kept, total = 0, 0, 0
+    for path in paths:
+        clip = load_audio(path)
+        plain = nonsilent_interval(clip)
+        with_floor = nonsilent_interval(clip, noise_margin_db=6.0)
+        same += with_floor == plain
+        kept += with_floor[1] - with_floor[0]
+        total += plain[1] - plain[0]
+        assert plain[0] <= with_floor[0] < with_floor[1] <= plain[1], path.name
+        assert with_floor[1] - with_floor[0] >= 0.4 * (plain[1] - plain[0]), path.name
+    assert same >= 0.9 * len(paths), f"{same} of {len(paths)} clips trimmed as by top-dB"
+    assert kept >= 0.97 * total
+
+
+def test_a_trimmer_pickled_before_noise_margin_trims_by_top_db(clips):
+    old = Trimmer()
+    state = old.__getstate__()
+    del state["noise_margin_db"]
+    restored = Trimmer.__new__(Trimmer)
+    restored.__setstate__(state)
+    assert restored.get_params()["noise_margin_db"] is None
+    noisy = [_in_white_noise(clip, 10) for clip in clips]
+    np.testing.assert_array_equal(restored.fit_transform(noisy), Trimmer().fit_transform(noisy))
+
+
 # -- PreEmphasis -----------------------------------------------------------------------
 
 

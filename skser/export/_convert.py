@@ -84,9 +84,12 @@ def _trim_settings(steps):
 
     for _, step in steps:
         if isinstance(step, Trimmer):
-            return json.dumps({"top_db": float(step.top_db),
-                               "frame_length": int(step.frame_length),
-                               "hop_length": int(step.hop_length)})
+            settings = {"top_db": float(step.top_db),
+                        "frame_length": int(step.frame_length),
+                        "hop_length": int(step.hop_length)}
+            if step.noise_margin_db is not None:  # (absent: the models exported before it)
+                settings["noise_margin_db"] = float(step.noise_margin_db)
+            return json.dumps(settings)
     return None
 
 

@@ -171,7 +171,8 @@ def _convert_trimmer(scope, operator, container):
     from ._graphs import TrimGraph
 
     trimmer = operator.raw_operator
-    module = TrimGraph(trimmer.top_db, trimmer.frame_length, trimmer.hop_length)
+    module = TrimGraph(trimmer.top_db, trimmer.frame_length, trimmer.hop_length,
+                       trimmer.noise_margin_db)
     _splice_torch(scope, operator, container, module, _example_waveforms(400), "Trimmer")
 
 

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ..embedding import lengths_from_padding
+from ..io._silence import FLOOR_DIVISOR, FLOOR_HEADROOM_DB, FLOOR_SHARE, FLOOR_SPREAD
 
 __all__ = ["ClassifierGraph", "EmbedderGraph", "TrimGraph", "torch_to_onnx"]
 
@@ -48,13 +49,15 @@ class TrimGraph(nn.Module):
 
     Frame powers come from a float64 cumulative sum of squares, as in the NumPy version;
     each trimmed clip is moved to the start of its row and the batch keeps its width.
+    With ``noise_margin_db``, the noise floor rule of :func:`skser.io.nonsilent_interval`.
     """
 
-    def __init__(self, top_db, frame_length, hop_length):
+    def __init__(self, top_db, frame_length, hop_length, noise_margin_db=None):
         super().__init__()
         self.top_db = float(top_db)
         self.frame_length = int(frame_length)
         self.hop_length = int(hop_length)
+        self.noise_margin_db = None if noise_margin_db is None else float(noise_margin_db)
 
     def forward(self, waveforms):
         n_clips, width = waveforms.shape
@@ -74,7 +77,10 @@ class TrimGraph(nn.Module):
         valid = torch.arange(n_frames, device=waveforms.device)[None, :] < clip_frames[:, None]
         power_db = 10 * torch.log10(power.clamp(min=1e-10))
         reference = torch.where(valid, power_db, torch.full_like(power_db, -1e4)).amax(dim=1)
-        loud = (power_db - reference[:, None] > -self.top_db) & valid
+        loud = power_db - reference[:, None] > -self.top_db
+        if self.noise_margin_db is not None:
+            loud = loud & self._above_floor(power, valid, clip_frames)
+        loud = loud & valid
         first = torch.argmax(loud.long(), dim=1)
         last = n_frames - 1 - torch.argmax(torch.flip(loud, dims=[1]).long(), dim=1)
         start = first * hop
@@ -87,6 +93,20 @@ class TrimGraph(nn.Module):
         kept = positions < (end - start)[:, None]
         moved = torch.gather(waveforms, 1, source)
         return torch.where(kept, moved, torch.zeros_like(moved))
+
+
+    def _above_floor(self, power, valid, clip_frames):
+        """Frames above a steady noise floor by more than the margin (all where none)."""
+        ordered = torch.sort(torch.where(valid, power, torch.full_like(power, 1e30)), dim=1)[0]
+        rank = torch.div(clip_frames - 1, FLOOR_DIVISOR, rounding_mode="floor").clamp(min=0)
+        floor = torch.gather(ordered, 1, rank[:, None])
+        near = (power > floor / FLOOR_SPREAD) & (power < floor * FLOOR_SPREAD) & valid
+        steady = near.double().sum(dim=1) / clip_frames.clamp(min=1).double() >= FLOOR_SHARE
+        # In power, as the NumPy version compares.
+        reference = torch.where(valid, power, torch.zeros_like(power)).amax(dim=1)
+        above_floor = torch.minimum(floor[:, 0] * 10.0 ** (self.noise_margin_db / 10.0),
+                                    reference * 10.0 ** (-FLOOR_HEADROOM_DB / 10.0))
+        return ~steady[:, None] | (power > above_floor[:, None])
 
 
 class ClassifierGraph(nn.Module):
