@@ -1,10 +1,10 @@
 """Candidates for the default model, chosen on half the speakers, reported on the others.
 
 Data: the shared RAVDESS (actors 01-12) and EmoDB, emotion4 labels. Every candidate is the
-default front end (Trimmer 20 dB, PreEmphasis 0.97, PeakNormalizer 0.95, FixedDuration 8 s)
-and the weight-free AcousticEmbedder with its spectral dynamics, each clip embedded once, at
-its own speed, at speeds 0.9, 1.1, 0.8 and 1.2, and through a telephone line
-(``AcousticEmbedder(dynamics=True, speeds=(0.9, 1.1, 0.8, 1.2),
+default front end (Trimmer 20 dB with a 6 dB noise margin, PreEmphasis 0.97, PeakNormalizer
+0.95, FixedDuration 8 s) and the weight-free AcousticEmbedder with its spectral dynamics,
+each clip embedded once, at its own speed, at speeds 0.9, 1.1, 0.8 and 1.2, and through a
+telephone line (``AcousticEmbedder(dynamics=True, speeds=(0.9, 1.1, 0.8, 1.2),
 channels=("telephone",))``: six blocks of 251 features; the first three and the sixth are
 exactly what the default pipeline gives). Candidates differ in the blocks
 they read, their training data and their head. Folds as ``evaluate_sessions(...,
@@ -106,6 +106,7 @@ def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
 
     from skser.embedding import AcousticEmbedder
     from skser.io import as_batch
+    from skser.pipeline import NOISE_MARGIN_DB
     from skser.preprocessing import FixedDuration, PeakNormalizer, PreEmphasis, Trimmer
 
     def augment(batch):
@@ -117,7 +118,7 @@ def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
     X = as_batch(X)
     if augmenter is not None and before_trim:
         X = augment(X)
-    X = make_pipeline(Trimmer(top_db=20), PreEmphasis(coef=0.97),
+    X = make_pipeline(Trimmer(top_db=20, noise_margin_db=NOISE_MARGIN_DB), PreEmphasis(coef=0.97),
                       PeakNormalizer(peak=0.95)).fit_transform(X)
     if augmenter is not None and not before_trim:
         X = augment(X)
@@ -284,7 +285,7 @@ def main():
 
     from skser.datasets import load_emodb, load_ravdess
     from skser.io import AudioLoader, as_batch
-    from skser.pipeline import noise_augmenter
+    from skser.pipeline import NOISE_MARGIN_DB, noise_augmenter
     from skser.preprocessing import PeakNormalizer, PreEmphasis, Trimmer, WaveformAugmenter
 
     fusing = [name for name in args.candidates if "fuse" in CANDIDATES[name]]
@@ -313,7 +314,8 @@ def main():
         if fusing:
             X = as_batch(X)
             quiet = X * np.float32(10 ** (-20 / 20))
-            front = make_pipeline(Trimmer(top_db=20), PreEmphasis(coef=0.97),
+            front = make_pipeline(Trimmer(top_db=20, noise_margin_db=NOISE_MARGIN_DB),
+                                  PreEmphasis(coef=0.97),
                                   PeakNormalizer(peak=0.95)).fit_transform(X)
             corpora[name].update(
                 raw=fuse(clean, egemaps(X)), front=fuse(clean, egemaps(front)),
