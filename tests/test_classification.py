@@ -578,6 +578,32 @@ def test_a_missing_label_among_strings_names_y():
         clf.fit(X, names, X_val=X[:4], y_val=y_val)
 
 
+def test_score_refuses_labels_it_cannot_score():
+    # Was a silent 0.25 (unknown or NaN labels counted wrong) or a numpy TypeError (None).
+    X, y = _easy()
+    names = np.array(["ang", "hap", "sad"])[y].astype(object)
+    clf = FocalLossClassifier(max_iter=2, random_state=0).fit(X, names)
+    pipe = make_pipeline(PCA(10), FocalLossClassifier(max_iter=2, random_state=0)).fit(X, names)
+    unknown = names[:8].copy()
+    unknown[[2, 5]] = ["neu", "xyz"]
+    for model in (clf, pipe):
+        with pytest.raises(ValueError, match=r"^y holds 2 label\(s\) that are not among the "
+                           r"classes \['ang', 'hap', 'sad'\]: 'neu' \(first at index 2\), "
+                           r"'xyz' \(first at index 5\)"):
+            model.score(X[:8], unknown)
+        for missing, shown in ((None, "None"), (np.nan, "NaN")):
+            bad = names[:8].copy()
+            bad[3] = missing
+            with pytest.raises(ValueError, match=rf"^y holds a missing label \({shown}\) at "
+                               "index 3"):
+                model.score(X[:8], bad)
+        first = y[0]
+        with pytest.raises(ValueError, match=rf"not among the classes.*: {first} \(first at "
+                           "index 0"):
+            model.score(X[:8], y[:8])  # the integer codes of string classes
+        assert model.score(X[:8], names[:8]) == np.mean(model.predict(X[:8]) == names[:8])
+
+
 def test_bad_validation_set():
     X, y = _easy()
     names = np.array(["ang", "hap", "sad"])[y]

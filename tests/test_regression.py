@@ -190,6 +190,23 @@ def test_regressor_names_nan_and_bad_parameters():
         CCCLossRegressor(loss="mae").fit(X, np.nan_to_num(y))
 
 
+def test_regressor_score_names_a_missing_or_bad_rating():
+    # Was "y_true must hold numbers, got dtype object" for a None, naming no clip.
+    X, y = _avd_problem(n=40)
+    reg = CCCLossRegressor(max_iter=1, random_state=0).fit(X, y)
+    cases = [(None, r"a missing rating \(None\) at clip 5, output 1"),
+             (np.nan, r"a missing rating \(NaN\) at clip 5, output 1"),
+             (np.inf, r"an infinite rating \(inf\) at clip 5, output 1")]
+    for value, match in cases:
+        bad = y.astype(object)
+        bad[5, 1] = value
+        with pytest.raises(ValueError, match=f"^y holds {match}"):
+            reg.score(X, bad)
+    with pytest.raises(ValueError, match="y holds text"):
+        reg.score(X, np.array(["ang", "hap"] * 20))
+    assert reg.score(X, y.astype(object)) == reg.score(X, y)
+
+
 def test_make_ser_pipeline_dimensional_task():
     from skser.pipeline import make_ser_pipeline
 

@@ -378,11 +378,20 @@ class CCCLossRegressor(RegressorMixin, TorchHeadMixin, BaseEstimator):
         score : float
             :func:`skser.metrics.concordance_correlation_coefficient` of ``predict(X)``,
             weighted by ``dimension_weights``.
+
+        Raises
+        ------
+        ValueError
+            If ``y`` holds text, or a missing (None, NaN) or infinite rating: the message
+            names its clip (and output).
         """
         from ..metrics import concordance_correlation_coefficient
 
         if sample_weight is not None:
             raise ValueError("CCCLossRegressor.score takes no sample_weight")
+        check_is_fitted(self)
+        _check_numeric_targets(y)
+        y = _check_score_targets(y)
         weights = "uniform_average" if self.dimension_weights_ is None else self.dimension_weights_
         return concordance_correlation_coefficient(y, self.predict(X), multioutput=weights)
 
@@ -412,6 +421,34 @@ def _check_numeric_targets(y):
                 "numbers (arousal, valence, dominance ratings): for emotion classes use "
                 "FocalLossClassifier, or map the classes to ratings "
                 "(skser.datasets.emotion_to_avd)") from None
+
+
+def _check_score_targets(y):
+    """``score``'s ``y`` as float64, refusing a missing or infinite rating by its clip."""
+    values = np.asarray(getattr(y, "values", y))
+    where = np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind == "O":
+        where = np.array([v is None for v in values.ravel().tolist()]).reshape(values.shape)
+        values = np.where(where, np.nan, values)
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"y must hold numbers (ratings), got {exc}") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        position = np.argwhere(bad)[0].tolist()
+        clip = position[0]
+        output = f", output {position[1]}" if values.ndim == 2 else ""
+        value = values[tuple(position)]
+        if np.isnan(value):
+            what = f"a missing rating ({'None' if where[tuple(position)] else 'NaN'})"
+        else:
+            what = f"an infinite rating ({value})"
+        raise ValueError(
+            f"y holds {what} at clip {clip}{output} ({int(bad.sum())} value(s) in all): every "
+            "clip needs a finite rating"
+        )
+    return values
 
 
 def _check_learnable_targets(y, names):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["check_no_missing_labels"]
+__all__ = ["check_known_labels", "check_no_missing_labels"]
 
 
 def check_no_missing_labels(y, name="y", kind="class"):
@@ -60,4 +60,53 @@ def check_no_missing_labels(y, name="y", kind="class"):
                 f"{name} mixes text and other labels: index {first} is {flat[first]!r}, "
                 f"index {other} is {flat[other]!r}; use one type for every label"
             )
+    return y
+
+
+def check_known_labels(y, classes, name="y"):
+    """Raise a ValueError listing the labels of ``y`` that are not among ``classes``.
+
+    A fitted classifier predicts only its ``classes_``: a label outside them can never be
+    predicted right, so a score counting it as an error would be a silent wrong number.
+    Labels compare as Python values: ``1`` is not ``"1"``. Check missing labels first
+    (:func:`check_no_missing_labels`).
+
+    Parameters
+    ----------
+    y : array-like [shape=(n_clips,)]
+        Class labels.
+    classes : array-like [shape=(n_classes,)]
+        The known classes (an estimator's ``classes_``).
+    name : str, default="y"
+        What to call ``y`` in the message.
+
+    Returns
+    -------
+    y : array-like
+        ``y`` unchanged.
+
+    Examples
+    --------
+    >>> check_known_labels(["hap", "sad", "hap"], np.array(["hap", "sad"]))
+    ['hap', 'sad', 'hap']
+    >>> check_known_labels(["hap", "calm", "anger"], np.array(["hap", "sad"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y holds 2 label(s) that are not among the classes ['hap', 'sad']: 'calm' \
+(first at index 1), 'anger' (first at index 2)
+    """
+    values = np.asarray(y) if hasattr(y, "dtype") else np.asarray(y, dtype=object)
+    known = set(np.asarray(classes).tolist())
+    first = {}
+    for index, value in enumerate(values.ravel().tolist()):
+        if value not in known and value not in first:
+            first[value] = index
+    if first:
+        shown = ", ".join(f"{value!r} (first at index {index})"
+                          for value, index in list(first.items())[:8])
+        more = f" and {len(first) - 8} more" if len(first) > 8 else ""
+        raise ValueError(
+            f"{name} holds {len(first)} label(s) that are not among the classes "
+            f"{np.asarray(classes).tolist()}: {shown}{more}"
+        )
     return y
