@@ -1,6 +1,7 @@
 """embed_corpus: a corpus of files to a Parquet table, serially, in threads, on Dask."""
 
 import os
+import re
 import signal
 import time
 
@@ -203,6 +204,25 @@ def test_bad_input_is_refused(corpus, tmp_path, paths, options, error, match):
     paths = corpus[0] if paths is None else paths
     with pytest.raises(error, match=match):
         embed_corpus(AcousticEmbedder(), paths, out=tmp_path / "out.parquet", **options)
+
+
+def test_a_silent_file_is_named_by_its_path(corpus, tmp_path):
+    # Was "clip 1 has 0", an index into one chunk of files.
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(16000), 16000)
+    paths = corpus[0][:9]
+    expected = (r"^1 clip\(s\) cannot be embedded by AcousticEmbedder, which needs at least "
+                rf"640 samples \(40 ms\) per clip: {re.escape(str(silent))} is silent "
+                r"\(0 samples once preprocessed\)\. Leave them out")
+    # In the chunk that fits an unfitted front, and in a later chunk.
+    for position in (1, 6):
+        with pytest.raises(ValueError, match=expected):
+            embed_corpus(front(), [*paths[:position], str(silent), *paths[position:]],
+                         out=tmp_path / "out.parquet", batch_size=4, overwrite=True)
+    fitted = front().fit(AudioLoader().transform(paths[:4]))
+    with pytest.raises(ValueError, match=expected):
+        embed_corpus(fitted, [*paths, str(silent)], out=tmp_path / "out.parquet",
+                     batch_size=4, overwrite=True)
 
 
 def test_load_embeddings_refuses_an_incomplete_table(corpus, tmp_path):

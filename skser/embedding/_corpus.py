@@ -144,7 +144,10 @@ def embed_chunk(front, records, *, feature_names, sample_rate=SAMPLE_RATE, max_d
     import pyarrow as pa
 
     clips, hashes, durations = _decode(records, sample_rate, max_duration)
-    features = np.asarray(front.transform(as_batch(clips)), dtype=np.float32)
+    try:
+        features = np.asarray(front.transform(as_batch(clips)), dtype=np.float32)
+    except ValueError as exc:
+        _raise_naming_files(exc, front, records, clips, fitted=True)
     columns = {name: [record[name] for record in records] for name in records[0]}
     columns["content_hash"] = hashes
     columns["file_duration"] = np.asarray(durations, dtype=np.float64)
@@ -160,7 +163,20 @@ def _check_front(front, first_chunk, sample_rate, max_duration):
         return front
     except NotFittedError:
         clips, _, _ = _decode(first_chunk, sample_rate, max_duration)
-        return clone(front).fit(as_batch(clips))
+        try:
+            return clone(front).fit(as_batch(clips))
+        except ValueError as exc:
+            _raise_naming_files(exc, front, first_chunk, clips, fitted=False)
+
+
+def _raise_naming_files(exc, front, records, clips, fitted):
+    """Re-raise ``exc`` naming the files the embedder refuses (it names a chunk's index)."""
+    from ..model_selection._clips import name_refused_clips
+
+    message = name_refused_clips(front, [(clips, lambda i: records[i]["path"])], fitted=fitted)
+    if message is None:
+        raise exc
+    raise ValueError(message) from exc
 
 
 def _feature_names(front):
