@@ -839,3 +839,32 @@ def test_cross_validate_routes_groups_to_the_session_splitter(features):
     np.testing.assert_allclose(routed["test_score"], plain["test_score"])
     for test in routed["indices"]["test"]:
         assert len(np.unique(groups[test])) == 1  # one session per fold
+
+
+def test_a_refused_clip_is_named_by_its_index_in_x_and_its_group():
+    # Was "fitting failed in fold 0 ...: clip 4 has 0", an index into the fold's rows.
+    from skser.embedding import AcousticEmbedder
+    from skser.preprocessing import Trimmer
+
+    X, y, groups = make_emotional_speech(n_speakers=3, n_clips_per_class=2, random_state=0)
+    speakers = np.array([f"spk-{g}" for g in groups])
+    X[20] = 0.0
+    X[13, 500] = np.nan
+    estimator = make_pipeline(Trimmer(top_db=20), AcousticEmbedder(), LogisticRegression())
+    with pytest.raises(ValueError, match=(
+        rf"^fitting failed in fold 0 \(test group '{groups[0]}'\): 2 clip\(s\) cannot be "
+        r"embedded by AcousticEmbedder, which needs at least 640 samples \(40 ms\) per clip: "
+        rf"X\[13\] \(group '{groups[13]}', speaker 'spk-{groups[13]}'\): contains NaN or inf "
+        rf"values \(1 of its \d+ samples\); X\[20\] \(group '{groups[20]}', speaker "
+        rf"'spk-{groups[20]}'\) is silent \(0 samples once preprocessed\)\. Leave them out, "
+        "trim less")):
+        evaluate_sessions(estimator, X, y, groups, speakers=speakers)
+    # Clips of extra_train are named as its own, with its speakers.
+    X[13, 500] = 0.1
+    X_extra, y_extra, _ = make_emotional_speech(n_speakers=1, n_clips_per_class=2,
+                                                random_state=5)
+    X_extra[5, 300:] = 0.0
+    extra = (X_extra, y_extra, np.array(["other"] * len(y_extra)))
+    with pytest.raises(ValueError, match=r"2 clip\(s\) cannot be embedded.*: X\[20\] .*silent.*; "
+                       r"extra_train's X\[5\] \(speaker 'other'\) has \d+ samples once"):
+        evaluate_sessions(estimator, X, y, groups, extra_train=extra)

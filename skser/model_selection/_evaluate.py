@@ -2,6 +2,7 @@
 
 import sys
 import time
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,6 +21,7 @@ from ..utils import (
     take_rows,
 )
 from ._adapt import check_adapt, routing, speaker_metadata
+from ._clips import name_refused_clips
 from ._dimensional_report import DimensionalReport, check_dimensional_targets
 from ._fit import accepts_validation, check_sampler, fit_with_validation
 from ._leakage import audio_fingerprints, check_content_leakage, check_id_leakage
@@ -164,13 +166,34 @@ def _concat_rows(a, b, waveforms):
     return np.concatenate([a, b])
 
 
-def _annotate(exc, context):
-    """The same kind of exception with ``context`` in front of its message."""
-    message = f"{context}: {exc}"
+def _annotate(exc, context, diagnose=None):
+    """The same kind of exception with ``context`` in front of its message.
+
+    ``diagnose()``, when given, may name the clips at fault instead (a ValueError naming a
+    clip by its index in a fold's rows names no clip the caller knows).
+    """
+    named = diagnose() if diagnose is not None and isinstance(exc, ValueError) else None
+    message = f"{context}: {exc if named is None else named}"
     try:
         return type(exc)(message)
     except Exception:
         return RuntimeError(message)
+
+
+def _name_refused(estimator, X, ids, extra, extra_ids):
+    """:func:`name_refused_clips` over ``X`` and ``extra_train``'s X, naming ids too."""
+
+    def label(name, columns):
+        def clip(index):
+            shown = ", ".join(f"{kind} {_item(values[index])!r}" for kind, values in columns
+                              if values is not None)
+            return f"{name}[{index}]" + (f" ({shown})" if shown else "")
+        return clip
+
+    sources = [(X, label("X", ids))]
+    if extra is not None:
+        sources.append((extra[0], label("extra_train's X", [("speaker", extra_ids)])))
+    return name_refused_clips(estimator, sources)
 
 
 def _predict(model, X, params, proba):
@@ -195,7 +218,7 @@ def _predict(model, X, params, proba):
 
 
 def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator,
-                 routed=None, sampler=None, proba=False):
+                 routed=None, sampler=None, proba=False, diagnose=None):
     model = clone(estimator)
     routed = routed or {}
     start = time.perf_counter()
@@ -205,14 +228,14 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
                                 params=routed.get("fit"), val_params=routed.get("val"),
                                 sampler=sampler)
     except Exception as exc:
-        raise _annotate(exc, f"fitting failed in {where}") from exc
+        raise _annotate(exc, f"fitting failed in {where}", diagnose) from exc
     fit_time = time.perf_counter() - start
     start = time.perf_counter()
     try:
         with routing(routed):
             y_pred, y_proba = _predict(model, X_test, routed.get("predict", {}), proba)
     except Exception as exc:
-        raise _annotate(exc, f"predicting failed in {where}") from exc
+        raise _annotate(exc, f"predicting failed in {where}", diagnose) from exc
     return {
         "y_pred": y_pred,
         "y_proba": y_proba,
@@ -226,7 +249,7 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
 
 def _fit_predict_fold(
     estimator, X, y, extra, waveforms, train, val, test, where, return_estimator,
-    adapt_ids=None, sampler=None, proba=False,
+    adapt_ids=None, sampler=None, proba=False, diagnose=None,
 ):
     X_train, y_train = take_rows(X, train), y[train]
     if extra is not None:
@@ -245,6 +268,7 @@ def _fit_predict_fold(
         speaker_metadata(adapt_ids, train, val, test, extra),
         sampler,
         proba,
+        diagnose,
     )
 
 
@@ -418,7 +442,9 @@ def evaluate_sessions(
         missing label (NaN or None, named by index), unknown labels, feature matrices of
         different widths, leakage (naming the ids or the clips), or an estimator that
         fails in a fold (the message names the fold and its test group; the error keeps
-        its type).
+        its type). Clips that the estimator's skser embedder refuses (silent, too short
+        once trimmed, NaN) are named by their index in ``X`` (or ``extra_train``'s X),
+        with their group and speaker, not by their index in the fold's rows.
 
     Examples
     --------
@@ -487,8 +513,12 @@ def evaluate_sessions(
         )
 
     adapt_ids = check_adapt(adapt, groups if speakers is None else speakers, extra, extra_ids)
+    # A clip refused in a fold is named by its index in X, not in the fold's rows.
+    named_ids = [("group", groups)] + ([] if speakers is None else [("speaker", speakers)])
+    diagnose = (partial(_name_refused, estimator, X, named_ids, extra, extra_ids)
+                if waveforms else None)
     common = dict(task=task, folds=folds, X=X, y=y, groups=groups, extra=extra,
-                  waveforms=waveforms,
+                  waveforms=waveforms, diagnose=diagnose,
                   labels=labels, validation=validation, n_jobs=n_jobs, verbose=verbose,
                   return_estimator=return_estimator, sampler=sampler)
     report = _session_report(estimator, **common)
@@ -503,7 +533,7 @@ def evaluate_sessions(
 
 def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, labels,
                     validation, n_jobs, verbose, return_estimator, adapt_ids=None,
-                    protocol="plain", sampler=None):
+                    protocol="plain", sampler=None, diagnose=None):
     """Run the folds of :func:`evaluate_sessions` for one protocol; the task's report."""
     jobs = (
         delayed(_fit_predict_fold)(
@@ -520,6 +550,7 @@ def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, l
             adapt_ids,
             sampler,
             not task.is_dimensional,
+            diagnose,
         )
         for index, (test_group, _, train, val, test) in enumerate(folds)
     )
