@@ -4,6 +4,8 @@ Near-silent (subnormal), all-zero, one-sample and unscaled clips give finite num
 clear error; shape mistakes are named before anything is padded.
 """
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.pipeline import make_pipeline
@@ -213,6 +215,7 @@ def test_a_silent_clip_is_named_as_silent_by_the_pipeline_and_its_export():
     (["ang", None, "sad"], "y holds a missing label \\(None\\) at index 1"),
     (["ang", "sad"], "y has 2 label\\(s\\) for 3 clips"),
     (["ang", 3, "sad"], "y mixes text and other labels: index 0 is 'ang', index 1 is 3"),
+    (["ang", "sad", ""], "y holds a missing label \\(empty text ''\\) at index 2"),
 ])
 def test_the_pipeline_checks_labels_before_reading_any_file(y, message):
     from skser.pipeline import make_ser_pipeline
@@ -234,6 +237,34 @@ def test_a_missing_or_mixed_group_is_named_by_index():
         evaluate_sessions(LogisticRegression(), X, y, ["s1", "s1", None, "s2", "s3", "s3"])
     with pytest.raises(ValueError, match="groups mixes text and other labels"):
         evaluate_sessions(LogisticRegression(), X, y, ["s1", "s1", 2, "s2", "s3", "s3"])
+
+
+@pytest.mark.parametrize("empty", ["", "  ", "\t"])
+def test_an_empty_text_label_is_missing_not_a_class(empty):
+    # Was accepted as a class of its own, while the manifest loader reads "" as missing.
+    from sklearn.linear_model import LogisticRegression
+
+    from skser.metrics import unweighted_accuracy
+    from skser.model_selection import evaluate_sessions
+
+    X = np.random.default_rng(0).normal(size=(12, 4))
+    good = np.array(["ang", "sad", "hap"] * 4)
+    y = good.copy()  # a numpy str array, then an object array and a list
+    y[4] = empty
+    match = (rf"holds a missing label \(empty text {re.escape(repr(empty))}\) at index 4: "
+             "every clip needs a")
+    for labels in (y, y.astype(object), list(y)):
+        with pytest.raises(ValueError, match=f"^y {match} class"):
+            FocalLossClassifier(max_iter=2).fit(X, labels)
+    with pytest.raises(ValueError, match=f"^y_true {match} class"):
+        unweighted_accuracy(y, good)
+    groups = np.repeat(["s1", "s2", "s3"], 4)
+    groups[4] = empty
+    with pytest.raises(ValueError, match=f"^groups {match} group"):
+        evaluate_sessions(LogisticRegression(), X, good, groups)
+    clf = FocalLossClassifier(max_iter=2, random_state=0).fit(X, good)
+    with pytest.raises(ValueError, match=f"^y {match} class"):
+        clf.score(X, y)
 
 
 @pytest.mark.parametrize("batch, error, message", [

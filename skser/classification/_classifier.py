@@ -381,8 +381,8 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``X`` holds NaN or inf, ``y`` has a missing label (NaN or None, named with
-            its index) or one class, ``y_val`` has a label that ``y``
+            If ``X`` holds NaN or inf, ``y`` has a missing label (NaN, None or empty
+            text, named with its index) or one class, ``y_val`` has a label that ``y``
             lacks, ``device`` is unavailable, or the training loss becomes non-finite.
         """
         hidden = self._hidden_sizes()
@@ -510,7 +510,7 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``y`` has a missing label (NaN or None, named with its index) or a
+            If ``y`` has a missing label (NaN, None or empty text, named with its index) or a
             label not in ``classes_`` (listed): it could only ever be counted wrong.
         """
         check_is_fitted(self)

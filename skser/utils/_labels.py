@@ -6,7 +6,10 @@ __all__ = ["check_known_labels", "check_no_missing_labels"]
 
 
 def check_no_missing_labels(y, name="y", kind="class"):
-    """Raise a ValueError naming ``name`` and the first missing label (NaN or None).
+    """Raise a ValueError naming ``name`` and the first missing label (NaN, None or "").
+
+    Empty or whitespace-only text (``""``, ``"  "``) is missing too, as the manifest
+    loader reads an empty cell: it would otherwise become a class of its own.
 
     Labels that mix text with numbers (``"ang"`` and ``3``) are refused too, naming one of
     each: they sort and compare nowhere.
@@ -35,10 +38,17 @@ def check_no_missing_labels(y, name="y", kind="class"):
     Traceback (most recent call last):
     ...
     ValueError: y holds a missing label (NaN) at index 1: every clip needs a class
+    >>> check_no_missing_labels(["ang", " ", "sad", ""], name="labels")
+    Traceback (most recent call last):
+    ...
+    ValueError: labels holds a missing label (empty text ' ') at index 1 (2 in all): every \
+clip needs a class
     """
     if y is None:  # no labels at all: the caller's own validation says so
         return y
     values = np.asarray(y) if hasattr(y, "dtype") else np.asarray(y, dtype=object)
+    if values.dtype.kind in "US":
+        _check_no_empty_text(values.ravel(), name, kind)
     if values.dtype.kind not in "fO":
         return y
     flat = values.ravel()
@@ -60,7 +70,23 @@ def check_no_missing_labels(y, name="y", kind="class"):
                 f"{name} mixes text and other labels: index {first} is {flat[first]!r}, "
                 f"index {other} is {flat[other]!r}; use one type for every label"
             )
+        if text.any():
+            _check_no_empty_text(flat, name, kind)
     return y
+
+
+def _check_no_empty_text(flat, name, kind):
+    """Refuse an empty or whitespace-only text label: a label table's empty cell."""
+    # str and bytes, not np.str_, in the message
+    texts = [str(v) if isinstance(v, str) else bytes(v) for v in flat.tolist()]
+    empty = np.flatnonzero([not v.strip() for v in texts])
+    if empty.size:
+        index = int(empty[0])
+        more = f" ({empty.size} in all)" if empty.size > 1 else ""
+        raise ValueError(
+            f"{name} holds a missing label (empty text {texts[index]!r}) at index {index}"
+            f"{more}: every clip needs a {kind}"
+        )
 
 
 def check_known_labels(y, classes, name="y"):
