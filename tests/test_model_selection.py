@@ -868,3 +868,19 @@ def test_a_refused_clip_is_named_by_its_index_in_x_and_its_group():
     with pytest.raises(ValueError, match=r"2 clip\(s\) cannot be embedded.*: X\[20\] .*silent.*; "
                        r"extra_train's X\[5\] \(speaker 'other'\) has \d+ samples once"):
         evaluate_sessions(estimator, X, y, groups, extra_train=extra)
+
+
+def _refuse_every_batch(X):
+    raise ValueError("this step refuses every batch")
+
+
+def test_a_step_that_fails_on_every_clip_keeps_its_own_message():
+    # Not "24 clip(s) cannot be embedded": the clips are not at fault.
+    from skser.embedding import AcousticEmbedder
+
+    X, y, groups = make_emotional_speech(n_speakers=3, n_clips_per_class=2, random_state=0)
+    estimator = make_pipeline(FunctionTransformer(_refuse_every_batch), AcousticEmbedder(),
+                              LogisticRegression())
+    with pytest.raises(ValueError, match=r"^fitting failed in fold 0 \(test group '[^']+'\): "
+                                         "this step refuses every batch$"):
+        evaluate_sessions(estimator, X, y, groups)

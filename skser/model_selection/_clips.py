@@ -118,7 +118,10 @@ embedder's short_clips='pad' to pad short clips with zeros
     preprocessed = " once preprocessed" if front else ""
     named, short = [], False
     for X, label in sources:
-        for index, length, reason in _refused(estimator, X, fitted):
+        refused = _refused(estimator, X, fitted)
+        if sum(reason is not None for _, _, reason in refused) == num_samples(X):
+            return None  # every clip fails alike: a step's failure, not the clips'
+        for index, length, reason in refused:
             if reason is not None:
                 named.append(f"{label(index)}: {reason}")
                 continue

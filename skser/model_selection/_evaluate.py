@@ -515,8 +515,7 @@ def evaluate_sessions(
     adapt_ids = check_adapt(adapt, groups if speakers is None else speakers, extra, extra_ids)
     # A clip refused in a fold is named by its index in X, not in the fold's rows.
     named_ids = [("group", groups)] + ([] if speakers is None else [("speaker", speakers)])
-    diagnose = (partial(_name_refused, estimator, X, named_ids, extra, extra_ids)
-                if waveforms else None)
+    diagnose = partial(_name_refused, estimator, X, named_ids, extra, extra_ids)
     common = dict(task=task, folds=folds, X=X, y=y, groups=groups, extra=extra,
                   waveforms=waveforms, diagnose=diagnose,
                   labels=labels, validation=validation, n_jobs=n_jobs, verbose=verbose,
