@@ -70,6 +70,19 @@ def test_default_student_has_fewer_than_75k_parameters_and_sizes_are_parameters(
     assert wider.n_parameters_ > default.n_parameters_
 
 
+def test_student_score_refuses_labels_it_cannot_score(student, tones):
+    # Was sklearn's mean accuracy: an unknown or missing label silently counted wrong.
+    _, (X_test, y_test, _) = tones
+    bad = y_test.astype(object)
+    bad[1] = "mid"
+    with pytest.raises(ValueError, match=r"not among the classes \['high', 'low'\]: 'mid' "
+                       r"\(first at index 1\)"):
+        student.score(X_test, bad)
+    bad[1] = None
+    with pytest.raises(ValueError, match=r"missing label \(None\) at index 1"):
+        student.score(X_test, bad)
+
+
 def test_classifier_learns_tones_of_unseen_levels(student, tones):
     _, (X_test, y_test, _) = tones
     assert student.classes_.tolist() == ["high", "low"]

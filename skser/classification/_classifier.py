@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..utils import (
     Interval,
+    KnownLabelsScoreMixin,
     LogMeanOverViews,
     StrOptions,
     TorchHeadMixin,
@@ -25,7 +26,6 @@ from ..utils import (
     ravel_column_vector,
     with_temperature,
 )
-from ..utils._labels import check_known_labels
 from ._focal_loss import _focal_loss
 
 __all__ = ["FocalLossClassifier"]
@@ -34,7 +34,7 @@ __all__ = ["FocalLossClassifier"]
 _LOG_TEMPERATURE_BOUNDS = (-math.log(20.0), math.log(20.0))
 
 
-class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
+class FocalLossClassifier(KnownLabelsScoreMixin, ClassifierMixin, TorchHeadMixin, BaseEstimator):
     r"""A torch MLP head trained with focal loss, for frozen speech embeddings.
 
     Read more in the :ref:`User Guide <head>`.
@@ -492,31 +492,6 @@ class FocalLossClassifier(ClassifierMixin, TorchHeadMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
-
-    def score(self, X, y, sample_weight=None):
-        """Mean accuracy (WA) of ``predict(X)`` against ``y``.
-
-        Parameters
-        ----------
-        X : array-like [shape=(n_samples, n_features)]
-        y : array-like [shape=(n_samples,)]
-            True labels, each one of ``classes_``.
-        sample_weight : array-like [shape=(n_samples,)], optional
-
-        Returns
-        -------
-        score : float
-
-        Raises
-        ------
-        ValueError
-            If ``y`` has a missing label (NaN, None or empty text, named with its index) or a
-            label not in ``classes_`` (listed): it could only ever be counted wrong.
-        """
-        check_is_fitted(self)
-        check_no_missing_labels(y, "y")
-        check_known_labels(y, self.classes_, "y")
-        return super().score(X, y, sample_weight=sample_weight)
 
 
 def _fit_temperature(module, X, y):

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..io import SAMPLE_RATE, clip_lengths
 from ..utils import (
     Interval,
+    KnownLabelsScoreMixin,
     StrOptions,
     TorchStateMixin,
     check_device,
@@ -300,7 +301,7 @@ def _poor_on_toy_data(tags, kind):
     return tags
 
 
-class Wav2SmallClassifier(ClassifierMixin, Wav2SmallStudent):
+class Wav2SmallClassifier(KnownLabelsScoreMixin, ClassifierMixin, Wav2SmallStudent):
     """A Wav2Small student for categories: waveforms in, class probabilities out.
 
     Read more in the :ref:`User Guide <distillation>`.

@@ -2,7 +2,7 @@
 
 from ._abstain import UNCERTAIN, abstain, check_min_confidence, mark_uncertain
 from ._indexing import column_1d, num_samples, shortfall, take_rows
-from ._labels import check_no_missing_labels
+from ._labels import KnownLabelsScoreMixin, check_known_labels, check_no_missing_labels
 from ._models import model_dimensions
 from ._numeric import SMALLEST_NORMAL
 from ._param_validation import (
@@ -52,6 +52,8 @@ __all__ = [
     "as_tensor",
     "check_device",
     "check_min_confidence",
+    "KnownLabelsScoreMixin",
+    "check_known_labels",
     "check_no_missing_labels",
     "check_params",
     "check_speakers",

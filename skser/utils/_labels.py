@@ -2,7 +2,7 @@
 
 import numpy as np
 
-__all__ = ["check_known_labels", "check_no_missing_labels"]
+__all__ = ["KnownLabelsScoreMixin", "check_known_labels", "check_no_missing_labels"]
 
 
 def check_no_missing_labels(y, name="y", kind="class"):
@@ -136,3 +136,38 @@ def check_known_labels(y, classes, name="y"):
             f"{np.asarray(classes).tolist()}: {shown}{more}"
         )
     return y
+
+
+class KnownLabelsScoreMixin:
+    """``score`` that refuses labels a classifier can never predict right.
+
+    Put before scikit-learn's ``ClassifierMixin``, whose mean accuracy it returns.
+    """
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy (WA) of ``predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like
+            What ``predict`` takes.
+        y : array-like [shape=(n_samples,)]
+            True labels, each one of ``classes_``.
+        sample_weight : array-like [shape=(n_samples,)], optional
+
+        Returns
+        -------
+        score : float
+
+        Raises
+        ------
+        ValueError
+            If ``y`` has a missing label (NaN, None or empty text, named with its index) or a
+            label not in ``classes_`` (listed): it could only ever be counted wrong.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        check_no_missing_labels(y, "y")
+        check_known_labels(y, self.classes_, "y")
+        return super().score(X, y, sample_weight=sample_weight)
