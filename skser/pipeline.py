@@ -122,8 +122,9 @@ def make_ser_pipeline(
         ``("telephone",)`` for the categorical task with the weight-free embedder (a
         telephone line: without it, phone calls collapse onto one class; with it they
         come within 5 points of clean speech, ``benchmarks/bench_robustness.py``; on clean
-        speech it costs 2 to 5 points of leave-one-speaker-out UA within a group of
-        speakers and nothing trained on one group and tested on another,
+        speech it costs about 3 points of leave-one-speaker-out UA within a group of
+        speakers (one group of four gains 1.4) and nothing trained on one group and
+        tested on another,
         ``bench_default_search.py``'s ``studio``) and ``()`` otherwise; ``()`` is the
         former default, for studio recordings.
     random_state : int, default=0
