@@ -58,6 +58,12 @@ Candidates:
   trains on, without re-embedding per fold. The noise augmenter's babble is drawn from the
   same speaker's other clips (the pipeline draws it from other training clips). The
   augmented candidates train the default head on four views of the augmented clip;
+- ``channel copies``: the default, every training clip joined by two noisy copies of it
+  (``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, room),
+  snr_db=(0, 30))``: the multi-condition training of ``bench_robustness.py``'s
+  ``channels`` variant), drawn once per clip, the babble from the same speaker's other
+  clips (never a test speaker's speech in another speaker's training copies); validation
+  and test clips as recorded;
 - ``+ raw spectra``: ``AcousticEmbedder(denoise="both", dynamics=True)``: each of the
   studio candidate's three views, 251 features of the cleaned spectra followed by the
   same 251 of the spectra as recorded, without the per-clip noise removal and its floor
@@ -98,6 +104,9 @@ TELEPHONE_VIEW = 1 + len(SPEEDS)
 # make_ser_pipeline() reads the telephone view as well.
 STUDIO_VIEWS = (0, 1, 2)
 DEFAULT_VIEWS = (*STUDIO_VIEWS, TELEPHONE_VIEW)
+# The channel copies candidate's sampler (bench_robustness.py's "channels" variant).
+COPIES = dict(n_copies=2, kinds=("white", "babble", "floor", "telephone", "room"),
+              snr_db=(0.0, 30.0))
 
 
 def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
@@ -125,6 +134,28 @@ def embed(X, augmenter=None, before_trim=False, groups=None, denoise=True):
     X = FixedDuration(duration=8.0).fit_transform(X)
     return AcousticEmbedder(speeds=SPEEDS, channels=CHANNELS, denoise=denoise,
                             dynamics=True).fit(X).transform(X)
+
+
+def channel_copies(X, y, groups, seed=0):
+    """``COPIES["n_copies"]`` noisy copies of every clip, drawn per speaker (their babble from
+    the same speaker's other clips): a list of ``n_copies`` lists of clips, each aligned
+    with ``X``."""
+    from skser.io import as_batch, clip_lengths
+    from skser.preprocessing import NoisyCopies
+
+    X = as_batch(X)
+    copies = [[None] * len(y) for _ in range(COPIES["n_copies"])]
+    for group in np.unique(groups):
+        rows = np.flatnonzero(groups == group)
+        sampler = NoisyCopies(**COPIES, random_state=seed)
+        resampled, _ = sampler.fit_resample(X[rows], y[rows])
+        made = np.zeros(len(rows), dtype=int)
+        for row in range(len(rows), len(resampled)):
+            source = sampler.sample_indices_[row]
+            length = clip_lengths(resampled[row:row + 1])[0]
+            copies[made[source]][rows[source]] = resampled[row, :length]
+            made[source] += 1
+    return copies
 
 
 def egemaps(X):
@@ -162,8 +193,9 @@ def blocks(E, views, columns=slice(None)):
     return np.hstack([E[:, view * width:(view + 1) * width][:, columns] for view in views])
 
 
-def loso(E, y, groups, head, train_rows=None, extra=None, n_jobs=2):
-    """Per-fold UA of a head (folds in parallel); ``train_rows`` replaces the training rows."""
+def loso(E, y, groups, head, train_rows=None, extra=None, n_jobs=2, copies=()):
+    """Per-fold UA of a head (folds in parallel); ``train_rows`` replaces the training rows,
+    and each of ``copies`` (arrays aligned with ``E``) adds its training rows."""
     from joblib import Parallel, delayed
 
     from skser.metrics import unweighted_accuracy
@@ -174,7 +206,7 @@ def loso(E, y, groups, head, train_rows=None, extra=None, n_jobs=2):
     def fold(index, speaker):
         following = speakers[(index + 1) % len(speakers)]
         train = (groups != speaker) & (groups != following)
-        X_train, y_train = train_rows[train], y[train]
+        X_train, y_train = _with_copies(train_rows[train], y[train], copies, train)
         if extra is not None:
             X_train, y_train = np.concatenate([X_train, extra[0]]), np.concatenate([y_train,
                                                                                     extra[1]])
@@ -188,15 +220,16 @@ def loso(E, y, groups, head, train_rows=None, extra=None, n_jobs=2):
 
 
 def transfer(E, y, groups, head, train_speakers, test_speakers, train_rows=None,
-             extra=None):
+             extra=None, copies=()):
     """UA on each speaker of ``test_speakers``, trained on ``train_speakers`` (the last one
-    held out for early stopping); ``train_rows`` and ``extra`` as in :func:`loso`."""
+    held out for early stopping); ``train_rows``, ``extra`` and ``copies`` as in
+    :func:`loso`."""
     from skser.metrics import unweighted_accuracy
 
     train_rows = E if train_rows is None else train_rows
     validation = groups == train_speakers[-1]
     train = np.isin(groups, train_speakers[:-1])
-    X_train, y_train = train_rows[train], y[train]
+    X_train, y_train = _with_copies(train_rows[train], y[train], copies, train)
     if extra is not None:
         X_train, y_train = np.concatenate([X_train, extra[0]]), np.concatenate([y_train,
                                                                                 extra[1]])
@@ -206,6 +239,14 @@ def transfer(E, y, groups, head, train_speakers, test_speakers, train_rows=None,
     return np.array([unweighted_accuracy(y[test][groups[test] == speaker],
                                          predicted[groups[test] == speaker])
                      for speaker in test_speakers])
+
+
+def _with_copies(X_train, y_train, copies, train):
+    """The training rows followed by each copy's rows of the same clips."""
+    if not len(copies):
+        return X_train, y_train
+    return (np.concatenate([X_train, *(copy[train] for copy in copies)]),
+            np.tile(y_train, 1 + len(copies)))
 
 
 def halves(groups):
@@ -262,6 +303,7 @@ CANDIDATES = {
     "logistic C=0.01": dict(kind="logistic"),
     "paper augmentation": dict(rows="paper"),
     "noise augmentation": dict(rows="noise"),
+    "channel copies": dict(copies=True),
     "+ raw spectra": dict(features="both", views=STUDIO_VIEWS),
     "+ eGeMAPS (raw clips)": dict(fuse="raw", views=STUDIO_VIEWS),
     "+ eGeMAPS (raw), -20 dB": dict(fuse="raw", test="quiet", views=STUDIO_VIEWS),
@@ -311,6 +353,8 @@ def main():
         corpora[name] = dict(X=clean, y=y, groups=groups, both=both,
                              paper=np.where(pick[:, None], paper, clean),
                              noise=np.where(pick[:, None], noise, clean))
+        if any(CANDIDATES[candidate].get("copies") for candidate in args.candidates):
+            corpora[name]["copies"] = [embed(copy) for copy in channel_copies(X, y, groups)]
         if fusing:
             X = as_batch(X)
             quiet = X * np.float32(10 ** (-20 / 20))
@@ -323,6 +367,7 @@ def main():
     print(f"embedded (each clip at five speeds and through a telephone line, the same of "
           f"its raw spectra, and two "
           f"augmented copies"
+          f"{'; two channel copies of each' if 'copies' in corpora[name] else ''}"
           f"{'; eGeMAPS of raw, quiet and front-end clips' if fusing else ''}) in "
           f"{time.perf_counter() - start:.0f} s\n")
 
@@ -409,13 +454,15 @@ def evaluate(candidate, corpus, corpora, seed, *, n_jobs=2, within=None, across=
         E = blocks(data["X"], views, spec.get("columns", slice(None)))
         train_rows = None if rows is None else blocks(rows, views)
     extra = (blocks(other["X"], views), other["y"]) if spec.get("extra") else None
+    copies = [blocks(copy, views) for copy in data["copies"]] if spec.get("copies") else []
     y, groups = data["y"], data["groups"]
     if across is not None:
-        return transfer(E, y, groups, head, *across, train_rows=train_rows, extra=extra)
+        return transfer(E, y, groups, head, *across, train_rows=train_rows, extra=extra,
+                        copies=copies)
     keep = np.isin(groups, within)
     return loso(E[keep], y[keep], groups[keep], head,
                 train_rows=None if train_rows is None else train_rows[keep], extra=extra,
-                n_jobs=n_jobs)
+                n_jobs=n_jobs, copies=[copy[keep] for copy in copies])
 
 
 if __name__ == "__main__":
