@@ -171,7 +171,7 @@ def _check_front(front, first_chunk, sample_rate, max_duration):
 
 def _raise_naming_files(exc, front, records, clips, fitted):
     """Re-raise ``exc`` naming the files the embedder refuses (it names a chunk's index)."""
-    from ..model_selection._clips import name_refused_clips
+    from ..model_selection import name_refused_clips
 
     message = name_refused_clips(front, [(clips, lambda i: records[i]["path"])], fitted=fitted)
     if message is None:

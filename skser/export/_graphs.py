@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..embedding import lengths_from_padding
-from ..io._silence import FLOOR_DIVISOR, FLOOR_HEADROOM_DB, FLOOR_SHARE, FLOOR_SPREAD
+from ..io import FLOOR_DIVISOR, FLOOR_HEADROOM_DB, FLOOR_SHARE, FLOOR_SPREAD
 
 __all__ = ["ClassifierGraph", "EmbedderGraph", "TrimGraph", "torch_to_onnx"]
 

@@ -8,6 +8,14 @@ numpy, soundfile and soxr: the deployment install.
 from ._files import audio_paths, load_audio_batch
 from ._load import AudioReadError, load_audio
 from ._load import _check_file as check_audio_file  # noqa: F401 (skser.voice_note)
+from ._load import check_channels_mix as check_channels_mix  # skser.voice_note's
+from ._load import check_file_rate as check_file_rate  # skser.voice_note's
+from ._silence import (  # noqa: F401 (skser.export's TrimGraph)
+    FLOOR_DIVISOR,
+    FLOOR_HEADROOM_DB,
+    FLOOR_SHARE,
+    FLOOR_SPREAD,
+)
 from ._silence import nonsilent_interval as nonsilent_interval  # skser.preprocessing's
 from ._waveform import SAMPLE_RATE, as_batch, check_finite_clips, clip_lengths
 from ._waveform import _pcm_to_float as pcm_to_float  # noqa: F401 (skser.voice_note)

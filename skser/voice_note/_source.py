@@ -6,8 +6,13 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from ..io import AudioReadError, check_audio_file, pcm_to_float
-from ..io._load import check_channels_mix, check_file_rate
+from ..io import (
+    AudioReadError,
+    check_audio_file,
+    check_channels_mix,
+    check_file_rate,
+    pcm_to_float,
+)
 
 __all__ = ["AudioBuffer", "NoteSource", "check_note_samples"]
 
