@@ -316,7 +316,9 @@ def test_ravdess_with_emodb_extra_trains(speech_trees, tmp_path, capsys):
             "--extra-train-corpus", "emodb", "--extra-root", str(emodb),
             "--cache", str(tmp_path / "cache"), "--out", str(model)]
     assert main(argv) == 0, capsys.readouterr().err
-    assert "fitted on 32 clips; early stopping validated on group 'ravdess:03'" in (
+    # (--noisy-copies auto: the weight-free classes model trains on two copies of each.)
+    assert ("fitted on 32 clips and 2 noisy copies of each; early stopping validated on group "
+            "'ravdess:03'") in (
         capsys.readouterr().out
     )
     pipe = joblib.load(model)

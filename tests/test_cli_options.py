@@ -146,7 +146,26 @@ def test_channels_adds_the_telephone_view_and_copy_kinds_reach_the_copies(tmp_pa
 
 
 def test_copy_kinds_without_copies_is_refused(tmp_path, capsys):
-    argv = ["train", "--speakers", "3", "--clips-per-class", "2", "--copy-kinds", "room",
-            "--out", str(tmp_path / "m.joblib")]
+    argv = ["train", "--speakers", "3", "--clips-per-class", "2", "--noisy-copies", "0",
+            "--copy-kinds", "room", "--out", str(tmp_path / "m.joblib")]
     assert main(argv) == 2
     assert "--copy-kinds needs --noisy-copies N" in capsys.readouterr().err
+
+
+def test_auto_copies_are_multi_condition_training_for_the_weight_free_classes_only():
+    from skser.cli._options import COPY_KINDS
+    from skser.cli._shared import sampler_of
+
+    def sampler(**args):
+        defaults = dict(noisy_copies="auto", copy_kinds=None, seed=3, embedder="weight-free",
+                        task="categorical")
+        return sampler_of(argparse.Namespace(**{**defaults, **args}))
+
+    copies = sampler()
+    assert (copies.n_copies, copies.kinds, copies.snr_db, copies.random_state) == (
+        2, COPY_KINDS, (0.0, 30.0), 3)
+    assert sampler(copy_kinds=["room"]).kinds == ("room",)
+    assert sampler(noisy_copies=1).kinds == ("white", "babble", "floor")  # NoisyCopies' own
+    for other in (dict(embedder="distilhubert"), dict(embedder="ssl"),
+                  dict(task="dimensional"), dict(noisy_copies=0)):
+        assert sampler(**other) is None, other

@@ -40,7 +40,7 @@ _FEATURES_IGNORE = {
     "--corpus": ("corpus", "synthetic"), "--extra-root": ("extra_root", None),
     "--embedder": ("embedder", "weight-free"), "--model": ("model", None),
     "--augment": ("augment", False), "--task dimensional": ("task", "categorical"),
-    "--adapt": ("adapt", None), "--noisy-copies": ("noisy_copies", 0),
+    "--adapt": ("adapt", None), "--noisy-copies": ("noisy_copies", "auto"),
     "--copy-kinds": ("copy_kinds", None),
 }
 

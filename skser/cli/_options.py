@@ -67,6 +67,11 @@ def whole_number(minimum, maximum=None):
     return parse
 
 
+def copies_type(text):
+    """``--noisy-copies``: ``"auto"`` or a whole number of at least 0."""
+    return "auto" if text == "auto" else whole_number(0)(text)
+
+
 # numpy's seeds are below 2**32; a second corpus is seeded with --seed + 1.
 MAX_SEED = 2**32 - 2
 
@@ -212,15 +217,17 @@ def add_data_options(parser):
     model.add_argument("--augment", nargs="?", choices=("paper", "noise"), const="paper",
                        default=False, help="training-only waveform augmentation: the "
                        "paper's (the default with no value) or noise-aware")
-    model.add_argument("--noisy-copies", type=whole_number(0), default=0, metavar="N",
-                       help="train also on N noisy copies of each training clip (by "
-                       "default white noise or babble at 10-40 dB SNR, or a -70..-50 dBFS "
-                       "floor; see --copy-kinds); validation and test clips stay as "
-                       "recorded (default: 0)")
+    model.add_argument("--noisy-copies", type=copies_type, default="auto", metavar="N",
+                       help="train also on N noisy copies of each training clip (see "
+                       "--copy-kinds); validation and test clips stay as recorded. auto: 2 "
+                       "copies, each a telephone line, a room or noise at 0-30 dB SNR, for "
+                       "the weight-free emotion classes model trained from audio, else "
+                       "none; 0: none (default: auto)")
     model.add_argument("--copy-kinds", nargs="+", choices=COPY_KINDS, metavar="KIND",
                        help="what the noisy copies hear, each copy one kind: "
                        f"{', '.join(COPY_KINDS)} (telephone: an 8 kHz G.711 line; room: "
-                       "RT60 0.2-1.0 s) (default: white babble floor)")
+                       "RT60 0.2-1.0 s) (default: all five with auto copies, else white "
+                       "babble floor)")
     add_speeds_option(model)
     add_channels_option(model)
     model.add_argument("--heads", type=whole_number(1), metavar="N",
