@@ -49,7 +49,8 @@ class TrimGraph(nn.Module):
 
     Frame powers come from a float64 cumulative sum of squares, as in the NumPy version;
     each trimmed clip is moved to the start of its row and the batch keeps its width.
-    With ``noise_margin_db``, the noise floor rule of :func:`skser.io.nonsilent_interval`.
+    With ``noise_margin_db``, the noise floor rule of
+    :func:`skser.preprocessing.nonsilent_interval`.
     """
 
     def __init__(self, top_db, frame_length, hop_length, noise_margin_db=None):

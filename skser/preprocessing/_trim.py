@@ -26,7 +26,7 @@ class Trimmer(WaveformTransformer):
     the loudest and nothing is trimmed: the clip keeps seconds of noise alone around the
     speech, which a model takes for long pauses (sad speech). ``noise_margin_db`` also
     trims the frames at either end within that many dB of the clip's noise floor, where
-    it has a steady one (see :func:`skser.io.nonsilent_interval`);
+    it has a steady one (see :func:`skser.preprocessing.nonsilent_interval`);
     :func:`~skser.pipeline.make_ser_pipeline` sets it to 6 dB.
 
     Parameters
