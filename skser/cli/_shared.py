@@ -130,6 +130,11 @@ def make_pipeline(args, *, verbose=None):
     return pipe
 
 
+# --noisy-copies auto: bench_robustness.py's "channels" variant (multi-condition training).
+AUTO_COPIES = {"n_copies": 2, "kinds": ("white", "babble", "floor", "telephone", "room"),
+               "snr_db": (0.0, 30.0)}
+
+
 def sampler_of(args):
     """``NoisyCopies`` for ``--noisy-copies`` (seeded by ``--seed``), else None.
 
@@ -137,28 +142,21 @@ def sampler_of(args):
     classes model trained from audio, and no copies otherwise (an encoder's embedding costs
     too much to triple; the dimensional head was not measured with them).
     """
-    copies = getattr(args, "noisy_copies", 0)
+    params = {"n_copies": getattr(args, "noisy_copies", 0)}
     kinds = getattr(args, "copy_kinds", None)
-    params = {}
-    if copies == "auto":
+    if params["n_copies"] == "auto":
         default_model = (getattr(args, "embedder", "weight-free") == "weight-free"
                          and getattr(args, "task", "categorical") == "categorical")
-        copies, params = (AUTO_COPIES["n_copies"], AUTO_COPIES) if default_model else (0, {})
-    if not copies:
+        params = dict(AUTO_COPIES) if default_model else {"n_copies": 0}
+    if not params["n_copies"]:
         if kinds:
             raise ValueError("--copy-kinds needs --noisy-copies N (N >= 1)")
         return None
     from ..preprocessing import NoisyCopies
 
-    params = {**params, "n_copies": copies}
     if kinds:
         params["kinds"] = tuple(dict.fromkeys(kinds))
     return NoisyCopies(random_state=args.seed, **params)
-
-
-# --noisy-copies auto: bench_robustness.py's "channels" variant (multi-condition training).
-AUTO_COPIES = {"n_copies": 2, "kinds": ("white", "babble", "floor", "telephone", "room"),
-               "snr_db": (0.0, 30.0)}
 
 
 def load_corpora(args):

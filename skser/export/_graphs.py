@@ -95,7 +95,6 @@ class TrimGraph(nn.Module):
         moved = torch.gather(waveforms, 1, source)
         return torch.where(kept, moved, torch.zeros_like(moved))
 
-
     def _above_floor(self, power, valid, clip_frames):
         """Frames above a steady noise floor by more than the margin (all where none)."""
         ordered = torch.sort(torch.where(valid, power, torch.full_like(power, 1e30)), dim=1)[0]

@@ -30,8 +30,9 @@ def nonsilent_interval(samples, *, top_db=20.0, frame_length=2048, hop_length=51
     In steady noise every frame is within ``top_db`` of the loudest, and top-dB trimming
     keeps the noise before and after the speech. With ``noise_margin_db``, a frame must
     also be more than ``noise_margin_db`` dB above the clip's noise floor, where the clip
-    has a steady one (see ``FLOOR_SHARE``), or more than ``FLOOR_HEADROOM_DB`` (8 dB)
-    below the loudest frame: the stretches of noise alone at either end are trimmed too.
+    has a steady one (see ``FLOOR_SHARE``), unless it is within ``FLOOR_HEADROOM_DB``
+    (8 dB) of the loudest frame: the stretches of noise alone at either end are trimmed
+    too.
     A clip without a steady floor (speech alone, silence around it) trims as with top-dB
     alone.
 
