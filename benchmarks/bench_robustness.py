@@ -34,9 +34,10 @@ Training variants (``make_ser_pipeline(...)``, all else default):
   clips; validation and test clips as above.
 
 - ``channels``: as ``copies``, with channels among the copies' kinds (multi-condition
-  training): ``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, room),
-  snr_db=(0, 30))``: a telephone line (8 kHz, 300-3400 Hz, G.711 mu-law) or a room of
-  RT60 0.2-1.0 s, or noise at 0-30 dB SNR.
+  training): ``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, gsm, room),
+  snr_db=(0, 30))``: a telephone line (8 kHz, 300-3400 Hz, G.711 mu-law), the same band
+  through GSM 06.10 (libsndfile's codec, as the GSM condition), a room of RT60
+  0.2-1.0 s, or noise at 0-30 dB SNR.
 
 - ``both-spectra``: the default pipeline with ``AcousticEmbedder(denoise="both")``: the
   features of the cleaned spectra and of the spectra as recorded (see
@@ -92,7 +93,8 @@ VARIANTS = {
 # Variants with other embedder settings: the pipeline's set_params.
 EMBEDDER = {"both-spectra": {"acousticembedder__denoise": "both"}}
 # Variants trained on resampled rows: NoisyCopies' arguments.
-CHANNEL_COPIES = {"n_copies": 2, "kinds": ("white", "babble", "floor", "telephone", "room"),
+CHANNEL_COPIES = {"n_copies": 2,
+                  "kinds": ("white", "babble", "floor", "telephone", "gsm", "room"),
                   "snr_db": (0.0, 30.0)}
 SAMPLED = {"copies": {"n_copies": 2}, "channels": CHANNEL_COPIES}
 # Variants whose pipeline is speaker-adapted, and the tables they print.

@@ -136,7 +136,7 @@ def test_paths_are_decoded_like_waveforms(tmp_path):
         ({"n_copies": 0}, "n_copies"),
         ({"babble_talkers": 0}, "babble_talkers"),
         ({"rt60": (0.0, 0.5)}, "rt60 must be above 0 s"),
-        ({"kinds": ("phone",)}, "kinds must be distinct names among.*'telephone', 'room'"),
+        ({"kinds": ("phone",)}, "kinds must be distinct names among.*'telephone', 'gsm', 'room'"),
     ],
 )
 def test_bad_parameters_are_named(params, message):
@@ -256,6 +256,16 @@ def test_a_telephone_copy_keeps_only_the_telephone_band():
     assert _band_share(X_out[1], 4000, 8000) < 1e-4  # an 8 kHz line carries nothing above
     assert _band_share(X_out[1], 300, 3400) > 0.95
     assert copies.noise_kinds_.tolist() == ["clean", "telephone"]
+
+
+def test_a_gsm_copy_is_a_mobile_line_not_the_g711_one():
+    X = as_batch([chirp(1.0, 50.0, 7900.0, amplitude=0.5)])
+    gsm = NoisyCopies(n_copies=1, kinds=("gsm",), random_state=0).fit_resample(X)[0][1]
+    g711 = NoisyCopies(n_copies=1, kinds=("telephone",), random_state=0).fit_resample(X)[0][1]
+    assert _band_share(gsm, 4000, 8000) < 1e-4 and _band_share(gsm, 300, 3400) > 0.9
+    # GSM codes a spectral envelope, not the waveform: far from the G.711 line's samples
+    assert np.linalg.norm(gsm - g711) > 0.3 * np.linalg.norm(g711)
+    assert gsm.shape == X[0].shape
 
 
 def test_a_room_copy_reverberates_for_the_drawn_rt60():

@@ -4,7 +4,7 @@ the ``NoisyCopies`` sampler, and speaker adaptation of embeddings."""
 from ..utils import SpeakerAdaptationWarning
 from ._augment import WaveformAugmenter
 from ._base import WaveformTransformer
-from ._channel import mu_law, room, telephone
+from ._channel import gsm_full_rate, mu_law, room, telephone
 from ._copies import CHANNEL_KINDS, NOISE_KINDS, NoisyCopies
 from ._duration import FixedDuration
 from ._emphasis import PreEmphasis
@@ -33,6 +33,7 @@ __all__ = [
     "WaveformAugmenter",
     "WaveformTransformer",
     "enroll_speaker",
+    "gsm_full_rate",
     "load_speaker_stats",
     "make_speaker_adapted",
     "mu_law",

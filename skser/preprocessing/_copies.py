@@ -15,7 +15,7 @@ from ._noise import add_at_snr, babble_or_white
 __all__ = ["CHANNEL_KINDS", "NOISE_KINDS", "NoisyCopies"]
 
 NOISE_KINDS = ("white", "babble", "floor")
-CHANNEL_KINDS = ("telephone", "room")
+CHANNEL_KINDS = ("telephone", "gsm", "room")
 _KINDS = NOISE_KINDS + CHANNEL_KINDS
 
 
@@ -36,6 +36,8 @@ class NoisyCopies(BaseEstimator):
       against full scale 1.0), as a phone's or a cheap microphone's hiss;
     - ``"telephone"``: a narrow-band telephone line (8 kHz, 300-3400 Hz, G.711 mu-law;
       :func:`skser.preprocessing.telephone`);
+    - ``"gsm"``: a mobile line (the same band through GSM 06.10 full rate,
+      ``telephone(codec="gsm")``);
     - ``"room"``: a synthetic room whose reverberation time is drawn from ``rt60``
       (:func:`skser.preprocessing.room`).
 
@@ -59,7 +61,7 @@ class NoisyCopies(BaseEstimator):
     ----------
     n_copies : int >= 1, default=2
         Noisy copies of each clip.
-    kinds : tuple of {"white", "babble", "floor", "telephone", "room"}, \
+    kinds : tuple of {"white", "babble", "floor", "telephone", "gsm", "room"}, \
 default=("white", "babble", "floor")
         The kinds of noise or channel; each copy draws one, with equal probability.
     snr_db : tuple of float, default=(10.0, 40.0)
@@ -202,8 +204,8 @@ default=("white", "babble", "floor")
 
     def _noisy(self, X, lengths, index, kind, rng):
         samples = X[index, : lengths[index]].astype(np.float64)
-        if kind == "telephone":
-            return telephone(samples)
+        if kind in ("telephone", "gsm"):
+            return telephone(samples, codec="mu-law" if kind == "telephone" else "gsm")
         if kind == "room":
             return room(samples, rng, rt60=rng.uniform(*self.rt60))
         if kind == "floor":
