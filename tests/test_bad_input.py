@@ -348,3 +348,18 @@ def test_a_voice_note_at_16_khz_and_a_model_of_unknown_rate_still_pass(runtime_a
     assert analyze_voice_note(runtime, tone(3.0), vad=None).label is not None
     note = tone(3.0, sample_rate=22050)
     assert analyze_voice_note(loudness_model, note, vad=None, sample_rate=22050).n_windows
+
+
+def test_a_voice_note_cut_short_is_refused_as_load_audio_refuses_it(loudness_model, tmp_path):
+    from skser.io import AudioReadError, load_audio
+    from skser.voice_note import analyze_voice_note
+
+    from .conftest import tone, write_audio
+
+    path = write_audio(tmp_path / "note.wav", tone(4.0))
+    path.write_bytes(path.read_bytes()[:40000])
+    with pytest.raises(AudioReadError, match="note.wav is cut short"):
+        load_audio(path)
+    # (Before: a 1.2 s note analysed as if it were the whole 4 s recording.)
+    with pytest.raises(AudioReadError, match=r"note.wav is cut short: .*64000 frames"):
+        analyze_voice_note(loudness_model, path, vad=None)

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -180,3 +182,57 @@ def test_channels_that_cancel_in_the_mono_mix_are_named_not_called_silent(tmp_pa
     with pytest.raises(AudioReadError, match="2 channels cancel out") as error:
         load_audio(path)
     assert str(path) in str(error.value)
+
+
+def _cut(path, keep=0.5):
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+@pytest.mark.parametrize("name, subtype", [
+    ("a.wav", "PCM_16"), ("a.wav", "PCM_U8"), ("a.wav", "FLOAT"), ("a.wav", "IMA_ADPCM"),
+    ("a.aiff", "PCM_16"), ("a.mp3", "MPEG_LAYER_III"),
+])
+def test_a_file_cut_short_is_named_not_read_shortened(tmp_path, name, subtype):
+    # (Before: libsndfile read up to where the data ends, and the clip lost its second half.)
+    path = write_audio(tmp_path / name, tone(2.0), 16000, subtype=subtype)
+    full = load_audio(path)
+    assert full.size >= 32000
+    with pytest.raises(AudioReadError, match=rf"audio file .*{name} is cut short: its header "
+                                             r"announces \d+ frames \(2\.\d\d s\) but it "
+                                             r"holds only \d+ \([01]\.\d\d s\)"):
+        load_audio(_cut(path))
+
+
+def test_a_file_like_cut_short_is_named(tmp_path):
+    import io
+
+    data = write_audio(tmp_path / "a.wav", tone(1.0)).read_bytes()
+    assert load_audio(io.BytesIO(data)).size == 16000
+    with pytest.raises(AudioReadError, match="<audio bytes> is cut short"):
+        load_audio(io.BytesIO(data[: len(data) // 2]))
+
+
+def test_a_streaming_header_of_unknown_length_is_read_whole(tmp_path):
+    import struct
+
+    data = bytearray(write_audio(tmp_path / "a.wav", tone(1.0)).read_bytes())
+    at = data.find(b"data")
+    data[4:8] = data[at + 4 : at + 8] = struct.pack("<I", 0xFFFFFFFF)  # ffmpeg to a pipe
+    (tmp_path / "stream.wav").write_bytes(bytes(data))
+    assert load_audio(tmp_path / "stream.wav").size == 16000
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_named_pipe_is_named_as_one_not_as_empty(tmp_path):
+    # (Before: "audio file is empty (0 bytes)".)
+    os.mkfifo(tmp_path / "pipe.wav")
+    with pytest.raises(AudioReadError, match=r"got a named pipe \(FIFO\): .*pipe\.wav"):
+        load_audio(tmp_path / "pipe.wav")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null")
+def test_a_device_is_named_as_one_not_as_empty():
+    with pytest.raises(AudioReadError, match="got a character device: /dev/null"):
+        load_audio("/dev/null")

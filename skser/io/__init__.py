@@ -8,7 +8,9 @@ numpy, soundfile and soxr: the deployment install.
 from ._files import audio_paths, load_audio_batch
 from ._load import AudioReadError, load_audio
 from ._load import _check_file as check_audio_file  # noqa: F401 (skser.voice_note)
+from ._load import announced_frames as announced_frames  # skser.voice_note's
 from ._load import check_channels_mix as check_channels_mix  # skser.voice_note's
+from ._load import check_complete as check_complete  # skser.voice_note's
 from ._load import check_file_rate as check_file_rate  # skser.voice_note's
 from ._silence import (  # noqa: F401 (skser.export's TrimGraph)
     FLOOR_DIVISOR,

@@ -1,6 +1,8 @@
 """Reading audio files into 16 kHz mono float32 clips."""
 
 import os
+import stat
+import struct
 
 import numpy as np
 import soundfile as sf
@@ -13,6 +15,14 @@ from ._waveform import SAMPLE_RATE
 __all__ = ["AudioReadError", "load_audio"]
 
 
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
 def _check_file(path):
     if not os.fspath(path).strip():
         raise FileNotFoundError("an audio path is empty ('')")
@@ -21,6 +31,13 @@ def _check_file(path):
         raise FileNotFoundError(f"audio file not found: {path}")
     if path.is_dir():
         raise IsADirectoryError(f"expected an audio file, got a directory: {path}")
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        # A pipe would be drained by the header probe; a device or a socket is no recording.
+        kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "a special file")
+        raise AudioReadError(
+            f"expected an audio file, got {kind}: {path}; save the audio to a regular file"
+        )
     if path.stat().st_size == 0:
         raise AudioReadError(f"audio file is empty (0 bytes): {path}")
     return path
@@ -53,6 +70,118 @@ def check_channels_mix(path, n_channels, loudest, mono_peak):
         )
 
 
+# WAV format tags whose frames are block_align bytes each: PCM, IEEE float, A-law, mu-law.
+_FRAME_TAGS = (1, 3, 6, 7)
+# Sizes a writer that cannot seek back (a stream, a live recording) leaves in the header.
+_UNKNOWN_SIZES = (0, 0xFFFFFFFF)
+# Encoded formats (mp3) may estimate their length: two mp3 frames or 1 % may be missing.
+_ESTIMATE_SLACK = 2304, 0.01
+
+
+def _header_frames(stream):
+    """The frames a WAV (RIFF, RIFX, RF64) or AIFF header announces, or None.
+
+    A PCM or float WAV announces the bytes of its ``data`` chunk; an encoded one (ADPCM)
+    its frames in a ``fact`` chunk; an AIFF its frames in ``COMM``.
+    """
+    head = stream.read(12)
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        endian, aiff = ">", True
+    elif head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
+        endian, aiff = (">" if head[:4] == b"RIFX" else "<"), False
+    else:
+        return None
+    position, block_align, tag, rf64_size, fact = 12, 0, None, None, None
+    for _ in range(256):  # chunks before the samples: fmt, fact, LIST, bext, JUNK ...
+        stream.seek(position)
+        chunk = stream.read(8)
+        if len(chunk) < 8:
+            return None
+        name, size = chunk[:4], struct.unpack(endian + "I", chunk[4:])[0]
+        body = stream.read(min(size, 40))
+        if aiff and name == b"COMM" and len(body) >= 6:
+            return struct.unpack(">I", body[2:6])[0] or None
+        if name == b"ds64" and len(body) >= 16:
+            rf64_size = struct.unpack("<Q", body[8:16])[0]
+        elif name == b"fact" and len(body) >= 4:  # the frame count of an encoded WAV (ADPCM)
+            fact = struct.unpack(endian + "I", body[:4])[0]
+        elif name == b"fmt " and len(body) >= 14:
+            tag, _, _, _, block_align = struct.unpack(endian + "HHIIH", body[:14])
+            if tag == 0xFFFE and len(body) >= 26:  # WAVE_FORMAT_EXTENSIBLE: its sub-format
+                tag = struct.unpack(endian + "H", body[24:26])[0]
+        elif name == b"data":
+            if size == 0xFFFFFFFF and rf64_size is not None:
+                size = rf64_size
+            if size in _UNKNOWN_SIZES:
+                return None
+            if tag in _FRAME_TAGS and block_align:
+                return size // block_align
+            return fact or None
+        position += 8 + size + (size & 1)
+    return None
+
+
+def announced_frames(source):
+    """The frames an audio file's header announces, where it states them exactly.
+
+    Parameters
+    ----------
+    source : path-like or seekable binary file
+        The file; a file-like is left at the position it was found at.
+
+    Returns
+    -------
+    frames : int or None
+        For a WAV or AIFF file with a finished header; None for other
+        formats, for a streaming header that leaves the length open, and for a file-like
+        that cannot seek.
+    """
+    if hasattr(source, "read") and not hasattr(source, "seek"):
+        return None
+    try:
+        if not hasattr(source, "read"):
+            with open(source, "rb") as stream:
+                return _header_frames(stream)
+        start = source.tell()
+        try:
+            return _header_frames(source)
+        finally:
+            source.seek(start)
+    except (OSError, ValueError, struct.error):  # unreadable or unseekable: decoding says
+        return None
+
+
+def check_complete(path, n_read, info, announced=None):
+    """Refuse a file cut short: ``n_read`` frames decoded, fewer than its header announces.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file, for the message.
+    n_read : int
+        The frames decoded (before any resampling).
+    info : soundfile.info
+        Its ``frames`` (libsndfile's count, which for an encoded format may be an estimate)
+        and ``samplerate``.
+    announced : int, optional
+        The exact count of :func:`announced_frames` (libsndfile shortens a WAV's count
+        to the bytes present, without a word).
+    """
+    if announced is not None:
+        expected, slack = announced, 0
+    else:
+        expected = info.frames
+        slack = max(_ESTIMATE_SLACK[0], int(_ESTIMATE_SLACK[1] * expected))
+    if expected - n_read > slack:
+        rate = info.samplerate
+        raise AudioReadError(
+            f"audio file {path} is cut short: its header announces {expected} frames "
+            f"({expected / rate:.2f} s) but it holds only {n_read} ({n_read / rate:.2f} s); "
+            "it was truncated while being copied, downloaded or recorded: copy or export "
+            "it again"
+        )
+
+
 def load_audio(path, *, sample_rate=SAMPLE_RATE):
     """Read an audio file as mono float32 samples at ``sample_rate``.
 
@@ -81,8 +210,10 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
     IsADirectoryError
         If ``path`` is a directory.
     AudioReadError
-        If the file is empty, cannot be decoded, holds no samples, holds NaN or inf, or
-        claims a sample rate under 1 kHz (a damaged header). The message names the file.
+        If the file is empty, not a regular file (a named pipe, a device), cannot be
+        decoded, holds no samples, holds NaN or inf, claims a sample rate under 1 kHz (a
+        damaged header), or is cut short: its header announces more frames than it holds
+        (a WAV, AIFF or mp3 truncated in a copy). The message names the file.
 
     Examples
     --------
@@ -102,16 +233,18 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
     else:
         source = path = _check_file(path)
     try:
-        file_rate = sf.info(source).samplerate
+        info = sf.info(source)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
-    check_file_rate(path, file_rate)
+    check_file_rate(path, info.samplerate)
     try:
         if hasattr(source, "seek"):
             source.seek(0)
+        announced = announced_frames(source)
         samples, file_rate = sf.read(source, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
+    check_complete(path, samples.shape[0], info, announced)
     if samples.shape[0] == 0:
         raise AudioReadError(f"audio file holds no samples: {path}")
     if not np.isfinite(samples).all():

@@ -8,8 +8,10 @@ import soxr
 
 from ..io import (
     AudioReadError,
+    announced_frames,
     check_audio_file,
     check_channels_mix,
+    check_complete,
     check_file_rate,
     pcm_to_float,
 )
@@ -89,6 +91,10 @@ class NoteSource:
             except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
                 raise AudioReadError(f"cannot decode audio file {self.path}: {exc}") from exc
             check_file_rate(self.path, info.samplerate)  # as load_audio: a damaged header
+            # As load_audio: a WAV cut short is refused before any block is analysed.
+            self._info, self._announced = info, announced_frames(self.path)
+            if self._announced is not None:
+                check_complete(self.path, info.frames, info, self._announced)
             self.duration = info.frames / info.samplerate if info.samplerate else 0.0
         else:
             self.path = None
@@ -144,6 +150,7 @@ class NoteSource:
                     yield np.ascontiguousarray(mono, dtype=np.float32)
                 if last:
                     break
+            check_complete(path, offset, self._info, self._announced)  # an mp3 cut short
             if offset == 0:
                 raise AudioReadError(f"audio file holds no samples: {path}")
             # As load_audio refuses it: a mix of nothing would read as a silent note.
