@@ -154,3 +154,31 @@ def test_a_pretrained_onnx_folder_loads_without_the_training_stack(exported, tmp
         folder, clips[0],
     )
     assert out.split(maxsplit=1) == [OnnxPipeline(model).predict([clips[0]])[0], "[]\n"]
+
+
+@pytest.mark.parametrize("param, value, message", [
+    ("n_threads", -5, r"n_threads must be None or 0 .* or a positive whole number, got -5"),
+    ("n_threads", 2.5, "n_threads must be .* got 2.5"),
+    ("n_threads", "4", "n_threads must be .* got '4'"),
+    ("n_threads", True, "n_threads must be .* got True"),
+    ("n_threads", 2**40, "n_threads must be .* got 1099511627776"),
+    ("batch_size", True, "batch_size must be a positive integer, got True"),
+    ("length_tolerance", "x", "length_tolerance must be a number >= 0, got 'x'"),
+    ("n_jobs", 0, "n_jobs=0 means no worker"),
+    ("n_jobs", 2.5, "n_jobs must be None or a whole number, got 2.5"),
+])
+def test_the_runtime_names_a_bad_parameter_when_built(exported, param, value, message):
+    from skser.export import OnnxPipeline
+
+    # (Before: n_threads=-5, 2.5, '4' and True ran, 2**40 was a bare TypeError from
+    # onnxruntime, and a bad n_jobs waited for the first audio file to be refused.)
+    with pytest.raises(ValueError, match=message):
+        OnnxPipeline(exported[0], **{param: value})
+
+
+@pytest.mark.parametrize("n_threads", [None, 0, 1, np.int64(2)])
+def test_the_runtime_takes_the_documented_n_threads(exported, n_threads):
+    from skser.export import OnnxPipeline
+
+    X, _, _ = make_emotional_speech(n_speakers=1, n_clips_per_class=1, random_state=0)
+    assert OnnxPipeline(exported[0], n_threads=n_threads).predict(X[:2]).shape == (2,)

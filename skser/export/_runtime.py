@@ -5,7 +5,14 @@ import os
 
 import numpy as np
 
-from ..io import as_batch, audio_paths, clip_lengths, load_audio_batch, nonsilent_interval
+from ..io import (
+    as_batch,
+    audio_paths,
+    check_n_jobs,
+    clip_lengths,
+    load_audio_batch,
+    nonsilent_interval,
+)
 from ..utils import (
     CATEGORICAL,
     SMALLEST_NORMAL,
@@ -52,6 +59,24 @@ def _check_probabilities(probabilities, X):
         )
 
 
+def _is_whole(value):
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _check_params(n_threads, batch_size, length_tolerance):
+    """Refuse what onnxruntime or the batching would misread, naming the parameter."""
+    if n_threads is not None and not (_is_whole(n_threads) and 0 <= n_threads < 2**31):
+        # (onnxruntime took -5 as its default and raised a bare TypeError past int32.)
+        raise ValueError(f"n_threads must be None or 0 (onnxruntime's default, one thread "
+                         f"per core) or a positive whole number, got {n_threads!r}")
+    if not _is_whole(batch_size) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if isinstance(length_tolerance, bool) or not isinstance(
+            length_tolerance, int | float | np.integer | np.floating) \
+            or not length_tolerance >= 0:
+        raise ValueError(f"length_tolerance must be a number >= 0, got {length_tolerance!r}")
+
+
 class OnnxPipeline:
     """A pipeline exported by :func:`skser.export.to_onnx`, run by onnxruntime.
 
@@ -66,8 +91,8 @@ class OnnxPipeline:
     ----------
     model : str, os.PathLike, bytes or onnx.ModelProto
         The exported model.
-    n_threads : int, default=None
-        onnxruntime intra-op threads (None: onnxruntime's default, one per core).
+    n_threads : int >= 0, default=None
+        onnxruntime intra-op threads (None or 0: onnxruntime's default, one per core).
     batch_size : int, default=16
         Clips per run at most. Clips are sorted by length and a batch only holds clips
         within ``1 + length_tolerance`` of its shortest one, cropped to its longest: a
@@ -120,10 +145,8 @@ class OnnxPipeline:
                  length_tolerance=0.1):
         import onnxruntime as ort
 
-        if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if not length_tolerance >= 0:
-            raise ValueError(f"length_tolerance must be >= 0, got {length_tolerance!r}")
+        _check_params(n_threads, batch_size, length_tolerance)
+        check_n_jobs(n_jobs)
         if hasattr(model, "SerializeToString"):
             model = model.SerializeToString()
         elif not isinstance(model, bytes):
@@ -133,7 +156,7 @@ class OnnxPipeline:
             model = path
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if n_threads is not None:
+        if n_threads:
             options.intra_op_num_threads = int(n_threads)
         options.inter_op_num_threads = 1
         # A speaker-adapted model's statistics are overridable initializers; onnxruntime

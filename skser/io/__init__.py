@@ -6,6 +6,7 @@ numpy, soundfile and soxr: the deployment install.
 """
 
 from ._files import audio_paths, load_audio_batch
+from ._files import check_n_jobs as check_n_jobs  # skser.export's
 from ._load import AudioReadError, load_audio
 from ._load import _check_file as check_audio_file  # noqa: F401 (skser.voice_note)
 from ._load import announced_frames as announced_frames  # skser.voice_note's

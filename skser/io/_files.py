@@ -61,13 +61,18 @@ def audio_paths(X):
     return None
 
 
-def _parallel_map(function, items, n_jobs):
-    """``function`` over ``items``, in joblib where installed, else in threads."""
+def check_n_jobs(n_jobs):
+    """Refuse an ``n_jobs`` that joblib cannot read as a number of workers, by name."""
     if isinstance(n_jobs, bool) or not (n_jobs is None or isinstance(n_jobs, int | np.integer)):
         raise ValueError(f"n_jobs must be None or a whole number, got {n_jobs!r}")
     if n_jobs == 0:
         raise ValueError("n_jobs=0 means no worker: give None or 1 (serial), a number of "
                          "workers, or -1 (every core)")
+
+
+def _parallel_map(function, items, n_jobs):
+    """``function`` over ``items``, in joblib where installed, else in threads."""
+    check_n_jobs(n_jobs)
     if n_jobs in (None, 1):
         return [function(item) for item in items]
     try:
