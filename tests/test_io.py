@@ -236,3 +236,31 @@ def test_a_named_pipe_is_named_as_one_not_as_empty(tmp_path):
 def test_a_device_is_named_as_one_not_as_empty():
     with pytest.raises(AudioReadError, match="got a character device: /dev/null"):
         load_audio("/dev/null")
+
+
+@pytest.mark.parametrize("path, error, message", [
+    (None, TypeError, "an audio path must be a str or os.PathLike, got NoneType"),
+    (3, TypeError, "got int"),
+    (b"RIFF....WAVE", TypeError, r"got bytes: for encoded audio in memory pass io\.BytesIO"),
+    (["a.wav"], TypeError, "got list"),
+    ("https://example.com/a.wav", FileNotFoundError,
+     "audio paths are local files, got a URL: https://example.com/a.wav"),
+])
+def test_what_is_not_a_local_audio_path_is_named(path, error, message):
+    # (Before: os.fspath's bare TypeError, and "not found: https:/example.com/a.wav".)
+    with pytest.raises(error, match=message):
+        load_audio(path)
+
+
+def test_a_broken_link_names_its_target(tmp_path):
+    (tmp_path / "a.wav").symlink_to(tmp_path / "gone.wav")
+    with pytest.raises(FileNotFoundError, match=r"a\.wav is a link to .*gone\.wav, which "
+                                                "does not exist"):
+        load_audio(tmp_path / "a.wav")
+
+
+def test_a_boolean_sample_rate_is_refused(tmp_path):
+    # (Before: sample_rate=True resampled a second of audio to one sample.)
+    path = write_audio(tmp_path / "x.wav", tone(1.0))
+    with pytest.raises(ValueError, match="sample_rate must be a positive integer, got True"):
+        load_audio(path, sample_rate=True)

@@ -1,6 +1,7 @@
 """Reading audio files into 16 kHz mono float32 clips."""
 
 import os
+import re
 import stat
 import struct
 
@@ -15,6 +16,8 @@ from ._waveform import SAMPLE_RATE
 __all__ = ["AudioReadError", "load_audio"]
 
 
+# A URL's scheme (two letters at least: C:// is a Windows drive).
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 _SPECIAL_FILES = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISCHR, "a character device"),
@@ -24,10 +27,24 @@ _SPECIAL_FILES = (
 
 
 def _check_file(path):
-    if not os.fspath(path).strip():
+    if not isinstance(path, str | os.PathLike):
+        hint = ": for encoded audio in memory pass io.BytesIO(data)" if isinstance(
+            path, bytes | bytearray) else ""
+        raise TypeError(f"an audio path must be a str or os.PathLike, got "
+                        f"{type(path).__name__}{hint}")
+    text = os.fspath(path)
+    if not text.strip():
         raise FileNotFoundError("an audio path is empty ('')")
     path = expand_path(path)
     if not path.exists():
+        if _URL.match(str(text)):
+            raise FileNotFoundError(f"audio paths are local files, got a URL: {text} "
+                                    "(download it first)")
+        if path.is_symlink():
+            raise FileNotFoundError(
+                f"audio file not found: {path} is a link to {os.readlink(path)}, which does "
+                "not exist"
+            )
         raise FileNotFoundError(f"audio file not found: {path}")
     if path.is_dir():
         raise IsADirectoryError(f"expected an audio file, got a directory: {path}")
@@ -205,8 +222,10 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
 
     Raises
     ------
+    TypeError
+        If ``path`` is neither a path nor a file-like (None, bytes, a list).
     FileNotFoundError
-        If ``path`` does not exist.
+        If ``path`` does not exist (a URL, a broken link: named as such).
     IsADirectoryError
         If ``path`` is a directory.
     AudioReadError
@@ -226,7 +245,8 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
     >>> samples.shape, samples.dtype
     ((16000,), dtype('float32'))
     """
-    if not isinstance(sample_rate, int | np.integer) or sample_rate <= 0:
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | np.integer) \
+            or sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive integer, got {sample_rate!r}")
     if hasattr(path, "read"):
         source, path = path, getattr(path, "name", "<audio bytes>")
