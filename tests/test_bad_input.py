@@ -363,3 +363,27 @@ def test_a_voice_note_cut_short_is_refused_as_load_audio_refuses_it(loudness_mod
     # (Before: a 1.2 s note analysed as if it were the whole 4 s recording.)
     with pytest.raises(AudioReadError, match=r"note.wav is cut short: .*64000 frames"):
         analyze_voice_note(loudness_model, path, vad=None)
+
+
+@pytest.mark.parametrize("dtype", ["datetime64[s]", "timedelta64[ms]"])
+def test_datetime_arrays_are_not_waveforms(runtime_and_pipeline, dtype):
+    # (Before: cast to float without a word, and classified.)
+    X = np.arange(2 * 16000).reshape(2, 16000).astype(dtype)
+    runtime, pipe = runtime_and_pipeline
+    for check in (as_batch, pipe.predict, runtime.predict):
+        with pytest.raises(ValueError, match=re.escape(f"got dtype {dtype}")):
+            check(X)
+
+
+def test_int64_pcm_of_python_ints_warns_that_it_is_near_silence():
+    from skser.exceptions import SkserWarning
+
+    ints = np.random.default_rng(0).integers(-20000, 20000, 8000).tolist()  # int16 values
+    # (Before: divided by 2**63 without a word: a clip peaking at 2e-15.)
+    with pytest.warns(SkserWarning, match=r"clip 1 is int64 PCM peaking at \d+: scaled by "
+                                          r"2\*\*63.*\.astype\(np\.int16\)"):
+        as_batch([np.zeros(10, np.int64), ints])
+    with pytest.warns(SkserWarning, match=r"clip 0 is int64 .* \(1 more clips too\)"):
+        as_batch(np.array([ints, ints]))
+    full_scale = np.array([[2**62, -(2**62)]], dtype=np.int64)
+    np.testing.assert_array_equal(as_batch(full_scale), [[0.5, -0.5]])  # real int64 PCM

@@ -17,8 +17,9 @@ A **batch of clips** is a 2-D ``float32`` array of shape ``(n_clips, n_samples)`
   :class:`~skser.preprocessing.FixedDuration` sets it. ``n_features_in_`` records the width
   seen in ``fit`` and is not enforced.
 - **Integer arrays** are PCM: ``int16`` is divided by 32768, ``int32`` by 2**31 (and so on
-  for every signed integer type), as a WAV reader would. Unsigned, boolean, complex and
-  object arrays are refused.
+  for every signed integer type), as a WAV reader would. An ``int64`` clip whose peak
+  fits int32 (a list of Python ints) is scaled with a warning: it is near silence.
+  Unsigned, boolean, complex, datetime and object arrays are refused.
 - **Bad input** raises ``ValueError`` naming the clip: NaN or inf (or float64 values
   beyond float32's range), a clip that is not 1-D,
   an empty clip in a list, a ``None`` or a path among the clips, an empty batch, 1-D or
@@ -53,17 +54,44 @@ def is_sparse(X):
     return sparse is not None and sparse.issparse(X)
 
 
-def _pcm_to_float(samples):
-    """Scale signed integer PCM to float32 in [-1, 1)."""
+def _pcm_to_float(samples, first=0):
+    """Scale signed integer PCM to float32 in [-1, 1) (``first``: the first clip's index)."""
     if samples.dtype.kind == "u" or samples.dtype.kind == "b":
         raise ValueError(
             f"waveforms of dtype {samples.dtype} are not supported: pass float audio in "
             "[-1, 1] or signed integer PCM (int16, int32)"
         )
     if samples.dtype.kind == "i":
+        _check_wide_pcm(samples, first)
         full_scale = float(2 ** (8 * samples.dtype.itemsize - 1))
         return (samples / full_scale).astype(np.float32)
     return samples
+
+
+def _check_wide_pcm(samples, first):
+    """Warn, naming the clip, of int64 samples that scaling by 2**63 makes near silence.
+
+    No audio format stores 64-bit PCM: an int64 array is Python ints (``np.asarray`` of a
+    list) or widened int16/int32 PCM, whose full scale only its author knows. A warning,
+    not an error: scikit-learn's estimator checks pass small int64 arrays.
+    """
+    if samples.dtype.itemsize < 8 or samples.size == 0:
+        return
+    peaks = np.abs(samples.reshape(-1, samples.shape[-1])).max(axis=1)
+    quiet = np.flatnonzero((peaks > 0) & (peaks <= 2**31))
+    if quiet.size:
+        from ..exceptions import SkserWarning
+        from ..utils import warn_at_caller
+
+        row = int(quiet[0])
+        others = f" ({quiet.size - 1} more clips too)" if quiet.size > 1 else ""
+        warn_at_caller(
+            f"clip {first + row} is int64 PCM peaking at {int(peaks[row])}{others}: scaled "
+            "by 2**63, int64's full scale, it is near silence. If it is int16 or int32 PCM "
+            "in a wider type (a list of Python ints?), cast it with .astype(np.int16) (or "
+            "np.int32), or pass float audio in [-1, 1]",
+            SkserWarning,
+        )
 
 
 def _check_clip(index, clip):
@@ -98,7 +126,7 @@ def _check_clip(index, clip):
             f"clip {index} has dtype {clip.dtype}, which is not supported: pass float audio "
             "in [-1, 1] or signed integer PCM (int16, int32)"
         )
-    return _pcm_to_float(clip)
+    return _pcm_to_float(clip, index)
 
 
 def _check_range(X, dtype, first=0):
@@ -266,6 +294,8 @@ def as_batch(clips, *, dtype=np.float32):
             )
         if X.dtype.kind == "c":
             raise ValueError("Complex data not supported: waveforms are real-valued")
+        if X.dtype.kind in "mMV":  # (datetimes cast to float without a word)
+            raise ValueError(f"waveforms must be numbers, got dtype {X.dtype}")
         if X.dtype.kind not in "iufb":
             try:
                 X = X.astype(np.float64)
