@@ -1,6 +1,7 @@
 """The command never shows a traceback, and ``--json`` means JSON alone on stdout."""
 
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -180,3 +181,22 @@ def test_bad_numbers_are_refused_when_parsed(argv, message, capsys):
     assert exited.value.code == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+@pytest.mark.parametrize("command", ["analyze", "predict"])
+def test_a_named_pipe_is_named_not_waited_on(files, tmp_path, command):
+    folder, wavs, _ = files
+    os.mkfifo(tmp_path / "note.wav")
+    os.mkfifo(tmp_path / "model.joblib")
+    for model, audio, message in [
+        (folder / "model.joblib", tmp_path / "note.wav",
+         f"expected an audio file, got a named pipe (FIFO): {tmp_path / 'note.wav'}"),
+        (tmp_path / "model.joblib", wavs[0],
+         f"{tmp_path / 'model.joblib'} is not a regular file (a named pipe, a device?)"),
+    ]:
+        # (Before: analyze blocked for ever probing the pipe's length; a model that was a
+        # pipe was "not found".)
+        done = subprocess.run([sys.executable, "-m", "skser", command, str(model), str(audio)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and message in _one_line(done.stderr)

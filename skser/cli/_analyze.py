@@ -79,8 +79,11 @@ def _is_long(path):
     unreadable: analyze_voice_note says why)."""
     import soundfile
 
+    path = os.path.expanduser(os.fspath(path))
+    if not os.path.isfile(path):  # a named pipe: probing it would block; loading names it
+        return False
     try:
-        return soundfile.info(os.path.expanduser(os.fspath(path))).duration > LONG_NOTE
+        return soundfile.info(path).duration > LONG_NOTE
     except (OSError, RuntimeError, ValueError):  # soundfile.LibsndfileError is a RuntimeError
         return False
 

@@ -48,6 +48,9 @@ def load_model(path):
     path = expand_path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a model file")
+    if path.exists() and not path.is_file():  # (opening a named pipe would block)
+        raise ValueError(f"{path} is not a regular file (a named pipe, a device?), not a "
+                         "model file")
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
     if path.suffix.lower() == ONNX_SUFFIX:
