@@ -186,6 +186,8 @@ def check_complete(path, n_read, info, announced=None):
     """
     if announced is not None:
         expected, slack = announced, 0
+    elif info.frames >= 2**62:  # libsndfile's SF_COUNT_MAX: a length it does not know
+        return
     else:
         expected = info.frames
         slack = max(_ESTIMATE_SLACK[0], int(_ESTIMATE_SLACK[1] * expected))
