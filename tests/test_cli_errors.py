@@ -18,7 +18,7 @@ from skser.datasets import make_emotional_speech
 from skser.embedding import AcousticEmbedder
 from skser.io import AudioLoader
 
-from .conftest import write_audio
+from .conftest import tone, write_audio
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +200,22 @@ def test_a_named_pipe_is_named_not_waited_on(files, tmp_path, command):
         done = subprocess.run([sys.executable, "-m", "skser", command, str(model), str(audio)],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 2 and message in _one_line(done.stderr)
+
+
+def test_clips_past_the_first_chunk_are_named_by_their_own_files():
+    from sklearn.utils import Bunch
+
+    from skser.cli._shared import check_clip_lengths
+    from skser.pipeline import make_ser_pipeline
+
+    X = np.tile(tone(0.3, amplitude=0.5), (300, 1))
+    X[280] = 0.0
+    X[290, 100] = np.nan  # beyond the first 256 clips the check runs at a time
+    files = [f"clip-{index}.wav" for index in range(len(X))]
+    corpus = Bunch(X=X, filenames=files, source="data.csv")
+    with pytest.raises(ValueError, match=r"data.csv: 2 clip\(s\) are silent") as caught:
+        check_clip_lengths(make_ser_pipeline(), corpus)
+    message = str(caught.value)
+    assert "clip-280.wav (0 samples: silent)" in message
+    assert "clip-290.wav: " in message and "NaN" in message
+    assert "clip 34" not in message  # (before: the step's error, by index within its chunk)

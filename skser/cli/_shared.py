@@ -224,55 +224,41 @@ def _main_corpus(args, dimensional):
                        **_synthetic(args, dimensional))
 
 
-# Clips run through the waveform steps at a time by check_clip_lengths (bounds memory).
-_CHECK_CHUNK = 256
-
-
 def check_clip_lengths(pipe, *corpora):
     """Refuse, naming their files, the clips of ``corpora`` that the pipeline's embedder
-    would refuse once its waveform steps have trimmed them (silent or too short).
+    would refuse once its waveform steps have trimmed them (silent or too short), or that
+    one of those steps refuses.
 
     Fitting would refuse them too, but by their index in a fold's training set, which
     no file or manifest row matches. The training-only augmenters are left out: a clip
-    is tested without them.
+    is tested without them (:func:`skser.model_selection.refused_clips`).
     """
-    from sklearn.base import clone
+    from ..io import SAMPLE_RATE
+    from ..model_selection import refused_clips
 
-    from ..io import SAMPLE_RATE, clip_lengths
-    from ..preprocessing import WaveformAugmenter
-
-    names = [name for name, step in pipe.steps if hasattr(step, "min_samples")]
-    if not names or pipe.named_steps[names[0]].get_params().get("short_clips") != "error":
+    embedder = next((step for _, step in pipe.steps if hasattr(step, "min_samples")), None)
+    if embedder is None:
         return
-    embedder = pipe.named_steps[names[0]]
-    index = [name for name, _ in pipe.steps].index(names[0])
-    steps = [clone(step) for _, step in pipe.steps[1:index]
-             if not isinstance(step, WaveformAugmenter)]
     for corpus in corpora:
         if corpus is None or not hasattr(corpus.X, "shape"):
             continue
-        lengths = []
-        for start in range(0, len(corpus.X), _CHECK_CHUNK):
-            X = corpus.X[start : start + _CHECK_CHUNK]
-            for step in steps:
-                X = step.fit_transform(X)
-            lengths.append(clip_lengths(X))
-        lengths = np.concatenate(lengths)
-        short = np.flatnonzero(lengths < embedder.min_samples)
-        if not short.size:
+        refused = refused_clips(pipe, corpus.X)
+        if not refused:
             continue
         files = corpus.filenames
-        named = [f"{os.fspath(files[i]) if files is not None else f'clip {i}'} "
-                 f"({lengths[i]} samples{': silent' if lengths[i] == 0 else ''})"
-                 for i in short[:8]]
-        more = f" and {short.size - 8} more" if short.size > 8 else ""
-        raise ValueError(
-            f"{corpus.source}: {short.size} clip(s) are silent or shorter than the "
-            f"{embedder.min_samples} samples "
-            f"({1000 * embedder.min_samples / SAMPLE_RATE:.0f} ms) "
-            f"{type(embedder).__name__} needs once trimmed: {'; '.join(named)}{more}. "
-            "Leave them out of the data"
-        )
+        named = []
+        for index, length, reason in refused[:8]:
+            name = os.fspath(files[index]) if files is not None else f"clip {index}"
+            named.append(f"{name}: {reason}" if reason is not None else
+                         f"{name} ({length} samples{': silent' if length == 0 else ''})")
+        more = f" and {len(refused) - 8} more" if len(refused) > 8 else ""
+        what = (f"are silent or shorter than the {embedder.min_samples} samples "
+                f"({1000 * embedder.min_samples / SAMPLE_RATE:.0f} ms) "
+                f"{type(embedder).__name__} needs once trimmed"
+                if any(reason is None for _, _, reason in refused)
+                else "cannot be preprocessed")
+        raise ValueError(f"{corpus.source}: {len(refused)} clip(s) {what}: "
+                         f"{'; '.join(named)}{more}. Leave them out of the data")
 
 
 def fit_final(pipe, corpus, extra, adapt=None, sampler=None):

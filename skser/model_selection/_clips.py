@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from ..io import SAMPLE_RATE, as_batch, clip_lengths
 from ..utils import num_samples, take_rows
 
-__all__ = ["name_refused_clips"]
+__all__ = ["name_refused_clips", "refused_clips"]
 
 # Clips run through the steps before the embedder at a time (bounds memory).
 _CHUNK = 256
@@ -58,9 +58,29 @@ def _lengths(front, fitted, rows):
     return clip_lengths(as_batch(rows))
 
 
-def _refused(estimator, X, fitted):
-    """``[(index, length or None, reason or None), ...]``: the refused clips of ``X``."""
+def refused_clips(estimator, X, *, fitted=False):
+    """The clips of ``X`` that the skser embedder of ``estimator`` would refuse.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A skser embedder, or a pipeline holding one (its first is the one checked).
+    X : array-like or list
+        The clips, as ``estimator`` takes them (waveforms, paths).
+    fitted : bool, default=False
+        Whether the steps before the embedder are fitted (else clones are fitted per chunk,
+        training-only augmenters left out).
+
+    Returns
+    -------
+    refused : list of (int, int or None, str or None)
+        ``(index in X, length once preprocessed, None)`` for a clip too short for the
+        embedder (only where its ``short_clips`` is ``"error"``), ``(index, None, reason)``
+        for one a step before it refuses; in the order of ``X``. Empty without an embedder.
+    """
     embedder, front = _embedder_and_front(estimator, fitted)
+    if embedder is None:
+        return []
     minimum = embedder.min_samples
     check_length = embedder.get_params(deep=False)["short_clips"] == "error"
     refused = []
@@ -118,7 +138,7 @@ embedder's short_clips='pad' to pad short clips with zeros
     preprocessed = " once preprocessed" if front else ""
     named, short = [], False
     for X, label in sources:
-        refused = _refused(estimator, X, fitted)
+        refused = refused_clips(estimator, X, fitted=fitted)
         if sum(reason is not None for _, _, reason in refused) == num_samples(X):
             return None  # every clip fails alike: a step's failure, not the clips'
         for index, length, reason in refused:
