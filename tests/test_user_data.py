@@ -150,6 +150,19 @@ def test_every_missing_or_unreadable_file_is_listed(corpus):
     assert data.target.tolist() == ["ang", "neu", "ang", "neu"]
 
 
+def test_a_file_cut_short_is_listed_and_skipped_with_the_unreadable(corpus):
+    root, _ = corpus
+    clip = root / "audio" / "clip3.wav"
+    whole = clip.read_bytes()
+    clip.write_bytes(whole[: 44 + (len(whole) - 44) // 2])  # the header still says all
+    with pytest.raises(ValueError, match=r"1 of 6.*row 4: .*clip3\.wav: cut short \(its "
+                                         r"header announces \d+ frames, it holds \d+\)"):
+        load_manifest(root / "corpus.csv", label_map=GERMAN)
+    with pytest.warns(UserWarning, match="skipped 1 of 6"):
+        data = load_manifest(root / "corpus.csv", label_map=GERMAN, skip_unreadable=True)
+    assert "clip3.wav" not in [os.path.basename(f) for f in data.filenames]
+
+
 def test_a_file_listed_twice_or_the_same_audio_twice_is_refused(corpus):
     root, rows = corpus
     twice = [*rows, dict(rows[0])]

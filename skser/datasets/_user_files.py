@@ -7,6 +7,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..io import announced_frames
+
 LONG_CLIP_SECONDS = 30.0
 """Clips longer than this are recordings to analyze, not clips to classify: a warning says so."""
 
@@ -30,6 +32,10 @@ def _probe(path):
         return float("nan"), f"unreadable ({' '.join(str(exc).split())[:120]})"
     if info.frames <= 0 or info.samplerate <= 0:
         return float("nan"), "holds no audio (0 samples)"
+    announced = announced_frames(path)  # libsndfile counts a cut WAV's frames present only
+    if announced is not None and info.frames < announced:
+        return float("nan"), (f"cut short (its header announces {announced} frames, it "
+                              f"holds {info.frames})")
     return info.frames / info.samplerate, None
 
 
