@@ -264,3 +264,19 @@ def test_a_boolean_sample_rate_is_refused(tmp_path):
     path = write_audio(tmp_path / "x.wav", tone(1.0))
     with pytest.raises(ValueError, match="sample_rate must be a positive integer, got True"):
         load_audio(path, sample_rate=True)
+
+
+def test_a_header_of_no_samples_before_audio_is_named_as_unfinished(tmp_path):
+    import struct
+
+    write_audio(tmp_path / "stopped.wav", tone(1.0))
+    data = bytearray((tmp_path / "stopped.wav").read_bytes())
+    at = data.index(b"data")
+    data[at + 4 : at + 8] = struct.pack("<I", 0)  # a recorder stopped before writing sizes
+    (tmp_path / "stopped.wav").write_bytes(bytes(data))
+    with pytest.raises(AudioReadError, match=r"no samples: .*stopped\.wav \(its header "
+                                             r"announces none, yet it is \d+ bytes"):
+        load_audio(tmp_path / "stopped.wav")
+    sf.write(tmp_path / "empty.wav", np.zeros(0), 16000)  # truly empty: a plain message
+    with pytest.raises(AudioReadError, match=r"no samples: .*empty\.wav$"):
+        load_audio(tmp_path / "empty.wav")

@@ -93,6 +93,8 @@ _FRAME_TAGS = (1, 3, 6, 7)
 _UNKNOWN_SIZES = (0, 0xFFFFFFFF)
 # Encoded formats (mp3) may estimate their length: two mp3 frames or 1 % may be missing.
 _ESTIMATE_SLACK = 2304, 0.01
+# A file of no samples larger than this holds more than a header (and its metadata).
+_HEADER_BYTES = 4096
 
 
 def _header_frames(stream):
@@ -201,6 +203,19 @@ def check_complete(path, n_read, info, announced=None):
         )
 
 
+def _unfinished(source):
+    """A note for a file of no samples that is larger than a header, else ''."""
+    try:
+        size = (os.fstat(source.fileno()).st_size if hasattr(source, "fileno")
+                else os.path.getsize(source))
+    except (OSError, TypeError, ValueError, AttributeError):  # a file-like without a size
+        return ""
+    if size <= _HEADER_BYTES:
+        return ""
+    return (f" (its header announces none, yet it is {size} bytes: a recording stopped "
+            "before its header was finished? Repair the header, e.g. with sox or ffmpeg)")
+
+
 def load_audio(path, *, sample_rate=SAMPLE_RATE):
     """Read an audio file as mono float32 samples at ``sample_rate``.
 
@@ -268,7 +283,7 @@ def load_audio(path, *, sample_rate=SAMPLE_RATE):
         raise AudioReadError(f"cannot decode audio file {path}: {exc}") from exc
     check_complete(path, samples.shape[0], info, announced)
     if samples.shape[0] == 0:
-        raise AudioReadError(f"audio file holds no samples: {path}")
+        raise AudioReadError(f"audio file holds no samples: {path}{_unfinished(source)}")
     if not np.isfinite(samples).all():
         raise AudioReadError(
             f"audio file holds NaN or inf samples (or values beyond float32's range): {path}"
