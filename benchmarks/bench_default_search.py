@@ -59,7 +59,7 @@ Candidates:
   same speaker's other clips (the pipeline draws it from other training clips). The
   augmented candidates train the default head on four views of the augmented clip;
 - ``channel copies``: the default, every training clip joined by two noisy copies of it
-  (``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, gsm, room),
+  (``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, room),
   snr_db=(0, 30))``: the multi-condition training of ``bench_robustness.py``'s
   ``channels`` variant), drawn once per clip, the babble from the same speaker's other
   clips (never a test speaker's speech in another speaker's training copies); validation
@@ -105,7 +105,7 @@ TELEPHONE_VIEW = 1 + len(SPEEDS)
 STUDIO_VIEWS = (0, 1, 2)
 DEFAULT_VIEWS = (*STUDIO_VIEWS, TELEPHONE_VIEW)
 # The channel copies candidate's sampler (bench_robustness.py's "channels" variant).
-COPIES = dict(n_copies=2, kinds=("white", "babble", "floor", "telephone", "gsm", "room"),
+COPIES = dict(n_copies=2, kinds=("white", "babble", "floor", "telephone", "room"),
               snr_db=(0.0, 30.0))
 
 

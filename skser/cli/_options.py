@@ -220,15 +220,14 @@ def add_data_options(parser):
     model.add_argument("--noisy-copies", type=copies_type, default="auto", metavar="N",
                        help="train also on N noisy copies of each training clip (see "
                        "--copy-kinds); validation and test clips stay as recorded. auto: 2 "
-                       "copies, each a telephone or mobile line, a room or noise at 0-30 dB "
-                       "SNR, for "
+                       "copies, each a telephone line, a room or noise at 0-30 dB SNR, for "
                        "the weight-free emotion classes model trained from audio, else "
                        "none; 0: none (default: auto)")
     model.add_argument("--copy-kinds", nargs="+", choices=COPY_KINDS, metavar="KIND",
                        help="what the noisy copies hear, each copy one kind: "
                        f"{', '.join(COPY_KINDS)} (telephone: an 8 kHz G.711 line; gsm: a GSM "
-                       "06.10 mobile line; room: RT60 0.2-1.0 s) (default: all six with auto "
-                       "copies, else white babble floor)")
+                       "06.10 mobile line; room: RT60 0.2-1.0 s) (default: all but gsm with "
+                       "auto copies, else white babble floor)")
     add_speeds_option(model)
     add_channels_option(model)
     model.add_argument("--heads", type=whole_number(1), metavar="N",

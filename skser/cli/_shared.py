@@ -134,8 +134,7 @@ def make_pipeline(args, *, verbose=None):
 
 
 # --noisy-copies auto: bench_robustness.py's "channels" variant (multi-condition training).
-AUTO_COPIES = {"n_copies": 2,
-               "kinds": ("white", "babble", "floor", "telephone", "gsm", "room"),
+AUTO_COPIES = {"n_copies": 2, "kinds": ("white", "babble", "floor", "telephone", "room"),
                "snr_db": (0.0, 30.0)}
 
 
