@@ -219,3 +219,27 @@ def test_clips_past_the_first_chunk_are_named_by_their_own_files():
     assert "clip-280.wav (0 samples: silent)" in message
     assert "clip-290.wav: " in message and "NaN" in message
     assert "clip 34" not in message  # (before: the step's error, by index within its chunk)
+
+
+@pytest.mark.parametrize("save, message", [
+    ("m.onnx", "--save {tmp}/m.onnx: this command writes a joblib pickle, not a .onnx file"),
+    ("stats.json", "--save {tmp}/stats.json: this command writes a joblib pickle"),
+    (".", "--save {tmp} is a folder: give the file to write"),
+])
+def test_evaluate_save_is_checked_before_the_evaluation(save, message, tmp_path, capsys):
+    # (Before: the whole evaluation ran, then a pickle was saved as m.onnx, or
+    # "[Errno 21] Is a directory".)
+    argv = ["evaluate", "--speakers", "3", "--clips-per-class", "1", "--heads", "1",
+            "--quiet", "--save", str(tmp_path / save)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message.format(tmp=tmp_path) in _one_line(captured.err)
+    assert captured.out == "" and not (tmp_path / save).is_file()
+
+
+def test_evaluate_save_with_features_is_refused_not_ignored(tmp_path, capsys):
+    # (Before: the table was evaluated and --save silently wrote nothing.)
+    argv = ["evaluate", "--features", str(tmp_path / "table"), "--save",
+            str(tmp_path / "m.joblib")]
+    assert main(argv) == 2
+    assert "skser train --features TABLE --out MODEL" in _one_line(capsys.readouterr().err)

@@ -63,6 +63,9 @@ def _evaluate_features(args):
     """``skser evaluate --features``: leave-one-session-out on the table's rows."""
     from ._report import write_report
 
+    if args.save:  # (it was ignored: the evaluation ran, and no model was saved)
+        raise ValueError("--save fits the pipeline from audio; with --features, save a model "
+                         "with skser train --features TABLE --out MODEL")
     corpus, metadata = features_corpus(args)
     head = features_head(args, table_speeds(metadata, args), table_channels(metadata, args))
     if not folds_in_process(args.n_jobs):

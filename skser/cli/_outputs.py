@@ -52,6 +52,8 @@ def check_output(path, option, *, folder=False, suffixes=None, refused_suffixes=
 # What each command's --out must (or must not) end in: what it writes.
 OUT_SUFFIXES = {"export": (".onnx",), "enroll": (".json",)}
 PICKLE_OUTPUTS = ("train", "distill")
+# What a pickle output must not end in: another command's format.
+PICKLE_REFUSED = (".onnx", ".json")
 # Parsed arguments that name files or folders a command reads.
 INPUT_OPTIONS = {
     "model": "MODEL", "teacher": "TEACHER", "file": "FILE", "files": "FILES",
@@ -92,8 +94,11 @@ def check_outputs(args):
         outputs.append(("--out", check_output(
             args.out, "--out", folder=command in FOLDER_OUTPUTS,
             suffixes=OUT_SUFFIXES.get(command),
-            refused_suffixes=(".onnx", ".json") if command in PICKLE_OUTPUTS else (),
+            refused_suffixes=PICKLE_REFUSED if command in PICKLE_OUTPUTS else (),
         )))
+    if getattr(args, "save", None) is not None:  # evaluate --save: a pickle, as train --out
+        outputs.append(("--save", check_output(args.save, "--save",
+                                               refused_suffixes=PICKLE_REFUSED)))
     if getattr(args, "report", None) is not None:
         outputs.append(("--report", check_output(args.report, "--report",
                                                  suffixes=REPORT_SUFFIXES)))
