@@ -243,3 +243,14 @@ def test_evaluate_save_with_features_is_refused_not_ignored(tmp_path, capsys):
             str(tmp_path / "m.joblib")]
     assert main(argv) == 2
     assert "skser train --features TABLE --out MODEL" in _one_line(capsys.readouterr().err)
+
+
+def test_running_out_of_memory_is_not_called_a_bug(capsys, monkeypatch):
+    def huge(args):
+        raise MemoryError("Unable to allocate 1.46 TiB for an array")
+
+    monkeypatch.delenv("SKSER_DEBUG", raising=False)
+    assert run_command(huge, None) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert "out of memory (Unable to allocate 1.46 TiB" in line
+    assert "bug" not in line and "MemoryError" not in line

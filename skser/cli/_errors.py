@@ -40,6 +40,9 @@ def error_message(exc):
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, SkserError | OSError | ValueError | TypeError | ArithmeticError):
         return text
+    if isinstance(exc, MemoryError):  # a size the user chose, not a bug
+        return (f"out of memory ({text}): the data or the options ask for more than this "
+                "machine holds; use fewer or shorter clips, or smaller numbers")
     return (f"{type(exc).__name__}: {text} (set {DEBUG_VARIABLE}=1 for the traceback; "
             "this is a bug in skser if the input was valid)")
 
