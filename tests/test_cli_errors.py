@@ -172,6 +172,21 @@ def test_a_silent_file_of_the_data_is_named_before_fitting(manifest_with_a_silen
     (["evaluate", "--seed", "4294967295"], "from 0 to 4294967294, got '4294967295'"),
     (["embed", "--files", ".", "--out", "e", "--batch-size", "0"],
      "argument --batch-size: expected a whole number of at least 1, got '0'"),
+    # (Before: make_emotional_speech's 'n_speakers' / 'n_clips_per_class', after parsing.)
+    (["train", "--speakers", "0", "--out", "m.joblib"],
+     "argument --speakers: expected a whole number of at least 1, got '0'"),
+    (["evaluate", "--clips-per-class", "-1"],
+     "argument --clips-per-class: expected a whole number of at least 1, got '-1'"),
+    # (Before: a MemoryError once the corpus had been embedded.)
+    (["train", "--heads", "99999999999", "--out", "m.joblib"],
+     "argument --heads: expected at most 100 heads (each is trained in turn), got "
+     "'99999999999'"),
+    # (Before: the student's 'max_iter' once the teacher was loaded.)
+    (["distill", "t.joblib", "--unlabeled", "x", "--out", "s.joblib", "--epochs", "0"],
+     "argument --epochs: expected a whole number of at least 1, got '0'"),
+    # (Before: "--dask-workers must be at least 1" once the files had been listed.)
+    (["embed", "--files", ".", "--out", "e", "--dask-workers", "0"],
+     "argument --dask-workers: expected a whole number of at least 1, got '0'"),
 ])
 def test_bad_numbers_are_refused_when_parsed(argv, message, capsys):
     # (Before: the head's random_state error after the corpus was read, or embed's
@@ -219,6 +234,25 @@ def test_clips_past_the_first_chunk_are_named_by_their_own_files():
     assert "clip-280.wav (0 samples: silent)" in message
     assert "clip-290.wav: " in message and "NaN" in message
     assert "clip 34" not in message  # (before: the step's error, by index within its chunk)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["predict", "{missing}", "a.wav", "--json", "--min-confidence", "nan"],
+     "--min-confidence nan: min_confidence must be a probability in [0, 1]"),
+    (["analyze", "{missing}", "a.wav", "--min-confidence", "-1"],
+     "--min-confidence -1.0: min_confidence must be a probability in [0, 1]"),
+    (["analyze", "{missing}", "a.wav", "--window", "inf"],
+     "--window must be at least 0.5 s (and finite)"),
+    (["distill", "{missing}", "--unlabeled", "x", "--out", "s.joblib", "--crop", "inf"],
+     "--crop must be a finite number of seconds (the student's crop_duration), got inf"),
+])
+def test_bad_numbers_are_named_before_the_model_is_loaded(argv, message, tmp_path, capsys):
+    # (Before: "model file not found" first, then the library's parameter name; an
+    # infinite --window or --crop: "cannot convert float infinity to integer".)
+    argv = [arg.format(missing=tmp_path / "missing.joblib") for arg in argv]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in _one_line(captured.err) and captured.out == ""
 
 
 @pytest.mark.parametrize("save, message", [

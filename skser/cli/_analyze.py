@@ -1,11 +1,12 @@
 """``skser analyze``: one verdict and a timeline for a voice note of any length."""
 
 import json
+import math
 import os
 import sys
 
 from ..utils import task_of
-from ._options import add_progress_options, model_help
+from ._options import add_progress_options, check_min_confidence_option, model_help
 from ._shared import load_model, save_timeline
 from ._speakers import with_speaker_stats
 
@@ -51,9 +52,10 @@ def run(args):
 
     if getattr(args, "speaker", None) and not getattr(args, "speaker_stats", None):
         raise ValueError("--speaker picks a speaker of --speaker-stats FILE: pass that too")
-    if not args.window >= MIN_SPEECH:  # NaN too
-        raise ValueError(f"--window must be at least {MIN_SPEECH} s, the shortest stretch of "
-                         f"speech analyze classifies; got {args.window}")
+    check_min_confidence_option(args)
+    if not MIN_SPEECH <= args.window < math.inf:  # NaN too
+        raise ValueError(f"--window must be at least {MIN_SPEECH} s (and finite), the "
+                         f"shortest stretch of speech analyze classifies; got {args.window}")
     model = load_model(args.model)
     task = task_of(model)
     if getattr(args, "speaker_stats", None):

@@ -32,7 +32,8 @@ def add_parser(commands):
     command.add_argument("--path-column", default="path",
                          help="the audio path column of a manifest (default: %(default)s)")
     command.add_argument("--out", required=True, help="student.joblib to write")
-    command.add_argument("--epochs", type=int, default=30, help="at most this many epochs")
+    command.add_argument("--epochs", type=whole_number(1), default=30,
+                         help="at most this many epochs")
     command.add_argument("--views", type=int, default=4, help="views per clip")
     command.add_argument("--crop", type=float, default=2.0, help="training crops, seconds")
     command.add_argument("--temperature", type=float, default=2.0,
@@ -75,6 +76,9 @@ def _check_options(args):
         raise ValueError(f"--views must be at least 1, got {args.views}")
     if not (math.isfinite(args.temperature) and args.temperature > 0):
         raise ValueError(f"--temperature must be a positive number, got {args.temperature}")
+    if math.isinf(args.crop):  # (NaN and the rest: the student's crop_duration says)
+        raise ValueError(f"--crop must be a finite number of seconds (the student's "
+                         f"crop_duration), got {args.crop}")
 
 
 def _check_student(student, teacher):

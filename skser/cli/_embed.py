@@ -43,7 +43,7 @@ def add_parser(commands):
                               "all for --data)")
     command.add_argument("--out", required=True, help="the Parquet dataset folder to write")
     where = command.add_mutually_exclusive_group()
-    where.add_argument("--dask-workers", type=int,
+    where.add_argument("--dask-workers", type=whole_number(1),
                        help="run on a local Dask cluster of this many worker processes")
     where.add_argument("--scheduler", help="run on an existing Dask cluster (its address)")
     command.add_argument("--n-jobs", type=n_jobs_type, default=None,

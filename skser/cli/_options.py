@@ -22,6 +22,7 @@ __all__ = [
     "add_speeds_option",
     "add_task_option",
     "add_user_data_options",
+    "check_min_confidence_option",
     "model_help",
     "n_jobs_type",
     "speeds_argument",
@@ -67,13 +68,33 @@ def whole_number(minimum, maximum=None):
     return parse
 
 
+def check_min_confidence_option(args):
+    """Refuse ``--min-confidence`` outside [0, 1] (NaN too) before a model is loaded."""
+    value = getattr(args, "min_confidence", None)
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ValueError(f"--min-confidence {value}: min_confidence must be a probability in "
+                         "[0, 1], the top class probability under which a clip is "
+                         "'uncertain'")
+
+
 def copies_type(text):
     """``--noisy-copies``: ``"auto"`` or a whole number of at least 0."""
     return "auto" if text == "auto" else whole_number(0)(text)
 
 
+# --heads: each head is a fit of its own; more than this is a slip of the keyboard.
+MAX_HEADS = 100
 # numpy's seeds are below 2**32; a second corpus is seeded with --seed + 1.
 MAX_SEED = 2**32 - 2
+
+
+def heads_type(text):
+    """``--heads``: a whole number from 1 to MAX_HEADS (argparse type)."""
+    value = whole_number(1)(text)
+    if value > MAX_HEADS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_HEADS} heads (each is "
+                                         f"trained in turn), got {text!r}")
+    return value
 
 
 def n_jobs_type(text):
@@ -199,8 +220,9 @@ def add_data_options(parser):
                            "--data options) used for training only")
     data.add_argument("--data-license", metavar="TEXT",
                       help="the licence of the training data, recorded in the model card")
-    data.add_argument("--speakers", type=int, default=8, help="synthetic corpus: speakers")
-    data.add_argument("--clips-per-class", type=int, default=10,
+    data.add_argument("--speakers", type=whole_number(1), default=8,
+                      help="synthetic corpus: speakers")
+    data.add_argument("--clips-per-class", type=whole_number(1), default=10,
                       help="synthetic corpus: clips per class and speaker")
     model = parser.add_argument_group("model")
     model.add_argument("--embedder", choices=EMBEDDERS, default="weight-free",
@@ -230,9 +252,10 @@ def add_data_options(parser):
                        "auto copies, else white babble floor)")
     add_speeds_option(model)
     add_channels_option(model)
-    model.add_argument("--heads", type=whole_number(1), metavar="N",
+    model.add_argument("--heads", type=heads_type, metavar="N",
                        help="heads trained from different seeds and averaged (default: the "
-                            "head's own, 5); 1 trains one head, about five times faster")
+                            "head's own, 5; at most 100); 1 trains one head, about five "
+                            "times faster")
     model.add_argument("--cache", default=default_cache_dir(),
                        help="per-clip embedding cache folder (default: %(default)s)")
     model.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0,

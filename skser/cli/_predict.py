@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from ..utils import task_of
-from ._options import model_help
+from ._options import check_min_confidence_option, model_help
 from ._shared import dimensions_of, load_model, predictions, printable
 
 __all__ = ["add_parser", "run"]
@@ -32,6 +32,7 @@ def add_parser(commands):
 def run(args):
     """One line (or JSON record) per file. A file the model cannot take is named on
     stderr and makes the exit status 1; the other files still get theirs."""
+    check_min_confidence_option(args)  # before the model is loaded
     model = load_model(args.model)
     task = task_of(model)
     outputs, files, failed = predictions(model, args.files, args, method=task.method)
