@@ -288,3 +288,25 @@ def test_running_out_of_memory_is_not_called_a_bug(capsys, monkeypatch):
     line = _one_line(capsys.readouterr().err)
     assert "out of memory (Unable to allocate 1.46 TiB" in line
     assert "bug" not in line and "MemoryError" not in line
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["train", "--data", "{data}", "--out", "{data}"], "--data"),
+    (["train", "--data", "{data}", "--label-map", "{labels}", "--out", "{labels}"],
+     "--label-map"),
+    (["evaluate", "--extra-train-data", "{data}", "--save", "{data}"], "--extra-train-data"),
+    (["distill", "t.joblib", "--unlabeled", "x", "--validation", "{data}", "--out", "{data}"],
+     "--validation"),
+])
+def test_an_output_that_is_an_input_of_the_data_options_is_refused(argv, option, tmp_path,
+                                                                    capsys):
+    # (Before: --data, --label-map, --extra-train-data and --validation were not among the
+    # inputs checked: the manifest was read, then replaced by the model.)
+    data, labels = tmp_path / "data.csv", tmp_path / "labels.csv"
+    data.write_text("path,label,speaker\n")
+    labels.write_text("label,class\n")
+    argv = [arg.format(data=data, labels=labels) for arg in argv]
+    assert main(argv) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"is also {option}: writing it would replace what this command reads" in line
+    assert data.read_text() == "path,label,speaker\n"

@@ -59,6 +59,8 @@ INPUT_OPTIONS = {
     "model": "MODEL", "teacher": "TEACHER", "file": "FILE", "files": "FILES",
     "unlabeled": "--unlabeled", "calibration": "--calibration", "speakers": "--speakers",
     "speaker_stats": "--speaker-stats", "features": "--features", "root": "--root",
+    "data": "--data", "extra_train_data": "--extra-train-data", "label_map": "--label-map",
+    "validation": "--validation", "extra_root": "--extra-root",
 }
 
 
