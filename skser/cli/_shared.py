@@ -91,6 +91,20 @@ def _check_loaded(model, path):
         usable = hasattr(model, "predict_proba") and hasattr(model, "classes_")
     if not usable:
         raise refused
+    _check_takes_audio(model, path)
+
+
+def _check_takes_audio(model, path):
+    """Refuse a scikit-learn estimator (or a pipeline of them alone) fitted on a table:
+    no step of it reads audio, so every clip would fail on its number of features."""
+    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+    width = getattr(model, "n_features_in_", None)
+    if width is None or not all(type(step).__module__.startswith("sklearn.")
+                                for step in steps if step not in (None, "passthrough")):
+        return
+    raise ValueError(f"{path} holds a {type(model).__name__} fitted on a table of {width} "
+                     "features, not a model that takes audio: use one saved by skser train "
+                     "or evaluate --save")
 
 
 def dimensions_of(model):
