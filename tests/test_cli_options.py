@@ -79,7 +79,10 @@ def test_speeds_sets_the_embedders_views_and_the_heads(tmp_path):
 
 @pytest.mark.parametrize("speeds, message", [
     (["fast"], "--speeds takes auto, none or numbers such as 0.9 1.1, got fast"),
-    (["3"], "each speed must be in [0.5, 2], got 3.0"),
+    (["3"], "--speeds 3: each speed must be in [0.5, 2], got 3.0"),
+    # (Before: "each speed must be in [0.5, 2], got nan", which named no option.)
+    (["0.9", "nan"], "--speeds 0.9 nan: each speed must be in [0.5, 2], got nan"),
+    (["inf"], "--speeds inf: each speed must be in [0.5, 2], got inf"),
 ])
 def test_bad_speeds_are_named(speeds, message, tmp_path, capsys):
     argv = ["train", "--speakers", "3", "--clips-per-class", "2", "--out",

@@ -142,10 +142,17 @@ def speeds_argument(args):
     if values in (["auto"], ["none"]):
         return "auto" if values == ["auto"] else ()
     try:
-        return tuple(float(value) for value in values)
+        speeds = tuple(float(value) for value in values)
     except ValueError:
         raise ValueError(f"--speeds takes auto, none or numbers such as 0.9 1.1, got "
                          f"{' '.join(values)}") from None
+    from ..embedding._speed import check_speeds  # (imports torch: called at run time only)
+
+    try:
+        check_speeds(speeds)
+    except ValueError as exc:  # named by the option, not the embedder's parameter
+        raise ValueError(f"--speeds {' '.join(values)}: {exc}") from None
+    return speeds
 
 
 def add_progress_options(parser, *, verbose=True, shown="by default"):
