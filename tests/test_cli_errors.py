@@ -334,3 +334,18 @@ def test_a_scikit_learn_model_fitted_on_a_table_is_refused_by_name(files, comman
     assert captured.out == ""
     assert (f"{model} holds a Pipeline fitted on a table of 3 features, not a model that "
             "takes audio") in _one_line(captured.err)
+
+
+@pytest.mark.parametrize("calibration, message", [
+    ("nowhere", "--calibration: no such file or folder: {tmp}/nowhere"),
+    ("empty", "--calibration {tmp}/empty: no .wav or .flac files in it"),
+])
+def test_export_names_a_calibration_path_without_audio_before_loading(calibration, message,
+                                                                      tmp_path, capsys):
+    # (Before: the model was loaded first, then "audio file not found: nowhere", or an
+    # empty folder counted as no --calibration at all.)
+    (tmp_path / "empty").mkdir()
+    argv = ["export", str(tmp_path / "missing.joblib"), "--out", str(tmp_path / "m.onnx"),
+            "--quantize", "int8", "--calibration", str(tmp_path / calibration)]
+    assert main(argv) == 2
+    assert message.format(tmp=tmp_path) in _one_line(capsys.readouterr().err)

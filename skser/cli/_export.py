@@ -46,8 +46,9 @@ def run(args):
             "--calibration DIR (a few dozen clips like those the model will see), or use "
             "--quantize int8-dynamic, which needs none"
         )
+    files = _calibration_files(args.calibration)  # named before the model is loaded
     pipe = load_model(args.model)
-    files, calibration = _calibration_clips(args.calibration)
+    files, calibration = _calibration_clips(files)
     out = expand_path(args.out)
     try:
         model = to_onnx(pipe, quantize=args.quantize, calibration=calibration)
@@ -77,14 +78,29 @@ def run(args):
     return 0
 
 
-def _calibration_clips(paths):
-    """The calibration files (at most MAX_CALIBRATION, spread evenly) and their batch."""
+def _calibration_files(paths):
+    """The audio files ``--calibration`` names; a missing path or an empty folder is an
+    error naming it."""
     from ..datasets import find_audio
-    from ..io import load_audio_batch
 
     files = []
     for path in map(expand_path, paths or []):
-        files.extend(find_audio(path) if path.is_dir() else [path])
+        if path.is_dir():
+            found = find_audio(path)
+            if not found:
+                raise ValueError(f"--calibration {path}: no .wav or .flac files in it")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"--calibration: no such file or folder: {path}")
+    return files
+
+
+def _calibration_clips(files):
+    """The calibration files (at most MAX_CALIBRATION, spread evenly) and their batch."""
+    from ..io import load_audio_batch
+
     if not files:
         return None, None
     step = max(1, len(files) // MAX_CALIBRATION)
