@@ -349,3 +349,32 @@ def test_export_names_a_calibration_path_without_audio_before_loading(calibratio
             "--quantize", "int8", "--calibration", str(tmp_path / calibration)]
     assert main(argv) == 2
     assert message.format(tmp=tmp_path) in _one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["train", "--data", "{empty}", "--out", "{tmp}/m.joblib"], "--data"),
+    (["embed", "--data", "{empty}", "--out", "{tmp}/table"], "--data"),
+    (["distill", "{model}", "--unlabeled", "{empty}", "--out", "{tmp}/s.joblib"],
+     "--unlabeled"),
+])
+def test_an_empty_manifest_is_named_as_empty(files, argv, option, tmp_path, capsys):
+    # (Before: "manifest empty.csv: no path column 'path'; the columns found are []".)
+    empty = tmp_path / "empty.csv"
+    empty.touch()
+    argv = [arg.format(empty=empty, tmp=tmp_path, model=files[0] / "model.joblib")
+            for arg in argv]
+    assert main(argv) == 2
+    assert f"{option} {empty} is an empty file: a manifest has a header row" in _one_line(
+        capsys.readouterr().err)
+
+
+def test_a_missing_extra_training_corpus_is_named_before_the_main_one_is_read(
+        manifest_with_a_silent_file, tmp_path, capsys):
+    folder = manifest_with_a_silent_file
+    argv = ["train", "--data", str(folder / "data.csv"), "--extra-train-data",
+            str(tmp_path / "nowhere.csv"), "--out", str(tmp_path / "m.joblib")]
+    # (Before: the main corpus was read, then "--data: no such folder or manifest".)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert (f"--extra-train-data: no such folder or manifest: {tmp_path / 'nowhere.csv'}"
+            in _one_line(captured.err)) and captured.out == ""

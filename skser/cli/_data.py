@@ -1,11 +1,13 @@
 """Corpora for the command line: a name and a folder in, waveforms and labels out."""
 
+import os
+
 import numpy as np
 
 from ._options import CORPORA, LOADERS
 
 __all__ = ["CORPORA", "LOADERS", "MAX_DURATION", "Corpus", "load_corpus", "load_user_corpus",
-           "read_user_data"]
+           "check_not_empty", "read_user_data"]
 
 # The pipeline keeps 8 s of each clip; reading no more bounds the batch's memory.
 MAX_DURATION = 8.0
@@ -92,9 +94,16 @@ NO_SPEAKERS_CAVEAT = (
     "on new speakers")
 
 
-def read_user_data(path, args, *, targets=None):
+def check_not_empty(path, option, path_column="path"):
+    """Refuse a manifest ``path`` of zero bytes, naming ``option`` (it has no columns)."""
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise ValueError(f"{option} {path} is an empty file: a manifest has a header row "
+                         f"(the columns, {path_column!r} among them) and a row per clip")
+
+
+def read_user_data(path, args, *, targets=None, option="--data"):
     """The Bunch of the user's folder or manifest at ``path``, read with the ``--data``
-    options (columns, label map, classes, ``--labels``)."""
+    options (columns, label map, classes, ``--labels``); errors name ``option``."""
     from pathlib import Path
 
     from .. import datasets
@@ -109,12 +118,13 @@ def read_user_data(path, args, *, targets=None):
     if folder.is_dir():
         return datasets.load_audiofolder(folder, **options)
     if not Path(folder).exists():
-        raise FileNotFoundError(f"--data: no such folder or manifest: {folder}")
+        raise FileNotFoundError(f"{option}: no such folder or manifest: {folder}")
+    check_not_empty(folder, option, args.path_column)
     return datasets.load_manifest(folder, path_column=args.path_column, **options)
 
 
 def load_user_corpus(path, args, *, seed=0, n_jobs=None, verbose=True, targets=None,
-                     allow_no_speakers=False, min_classes=1):
+                     allow_no_speakers=False, min_classes=1, option="--data"):
     """The user's corpus as a :class:`Corpus`: their ids as given, their audio read.
 
     Without speaker ids a corpus is refused, unless ``allow_no_speakers``: then its clips
@@ -122,12 +132,12 @@ def load_user_corpus(path, args, *, seed=0, n_jobs=None, verbose=True, targets=N
     """
     from ..io import AudioLoader
 
-    data = read_user_data(path, args, targets=targets)
+    data = read_user_data(path, args, targets=targets, option=option)
     source, name = str(path), str(data.corpus[0])
     if targets is None:
         emotions = np.unique(data.target)
         if emotions.size < min_classes:
-            raise ValueError(f"--data {source} has {emotions.size} class(es) "
+            raise ValueError(f"{option} {source} has {emotions.size} class(es) "
                              f"({', '.join(map(str, emotions))}); a classifier needs at "
                              f"least {min_classes}")
     caveat = None
@@ -135,7 +145,7 @@ def load_user_corpus(path, args, *, seed=0, n_jobs=None, verbose=True, targets=N
     if speakers is None:
         if not allow_no_speakers:
             raise ValueError(
-                f"--data {source} names no speakers (no 'speaker' column; name one with "
+                f"{option} {source} names no speakers (no 'speaker' column; name one with "
                 "--speaker-column): a speaker-independent evaluation is impossible. Pass "
                 "--allow-no-speakers to go on with random folds of clips, reported as not "
                 "speaker-independent")

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from ..utils import check_params, task_of
+from ._data import check_not_empty
 from ._options import MAX_SEED, add_progress_options, model_help, whole_number
 from ._shared import failing_files, failures, load_model, save
 
@@ -59,6 +60,7 @@ def _audio_files(paths, option, path_column="path"):
         if path.is_dir():
             files.extend(find_audio(path))
         elif path.is_file() and path.suffix.lower() in MANIFESTS:
+            check_not_empty(path, option, path_column)
             files.extend(load_manifest(path, path_column=path_column,
                                        label_column=None).filenames)
         elif path.is_file():

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from ..utils import expand_path
+from ._data import check_not_empty
 from ._options import model_help
 from ._shared import failing_files, failures, load_model
 from ._speakers import feature_space, min_clips, read_speakers_csv, read_stats
@@ -53,6 +54,7 @@ def run(args):
         from ..datasets import load_audiofolder, load_manifest
 
         folder = expand_path(args.data)
+        check_not_empty(folder, "--data", args.path_column)
         options = dict(label_column=None, speaker_column=args.speaker_column)
         data = (load_audiofolder(folder, **options) if folder.is_dir() else
                 load_manifest(folder, path_column=args.path_column, **options))

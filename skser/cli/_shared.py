@@ -179,6 +179,10 @@ def sampler_of(args):
 def load_corpora(args):
     """The corpus the data options name, and the extra training corpus or None."""
     dimensional = getattr(args, "task", "categorical") == "dimensional"
+    extra_data = getattr(args, "extra_train_data", None)
+    if extra_data and not expand_path(extra_data).exists():  # before the main corpus is read
+        raise FileNotFoundError(f"--extra-train-data: no such folder or manifest: "
+                                f"{expand_path(extra_data)}")
     corpus = _main_corpus(args, dimensional)
     print(corpus.describe())
     if corpus.caveat:
@@ -194,7 +198,7 @@ def load_corpora(args):
         extra = load_user_corpus(args.extra_train_data, args, seed=args.seed + 1,
                                  n_jobs=args.n_jobs, verbose=args.verbose,
                                  targets=_user_targets(args, dimensional),
-                                 allow_no_speakers=True)
+                                 allow_no_speakers=True, option="--extra-train-data")
         # Its ids may be anything, the main corpus's too: qualified, they never collide.
         extra = extra.requalified(f"extra-{extra.name}")
     if extra is not None:
