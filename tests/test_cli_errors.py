@@ -378,3 +378,15 @@ def test_a_missing_extra_training_corpus_is_named_before_the_main_one_is_read(
     captured = capsys.readouterr()
     assert (f"--extra-train-data: no such folder or manifest: {tmp_path / 'nowhere.csv'}"
             in _one_line(captured.err)) and captured.out == ""
+
+
+def test_two_outputs_on_one_path_are_refused(tmp_path, capsys):
+    # (Before: the report was written, then the model pickled over it.)
+    path = tmp_path / "result.md"
+    argv = ["evaluate", "--speakers", "3", "--clips-per-class", "1", "--heads", "1",
+            "--quiet", "--save", str(path), "--report", str(path)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert f"--report {path} is also --save: one would be written over the other" in (
+        _one_line(captured.err))
+    assert captured.out == "" and not path.exists()

@@ -106,5 +106,10 @@ def check_outputs(args):
                                                  suffixes=REPORT_SUFFIXES)))
     if getattr(args, "plot", None) is not None:
         outputs.append(("--plot", check_output(args.plot, "--plot", suffixes=PICTURE_SUFFIXES)))
+    written = {}
     for option, path in outputs:
         check_not_an_input(path, option, inputs)
+        other = written.setdefault(os.path.realpath(path), option)
+        if other != option:
+            raise ValueError(f"{option} {path} is also {other}: one would be written over "
+                             "the other; give another path")
