@@ -390,3 +390,14 @@ def test_two_outputs_on_one_path_are_refused(tmp_path, capsys):
     assert f"--report {path} is also --save: one would be written over the other" in (
         _one_line(captured.err))
     assert captured.out == "" and not path.exists()
+
+
+def test_analyze_plot_in_a_missing_folder_is_written(files, tmp_path, capsys):
+    folder, _, note = files
+    plot = tmp_path / "new" / "timeline.png"
+    argv = ["analyze", str(folder / "model.joblib"), note, "--vad", "none", "--json",
+            "--plot", str(plot)]
+    # (Before: "No such file or directory" once the note had been analyzed, status 2.)
+    assert main(argv) == 0
+    json.loads(capsys.readouterr().out)
+    assert plot.is_file()

@@ -448,6 +448,7 @@ def save_timeline(result, path):
     import matplotlib.pyplot as plt
 
     path = expand_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # as check_output promised
     axes = result.plot_timeline()
     axes.figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(axes.figure)
