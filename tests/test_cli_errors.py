@@ -242,9 +242,15 @@ def test_clips_past_the_first_chunk_are_named_by_their_own_files():
     (["analyze", "{missing}", "a.wav", "--min-confidence", "-1"],
      "--min-confidence -1.0: min_confidence must be a probability in [0, 1]"),
     (["analyze", "{missing}", "a.wav", "--window", "inf"],
-     "--window must be at least 0.5 s (and finite)"),
+     "classifies) and at most 86400 s (a day); got inf"),
+    (["analyze", "{missing}", "a.wav", "--window", "1e308"],
+     "classifies) and at most 86400 s (a day); got 1e+308"),
     (["distill", "{missing}", "--unlabeled", "x", "--out", "s.joblib", "--crop", "inf"],
-     "--crop must be a finite number of seconds (the student's crop_duration), got inf"),
+     "--crop must be at most 86400 s (the student's crop_duration; longer overflows in "
+     "samples), got inf"),
+    (["distill", "{missing}", "--unlabeled", "x", "--out", "s.joblib", "--crop", "1e308"],
+     "--crop must be at most 86400 s (the student's crop_duration; longer overflows in "
+     "samples), got 1e+308"),
 ])
 def test_bad_numbers_are_named_before_the_model_is_loaded(argv, message, tmp_path, capsys):
     # (Before: "model file not found" first, then the library's parameter name; an

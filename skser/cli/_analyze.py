@@ -1,7 +1,6 @@
 """``skser analyze``: one verdict and a timeline for a voice note of any length."""
 
 import json
-import math
 import os
 import sys
 
@@ -14,6 +13,8 @@ __all__ = ["add_parser", "run"]
 
 # analyze_voice_note's default: speech segments shorter than this are dropped.
 MIN_SPEECH = 0.5
+# The longest --window: longer ones overflow once counted in samples.
+MAX_SECONDS = 86400.0
 # A note longer than this shows its progress (unless --quiet); a shorter one is quick.
 LONG_NOTE = 60.0
 
@@ -53,9 +54,10 @@ def run(args):
     if getattr(args, "speaker", None) and not getattr(args, "speaker_stats", None):
         raise ValueError("--speaker picks a speaker of --speaker-stats FILE: pass that too")
     check_min_confidence_option(args)
-    if not MIN_SPEECH <= args.window < math.inf:  # NaN too
-        raise ValueError(f"--window must be at least {MIN_SPEECH} s (and finite), the "
-                         f"shortest stretch of speech analyze classifies; got {args.window}")
+    if not MIN_SPEECH <= args.window <= MAX_SECONDS:  # NaN too
+        raise ValueError(f"--window must be at least {MIN_SPEECH} s (the shortest stretch of "
+                         f"speech analyze classifies) and at most {MAX_SECONDS:.0f} s (a "
+                         f"day); got {args.window}")
     model = load_model(args.model)
     task = task_of(model)
     if getattr(args, "speaker_stats", None):

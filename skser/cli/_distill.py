@@ -13,6 +13,8 @@ __all__ = ["add_parser", "run"]
 
 # Unlabeled files are read up to this long; training crops are shorter.
 MAX_DURATION = 8.0
+# The longest --crop, a day: longer ones overflow once counted in samples.
+MAX_CROP = 86400.0
 
 
 def add_parser(commands):
@@ -78,9 +80,9 @@ def _check_options(args):
         raise ValueError(f"--views must be at least 1, got {args.views}")
     if not (math.isfinite(args.temperature) and args.temperature > 0):
         raise ValueError(f"--temperature must be a positive number, got {args.temperature}")
-    if math.isinf(args.crop):  # (NaN and the rest: the student's crop_duration says)
-        raise ValueError(f"--crop must be a finite number of seconds (the student's "
-                         f"crop_duration), got {args.crop}")
+    if args.crop > MAX_CROP:  # (NaN and the rest: the student's crop_duration says)
+        raise ValueError(f"--crop must be at most {MAX_CROP:.0f} s (the student's "
+                         f"crop_duration; longer overflows in samples), got {args.crop}")
 
 
 def _check_student(student, teacher):
