@@ -407,3 +407,21 @@ def test_analyze_plot_in_a_missing_folder_is_written(files, tmp_path, capsys):
     assert main(argv) == 0
     json.loads(capsys.readouterr().out)
     assert plot.is_file()
+
+
+@pytest.mark.parametrize("command", ["train", "embed"])
+def test_a_model_folder_without_an_encoder_is_named_before_the_data_is_read(command, tmp_path,
+                                                                            capsys):
+    (tmp_path / "hubert").mkdir()
+    argv = {"train": ["train", "--speakers", "3", "--clips-per-class", "1", "--out",
+                      str(tmp_path / "m.joblib")],
+            "embed": ["embed", "--files", str(tmp_path), "--out", str(tmp_path / "table")]}
+    argv = [*argv[command], "--embedder", "distilhubert", "--model", str(tmp_path / "hubert"),
+            "--local-files-only", "--cache", str(tmp_path / "cache")]
+    # (Before: the corpus was read, then the folder was found wanting when the first clip
+    # was embedded; embed first listed the files and found none.)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"--model: the model folder {tmp_path / 'hubert'} has no config.json" in _one_line(
+        captured.err)

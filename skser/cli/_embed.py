@@ -22,6 +22,7 @@ from ._options import (
     speeds_argument,
     whole_number,
 )
+from ._shared import check_model_folder
 
 __all__ = ["add_parser", "run"]
 
@@ -134,6 +135,7 @@ def run(args):
     """Embed the files in chunks (each written once) into a Parquet dataset."""
     from ..embedding import embed_corpus
 
+    check_model_folder(args)  # before the files are listed
     paths, columns = _sources(args)
     steps = front(args.embedder, args.model, args.local_files_only, args.cache,
                   speeds=speeds_argument(args), channels=channels_argument(args))

@@ -20,6 +20,7 @@ from ._speakers import adapt_for_fit, adapted_probabilities
 __all__ = [
     "ONNX_SUFFIX",
     "check_clip_lengths",
+    "check_model_folder",
     "dimensions_of",
     "evaluate_corpus",
     "failing_files",
@@ -127,6 +128,22 @@ def head_params(args):
     return {} if heads is None else {"n_ensemble": heads}
 
 
+def check_model_folder(args):
+    """Refuse a ``--model`` naming a local folder that holds no encoder, before any audio
+    is read (the encoder is loaded when the first clip is embedded)."""
+    model = getattr(args, "model", None)
+    if model is None or getattr(args, "embedder", "weight-free") == "weight-free":
+        return
+    from ..embedding._hub import check_local_folder, model_source
+
+    source, local = model_source(model)
+    if local:
+        try:
+            check_local_folder(source)
+        except (OSError, ValueError) as exc:
+            raise type(exc)(f"--model: {exc}") from None
+
+
 def make_pipeline(args, *, verbose=None):
     """The default pipeline the data options describe.
 
@@ -136,6 +153,7 @@ def make_pipeline(args, *, verbose=None):
     from ..pipeline import make_ser_pipeline
 
     verbose = args.verbose if verbose is None else verbose
+    check_model_folder(args)
     pipe = make_ser_pipeline(
         task=getattr(args, "task", "categorical"),
         embedder=args.embedder, model=args.model, local_files_only=args.local_files_only,
