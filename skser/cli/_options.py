@@ -146,7 +146,7 @@ def speeds_argument(args):
     except ValueError:
         raise ValueError(f"--speeds takes auto, none or numbers such as 0.9 1.1, got "
                          f"{' '.join(values)}") from None
-    from ..embedding._speed import check_speeds  # (imports torch: called at run time only)
+    from ..embedding import check_speeds  # (imports torch: called at run time only)
 
     try:
         check_speeds(speeds)

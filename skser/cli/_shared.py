@@ -134,7 +134,7 @@ def check_model_folder(args):
     model = getattr(args, "model", None)
     if model is None or getattr(args, "embedder", "weight-free") == "weight-free":
         return
-    from ..embedding._hub import check_local_folder, model_source
+    from ..embedding import check_local_folder, model_source
 
     source, local = model_source(model)
     if local:

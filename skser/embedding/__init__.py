@@ -10,12 +10,16 @@ from ._speed import speed_ratio
 from ._ssl import SSLEmbedder, load_encoder
 from ._ssl_configs import ssl_config
 
-# The torch modules and the cache are internals (skser.export splices the modules);
+# The torch modules, the cache and the command line's checks are internals (skser.export
+# splices the modules);
 # they stay importable here but are not the public surface.
 from ._acoustic_module import AcousticFeatures as AcousticFeatures  # isort: skip
 from ._base import ClipEmbedder as ClipEmbedder  # isort: skip
 from ._cache import EmbeddingCache as EmbeddingCache  # isort: skip
+from ._hub import check_local_folder as check_local_folder  # isort: skip
+from ._hub import model_source as model_source  # isort: skip
 from ._hubert_module import PooledHubert as PooledHubert  # isort: skip
+from ._speed import check_speeds as check_speeds  # isort: skip
 from ._ssl_module import PooledSSL as PooledSSL  # isort: skip
 from ._whisper_module import PooledWhisper as PooledWhisper  # isort: skip
 from ._torch_ops import conv_output_lengths as conv_output_lengths  # isort: skip
