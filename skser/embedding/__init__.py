@@ -11,8 +11,7 @@ from ._ssl import SSLEmbedder, load_encoder
 from ._ssl_configs import ssl_config
 
 # The torch modules, the cache and the command line's checks are internals (skser.export
-# splices the modules);
-# they stay importable here but are not the public surface.
+# splices the modules): they stay importable here but are not the public surface.
 from ._acoustic_module import AcousticFeatures as AcousticFeatures  # isort: skip
 from ._base import ClipEmbedder as ClipEmbedder  # isort: skip
 from ._cache import EmbeddingCache as EmbeddingCache  # isort: skip
