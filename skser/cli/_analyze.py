@@ -5,7 +5,12 @@ import os
 import sys
 
 from ..utils import task_of
-from ._options import add_progress_options, check_min_confidence_option, model_help
+from ._options import (
+    MAX_SECONDS,
+    add_progress_options,
+    check_min_confidence_option,
+    model_help,
+)
 from ._shared import load_model, save_timeline
 from ._speakers import with_speaker_stats
 
@@ -13,8 +18,6 @@ __all__ = ["add_parser", "run"]
 
 # analyze_voice_note's default: speech segments shorter than this are dropped.
 MIN_SPEECH = 0.5
-# The longest --window: longer ones overflow once counted in samples.
-MAX_SECONDS = 86400.0
 # A note longer than this shows its progress (unless --quiet); a shorter one is quick.
 LONG_NOTE = 60.0
 

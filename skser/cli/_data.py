@@ -7,7 +7,7 @@ import numpy as np
 from ._options import CORPORA, LOADERS
 
 __all__ = ["CORPORA", "LOADERS", "MAX_DURATION", "Corpus", "load_corpus", "load_user_corpus",
-           "check_not_empty", "read_user_data"]
+           "check_data_path", "check_not_empty", "read_user_data"]
 
 # The pipeline keeps 8 s of each clip; reading no more bounds the batch's memory.
 MAX_DURATION = 8.0
@@ -101,15 +101,24 @@ def check_not_empty(path, option, path_column="path"):
                          f"(the columns, {path_column!r} among them) and a row per clip")
 
 
-def read_user_data(path, args, *, targets=None, option="--data"):
-    """The Bunch of the user's folder or manifest at ``path``, read with the ``--data``
-    options (columns, label map, classes, ``--labels``); errors name ``option``."""
-    from pathlib import Path
-
-    from .. import datasets
+def check_data_path(path, option, path_column="path"):
+    """``path`` expanded, once it names a folder or a manifest that is not empty; else an
+    error naming ``option``."""
     from ..utils import expand_path
 
     folder = expand_path(path)
+    if not folder.exists():
+        raise FileNotFoundError(f"{option}: no such folder or manifest: {folder}")
+    check_not_empty(folder, option, path_column)
+    return folder
+
+
+def read_user_data(path, args, *, targets=None, option="--data"):
+    """The Bunch of the user's folder or manifest at ``path``, read with the ``--data``
+    options (columns, label map, classes, ``--labels``); errors name ``option``."""
+    from .. import datasets
+
+    folder = check_data_path(path, option, args.path_column)
     options = dict(label_column=args.label_column, targets=targets,
                    speaker_column=getattr(args, "speaker_column", None),
                    session_column=getattr(args, "session_column", None),
@@ -117,9 +126,6 @@ def read_user_data(path, args, *, targets=None, option="--data"):
                    classes=args.classes, skip_unreadable=args.skip_unreadable)
     if folder.is_dir():
         return datasets.load_audiofolder(folder, **options)
-    if not Path(folder).exists():
-        raise FileNotFoundError(f"{option}: no such folder or manifest: {folder}")
-    check_not_empty(folder, option, args.path_column)
     return datasets.load_manifest(folder, path_column=args.path_column, **options)
 
 

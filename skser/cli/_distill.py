@@ -6,15 +6,13 @@ from pathlib import Path
 
 from ..utils import check_params, task_of
 from ._data import check_not_empty
-from ._options import MAX_SEED, add_progress_options, model_help, whole_number
+from ._options import MAX_SECONDS, MAX_SEED, add_progress_options, model_help, whole_number
 from ._shared import failing_files, failures, load_model, save
 
 __all__ = ["add_parser", "run"]
 
 # Unlabeled files are read up to this long; training crops are shorter.
 MAX_DURATION = 8.0
-# The longest --crop, a day: longer ones overflow once counted in samples.
-MAX_CROP = 86400.0
 
 
 def add_parser(commands):
@@ -80,8 +78,8 @@ def _check_options(args):
         raise ValueError(f"--views must be at least 1, got {args.views}")
     if not (math.isfinite(args.temperature) and args.temperature > 0):
         raise ValueError(f"--temperature must be a positive number, got {args.temperature}")
-    if args.crop > MAX_CROP:  # (NaN and the rest: the student's crop_duration says)
-        raise ValueError(f"--crop must be at most {MAX_CROP:.0f} s (the student's "
+    if args.crop > MAX_SECONDS:  # (NaN and the rest: the student's crop_duration says)
+        raise ValueError(f"--crop must be at most {MAX_SECONDS:.0f} s (the student's "
                          f"crop_duration; longer overflows in samples), got {args.crop}")
 
 

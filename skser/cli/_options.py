@@ -82,6 +82,9 @@ def copies_type(text):
     return "auto" if text == "auto" else whole_number(0)(text)
 
 
+# The longest duration an option takes (--window, --crop), a day: longer ones overflow once
+# counted in samples.
+MAX_SECONDS = 86400.0
 # --heads: each head is a fit of its own; more than this is a slip of the keyboard.
 MAX_HEADS = 100
 # numpy's seeds are below 2**32; a second corpus is seeded with --seed + 1.

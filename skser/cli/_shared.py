@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from ..utils import expand_path, model_dimensions, task_of
-from ._data import load_corpus, load_user_corpus
+from ._data import check_data_path, load_corpus, load_user_corpus
 from ._options import channels_argument, speeds_argument
 from ._speakers import adapt_for_fit, adapted_probabilities
 
@@ -197,10 +197,9 @@ def sampler_of(args):
 def load_corpora(args):
     """The corpus the data options name, and the extra training corpus or None."""
     dimensional = getattr(args, "task", "categorical") == "dimensional"
-    extra_data = getattr(args, "extra_train_data", None)
-    if extra_data and not expand_path(extra_data).exists():  # before the main corpus is read
-        raise FileNotFoundError(f"--extra-train-data: no such folder or manifest: "
-                                f"{expand_path(extra_data)}")
+    if getattr(args, "extra_train_data", None):  # before the main corpus is read
+        check_data_path(args.extra_train_data, "--extra-train-data",
+                        getattr(args, "path_column", "path"))
     corpus = _main_corpus(args, dimensional)
     print(corpus.describe())
     if corpus.caveat:

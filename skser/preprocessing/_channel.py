@@ -1,7 +1,8 @@
 """Transmission channels for multi-condition training: a telephone line and a room.
 
-Each function maps one clip's true-length 16 kHz samples to the same number of samples
-as heard through the channel. numpy, scipy and soxr only.
+Each function maps one clip's true-length samples to the same number of samples as
+heard through the channel (a line or a room at 16 kHz; a codec alone at 8 kHz). numpy,
+scipy, soxr and soundfile only.
 """
 
 import numpy as np
