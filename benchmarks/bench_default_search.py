@@ -62,8 +62,9 @@ Candidates:
   (``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, room),
   snr_db=(0, 30))``: the multi-condition training of ``bench_robustness.py``'s
   ``channels`` variant), drawn once per clip, the babble from the same speaker's other
-  clips (never a test speaker's speech in another speaker's training copies); validation
-  and test clips as recorded;
+  clips (never a test speaker's speech in another speaker's training copies); the
+  validation speaker's clips joined by their copies too (early stopping and the temperature
+  see the same conditions, as ``skser train`` does), test clips as recorded;
 - ``+ raw spectra``: ``AcousticEmbedder(denoise="both", dynamics=True)``: each of the
   studio candidate's three views, 251 features of the cleaned spectra followed by the
   same 251 of the spectra as recorded, without the per-clip noise removal and its floor
@@ -211,7 +212,8 @@ def loso(E, y, groups, head, train_rows=None, extra=None, n_jobs=2, copies=()):
             X_train, y_train = np.concatenate([X_train, extra[0]]), np.concatenate([y_train,
                                                                                     extra[1]])
         test, validation = groups == speaker, groups == following
-        proba = head.fit_predict_proba(X_train, y_train, E[validation], y[validation], E[test])
+        X_val, y_val = _with_copies(E[validation], y[validation], copies, validation)
+        proba = head.fit_predict_proba(X_train, y_train, X_val, y_val, E[test])
         predicted = np.asarray(LABELS)[np.argmax(proba, axis=1)]
         return unweighted_accuracy(y[test], predicted)
 
@@ -234,7 +236,8 @@ def transfer(E, y, groups, head, train_speakers, test_speakers, train_rows=None,
         X_train, y_train = np.concatenate([X_train, extra[0]]), np.concatenate([y_train,
                                                                                 extra[1]])
     test = np.isin(groups, test_speakers)
-    proba = head.fit_predict_proba(X_train, y_train, E[validation], y[validation], E[test])
+    X_val, y_val = _with_copies(E[validation], y[validation], copies, validation)
+    proba = head.fit_predict_proba(X_train, y_train, X_val, y_val, E[test])
     predicted = np.asarray(LABELS)[np.argmax(proba, axis=1)]
     return np.array([unweighted_accuracy(y[test][groups[test] == speaker],
                                          predicted[groups[test] == speaker])
@@ -242,7 +245,7 @@ def transfer(E, y, groups, head, train_speakers, test_speakers, train_rows=None,
 
 
 def _with_copies(X_train, y_train, copies, train):
-    """The training rows followed by each copy's rows of the same clips."""
+    """The rows (training or validation) followed by each copy's rows of the same clips."""
     if not len(copies):
         return X_train, y_train
     return (np.concatenate([X_train, *(copy[train] for copy in copies)]),

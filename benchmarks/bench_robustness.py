@@ -31,7 +31,10 @@ Training variants (``make_ser_pipeline(...)``, all else default):
 - ``copies``: the default pipeline, trained on each training clip and two noisy copies
   of it (``NoisyCopies(n_copies=2)``: white noise or babble of other training clips at
   10-40 dB SNR, or a -70..-50 dBFS floor), drawn per fold from that fold's training
-  clips; validation and test clips as above.
+  clips; the validation clips joined by two copies each, drawn from the validation
+  speaker's clips (``fit_with_validation(..., validation_sampler=)``: early stopping and
+  the temperature see the conditions the head trains for, as ``skser train`` does); test
+  clips as above.
 
 - ``channels``: as ``copies``, with channels among the copies' kinds (multi-condition
   training): ``NoisyCopies(n_copies=2, kinds=(white, babble, floor, telephone, room),
@@ -122,7 +125,7 @@ def degraded_sets(X, babble, opus, seed=1):
 def loso_under_conditions(pipe, X, y, groups, sets, sampler=None):
     """Per condition, the probabilities (columns: ``LABELS``) of leave-one-speaker-out models
     trained on clean clips (and, with ``sampler``, the noisy copies it adds to each fold's
-    training clips)."""
+    training and validation clips)."""
     from sklearn.base import clone
 
     from skser.io import as_batch
@@ -135,7 +138,7 @@ def loso_under_conditions(pipe, X, y, groups, sets, sampler=None):
         train = (groups != speaker) & (groups != following)
         model = fit_with_validation(clone(pipe), X[train], y[train],
                                     X_val=X[groups == following], y_val=y[groups == following],
-                                    sampler=sampler)
+                                    sampler=sampler, validation_sampler=sampler)
         test = np.flatnonzero(groups == speaker)
         assert list(model.classes_) == LABELS, model.classes_
         for name, (clips, _) in sets.items():

@@ -318,7 +318,7 @@ def test_ravdess_with_emodb_extra_trains(speech_trees, tmp_path, capsys):
     assert main(argv) == 0, capsys.readouterr().err
     # (--noisy-copies auto: the weight-free classes model trains on two copies of each.)
     assert ("fitted on 32 clips and 2 noisy copies of each; early stopping validated on group "
-            "'ravdess:03'") in (
+            "'ravdess:03' (8 clips and their copies)") in (
         capsys.readouterr().out
     )
     pipe = joblib.load(model)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.pipeline import make_pipeline
 
 from skser.io import as_batch, clip_lengths
@@ -172,7 +172,7 @@ class _ValidationRecorder(ClassifierMixin, BaseEstimator):
         return np.full(len(X), self.majority_)
 
 
-def test_fit_with_validation_copies_training_rows_never_validation_rows():
+def test_fit_with_validation_copies_training_rows_not_validation_rows_by_default():
     X, X_val = speech_like(6), speech_like(3, seed=1)
     y = np.array([0, 1, 0, 1, 0, 1])
     pipe = make_pipeline(Trimmer(), _ValidationRecorder())
@@ -199,6 +199,37 @@ def test_session_evaluation_copies_each_folds_training_rows_and_says_so():
         np.testing.assert_array_equal(fold.estimator.X_fit_[:4], X[train])
     assert "training rows resampled by NoisyCopies(random_state=0)" in report.description
     assert not hasattr(sampler, "sample_indices_")  # cloned per fold, never fitted itself
+
+
+def test_a_validation_sampler_copies_the_validation_rows_from_their_own_clips():
+    X, X_val = speech_like(6), speech_like(3, seed=1)
+    y, y_val = np.array([0, 1, 0, 1, 0, 1]), [0, 1, 0]
+    copies = NoisyCopies(n_copies=2, kinds=("babble",), random_state=0)
+    pipe = make_pipeline(Trimmer(), _ValidationRecorder())
+    fit_with_validation(pipe, X, y, X_val=X_val, y_val=y_val, sampler=copies,
+                        validation_sampler=copies)
+    head = pipe[-1]
+    assert head.X_fit_.shape[0] == 18 and head.X_val_.shape[0] == 9
+    # the same rows as the sampler alone makes of the validation clips: babble of the
+    # validation clips, none of the training clips
+    expected = Trimmer().fit_transform(clone(copies).fit_resample(X_val, y_val)[0])
+    np.testing.assert_array_equal(head.X_val_, expected)
+    assert not hasattr(copies, "sample_indices_")
+
+
+def test_session_evaluation_copies_validation_rows_only_when_asked():
+    X = speech_like(8)
+    y = np.tile([0, 1], 4)
+    groups = np.repeat(["a", "b", "c", "d"], 2)
+    sampler = NoisyCopies(n_copies=2, random_state=0)
+    report = evaluate_sessions(_ValidationRecorder(), X, y, groups, sampler=sampler,
+                               validation_sampler=sampler, return_estimator=True)
+    for fold in report.folds:
+        assert fold.estimator.X_val_.shape[0] == 6
+        np.testing.assert_array_equal(fold.estimator.X_val_[:2], X[groups == fold.val_group])
+    assert "validation rows resampled by NoisyCopies(random_state=0)" in report.description
+    with pytest.raises(TypeError, match="sampler must have fit_resample.*got str"):
+        evaluate_sessions(_ValidationRecorder(), X, y, groups, validation_sampler="copies")
 
 
 def test_something_that_is_no_sampler_is_refused_before_any_fold():

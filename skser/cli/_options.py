@@ -251,8 +251,9 @@ def add_data_options(parser):
                        "paper's (the default with no value) or noise-aware")
     model.add_argument("--noisy-copies", type=copies_type, default="auto", metavar="N",
                        help="train also on N noisy copies of each training clip (see "
-                       "--copy-kinds); validation and test clips stay as recorded. auto: 2 "
-                       "copies, each a telephone line, a room or noise at 0-30 dB SNR, for "
+                       "--copy-kinds), and validate early stopping and calibration on N "
+                       "copies of each validation clip too; test clips stay as recorded. "
+                       "auto: 2 copies, each a telephone line, a room or noise at 0-30 dB SNR, for "
                        "the weight-free emotion classes model trained from audio, else "
                        "none; 0: none (default: auto)")
     model.add_argument("--copy-kinds", nargs="+", choices=COPY_KINDS, metavar="KIND",

@@ -298,8 +298,9 @@ def check_clip_lengths(pipe, *corpora):
 def fit_final(pipe, corpus, extra, adapt=None, sampler=None):
     """Fit on every clip but one held-out group, which early stopping validates on.
 
-    A ``sampler`` (``--noisy-copies``) resamples the training clips, never the held-out
-    group's.
+    A ``sampler`` (``--noisy-copies``) adds noisy copies of the training clips and of the
+    held-out group's, so that early stopping and the head's temperature see the
+    conditions it trains for.
 
     The leakage guard checks that no training clip (the extra corpus's included) shares
     a speaker or its audio with the validation group.
@@ -329,10 +330,11 @@ def fit_final(pipe, corpus, extra, adapt=None, sampler=None):
     if adapt:
         pipe, fit, context = adapt_for_fit(pipe, fit, corpus, validation, extra)
     with context:
-        fit_with_validation(pipe, X, y, sampler=sampler, **fit)
+        fit_with_validation(pipe, X, y, sampler=sampler, validation_sampler=sampler, **fit)
     copies = "" if sampler is None else f" and {sampler.n_copies} noisy copies of each"
+    val_copies = "" if sampler is None else " and their copies"
     print(f"fitted on {len(y)} clips{copies}; early stopping validated on group {str(held_out)!r} "
-          f"({int(validation.sum())} clips)")
+          f"({int(validation.sum())} clips{val_copies})")
     return pipe
 
 
@@ -352,6 +354,7 @@ def evaluate_corpus(pipe, corpus, extra, n_jobs, adapt=None, sampler=None, *, ve
         pipe, corpus.X, corpus.y, corpus.groups, speakers=corpus.speakers,
         extra_train=None if extra is None else (extra.X, extra.y, extra.speakers),
         validation="next", n_jobs=n_jobs, verbose=verbose, adapt=adapt, sampler=sampler,
+        validation_sampler=sampler,
     )
 
 

@@ -218,7 +218,8 @@ def _predict(model, X, params, proba):
 
 
 def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, return_estimator,
-                 routed=None, sampler=None, proba=False, diagnose=None):
+                 routed=None, sampler=None, proba=False, diagnose=None,
+                 validation_sampler=None):
     model = clone(estimator)
     routed = routed or {}
     start = time.perf_counter()
@@ -226,7 +227,7 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
         with routing(routed):
             fit_with_validation(model, X_train, y_train, X_val=X_val, y_val=y_val,
                                 params=routed.get("fit"), val_params=routed.get("val"),
-                                sampler=sampler)
+                                sampler=sampler, validation_sampler=validation_sampler)
     except Exception as exc:
         raise _annotate(exc, f"fitting failed in {where}", diagnose) from exc
     fit_time = time.perf_counter() - start
@@ -249,7 +250,7 @@ def _fit_predict(estimator, X_train, y_train, X_val, y_val, X_test, where, retur
 
 def _fit_predict_fold(
     estimator, X, y, extra, waveforms, train, val, test, where, return_estimator,
-    adapt_ids=None, sampler=None, proba=False, diagnose=None,
+    adapt_ids=None, sampler=None, proba=False, diagnose=None, validation_sampler=None,
 ):
     X_train, y_train = take_rows(X, train), y[train]
     if extra is not None:
@@ -269,6 +270,7 @@ def _fit_predict_fold(
         sampler,
         proba,
         diagnose,
+        validation_sampler,
     )
 
 
@@ -334,6 +336,7 @@ def evaluate_sessions(
     return_estimator=False,
     adapt=None,
     sampler=None,
+    validation_sampler=None,
 ):
     """Evaluate a classifier session by session: leave one session out, every fold.
 
@@ -378,8 +381,8 @@ def evaluate_sessions(
     **Resampled training rows.** A ``sampler`` (such as
     :class:`~skser.preprocessing.NoisyCopies`, noisy copies of each training clip) is
     applied to each fold's training rows, ``extra_train`` included, after the leakage
-    guard; validation and test rows are never resampled, and the report's description
-    names the sampler.
+    guard; test rows are never resampled, validation rows only by a
+    ``validation_sampler``, and the report's description names the samplers.
 
     **Parallelism.** The folds run through joblib (``n_jobs``); inside
     ``with joblib.parallel_backend("dask"):`` they run on a Dask cluster.
@@ -424,6 +427,11 @@ def evaluate_sessions(
     sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``, optional
         Resamples each fold's training rows (cloned per fold), as
         :func:`fit_with_validation` does; ``n_train`` counts the rows before it.
+    validation_sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``, \
+optional
+        Resamples each fold's validation rows (cloned per fold), as
+        :func:`fit_with_validation` does: pass the ``sampler`` of noisy copies again and
+        early stopping and the head's temperature see the same conditions as training.
 
     Returns
     -------
@@ -480,8 +488,9 @@ def evaluate_sessions(
     if not task.is_dimensional:
         labels = check_label_targets(all_y, labels=labels)[2]
 
-    if sampler is not None:
-        check_sampler(sampler)
+    for given in (sampler, validation_sampler):
+        if given is not None:
+            check_sampler(given)
     splitter = LeaveOneSessionOut(validation=validation)
     folds = list(splitter._iter_folds(X, groups))
     ids, kind = (groups, "groups") if speakers is None else (speakers, "speakers")
@@ -519,7 +528,8 @@ def evaluate_sessions(
     common = dict(task=task, folds=folds, X=X, y=y, groups=groups, extra=extra,
                   waveforms=waveforms, diagnose=diagnose,
                   labels=labels, validation=validation, n_jobs=n_jobs, verbose=verbose,
-                  return_estimator=return_estimator, sampler=sampler)
+                  return_estimator=return_estimator, sampler=sampler,
+                  validation_sampler=validation_sampler)
     report = _session_report(estimator, **common)
     if adapt is not None:
         from ..preprocessing import make_speaker_adapted
@@ -532,7 +542,8 @@ def evaluate_sessions(
 
 def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, labels,
                     validation, n_jobs, verbose, return_estimator, adapt_ids=None,
-                    protocol="plain", sampler=None, diagnose=None):
+                    protocol="plain", sampler=None, diagnose=None,
+                    validation_sampler=None):
     """Run the folds of :func:`evaluate_sessions` for one protocol; the task's report."""
     jobs = (
         delayed(_fit_predict_fold)(
@@ -550,6 +561,7 @@ def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, l
             sampler,
             not task.is_dimensional,
             diagnose,
+            validation_sampler,
         )
         for index, (test_group, _, train, val, test) in enumerate(folds)
     )
@@ -559,6 +571,8 @@ def _session_report(estimator, *, task, folds, X, y, groups, extra, waveforms, l
     used_validation = validation is not None and accepts_validation(estimator)
     held_out = "" if validation is None else ", validation on the next group"
     resampled = "" if sampler is None else f", training rows resampled by {sampler!r}"
+    if validation_sampler is not None and held_out:
+        resampled += f", validation rows resampled by {validation_sampler!r}"
     description = (
         f"Leave-one-session-out: {type(estimator).__name__}, {len(folds)} folds{held_out}"
         f"{resampled}"

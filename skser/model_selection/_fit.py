@@ -6,7 +6,7 @@ from sklearn import config_context
 from sklearn.pipeline import Pipeline
 
 __all__ = [
-    "accepts_validation", "check_sampler", "fit_with_validation", "resample_training_rows",
+    "accepts_validation", "check_sampler", "fit_with_validation", "resample_rows",
 ]
 
 
@@ -64,7 +64,7 @@ def _request_validation(estimator, restore):
 
 
 def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
-                        val_params=None, sampler=None):
+                        val_params=None, sampler=None, validation_sampler=None):
     """Fit ``estimator`` on ``(X, y)``, handing it ``(X_val, y_val)`` when it takes them.
 
     Read more in the :ref:`User Guide <evaluation>`.
@@ -85,7 +85,10 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
     A ``sampler`` (such as :class:`~skser.preprocessing.NoisyCopies`) resamples the
     training rows first, ``sampler.fit_resample(X, y)`` on a clone; the per-clip arrays in
     ``params`` follow the rows through its ``sample_indices_``. The validation rows are
-    never resampled.
+    resampled only by a ``validation_sampler`` (``val_params`` following them): noisy
+    copies of the validation clips make early stopping, and the temperature a
+    ``FocalLossClassifier`` fits on them, see the conditions the copies of the training
+    clips bring (:ref:`recording_conditions`).
 
     ``params`` (such as ``speakers``) are routed to the steps that request them, as
     ``pipeline.fit(X, y, **params)`` routes them; ``val_params`` are routed to the
@@ -118,7 +121,11 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
     val_params : dict, optional
         Metadata of the validation rows, routed to the transforms.
     sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``, optional
-        Resamples the training rows (more rows: noisy copies), never the validation rows.
+        Resamples the training rows (more rows: noisy copies).
+    validation_sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``, \
+optional
+        Resamples the validation rows, on a clone of its own (noisy copies drawn from the
+        validation clips alone). Often the same object as ``sampler``.
 
     Returns
     -------
@@ -136,7 +143,9 @@ def fit_with_validation(estimator, X, y, *, X_val=None, y_val=None, params=None,
     """
     params = params or {}
     if sampler is not None:
-        X, y, params = resample_training_rows(sampler, X, y, params)
+        X, y, params = resample_rows(sampler, X, y, params)
+    if validation_sampler is not None and X_val is not None and y_val is not None:
+        X_val, y_val, val_params = resample_rows(validation_sampler, X_val, y_val, val_params)
     if X_val is None or y_val is None or not accepts_validation(estimator):
         return estimator.fit(X, y, **params)
     if not isinstance(estimator, Pipeline):
@@ -162,7 +171,7 @@ def check_sampler(sampler):
         )
 
 
-def resample_training_rows(sampler, X, y, params=None):
+def resample_rows(sampler, X, y, params=None):
     """``sampler.fit_resample(X, y)`` on a clone, with ``params`` following the rows.
 
     Parameters
@@ -170,7 +179,7 @@ def resample_training_rows(sampler, X, y, params=None):
     sampler : object with ``fit_resample(X, y)`` and ``sample_indices_``
         Such as :class:`~skser.preprocessing.NoisyCopies`; cloned, never fitted itself.
     X, y : array-like
-        The training rows and their targets.
+        The rows (training or validation) and their targets.
     params : dict, optional
         Metadata; each array of one value per row of ``X`` is indexed like the rows.
 
