@@ -47,11 +47,14 @@ class NoisyCopies(BaseEstimator):
 
     **A sampler, not a pipeline step.** A scikit-learn ``Pipeline`` never changes the
     number of rows, so, like imbalanced-learn's samplers, ``NoisyCopies`` has
-    ``fit_resample(X, y)``. Use it where skser fits on training rows only:
+    ``fit_resample(X, y)``. Use it where skser fits on training rows:
     ``evaluate_sessions(..., sampler=)``, ``fit_with_validation(..., sampler=)`` and
-    ``skser train|evaluate --noisy-copies N``. Validation and test clips are never
-    copied. Other per-clip arrays (speakers, sample weights) follow the rows through
-    ``sample_indices_``. (imbalanced-learn's ``Pipeline`` also takes it as a step.)
+    ``skser train|evaluate --noisy-copies N``. Pass it as ``validation_sampler=`` too
+    (the command line does) and the validation clips get copies of their own, so that
+    early stopping and the head's temperature see the same conditions. Test clips are
+    never copied. Other per-clip arrays (speakers, sample weights) follow the rows
+    through ``sample_indices_``. (imbalanced-learn's ``Pipeline`` also takes it as a
+    step.)
 
     Unlike ``make_ser_pipeline(augment="noise")``, which replaces training clips by
     degraded ones, the copies *add* rows, so the head still trains on every clean clip
