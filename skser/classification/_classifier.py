@@ -109,7 +109,10 @@ class FocalLossClassifier(KnownLabelsScoreMixin, ClassifierMixin, TorchHeadMixin
     the calibrated probabilities score a pooled top-label ECE (10 bins) of 0.083 on
     clean RAVDESS speech (actors 01-12, 336 clips; ``benchmarks/bench_robustness.py``,
     which gives every recording condition's figure too). One speaker is a small
-    calibration set: its temperature varies several-fold from fold to fold.
+    calibration set: its temperature varies several-fold from fold to fold. Validating
+    on noisy copies of that speaker's clips as well (``validation_sampler=NoisyCopies(...)``
+    with the same copies in training, as ``skser train`` does) gives 0.062, and a lower
+    ECE in every recording condition of that benchmark (its ``channels`` variant).
 
     **Defaults.** Measured with one head each (``n_ensemble=1``) on RAVDESS (shared actors
     01-12) MFCC features (40 MFCCs and their deltas, mean and standard deviation over
