@@ -185,19 +185,26 @@ def test_fit_with_validation_copies_training_rows_not_validation_rows_by_default
     np.testing.assert_array_equal(head.X_fit_[:6, : clean.shape[1]], clean)
 
 
-def test_session_evaluation_copies_each_folds_training_rows_and_says_so():
+@pytest.mark.parametrize("validation_copies", [False, True])
+def test_session_evaluation_copies_each_folds_rows_and_says_so(validation_copies):
     X = speech_like(8)
     y = np.tile([0, 1], 4)
     groups = np.repeat(["a", "b", "c", "d"], 2)
     sampler = NoisyCopies(n_copies=2, random_state=0)
     report = evaluate_sessions(_ValidationRecorder(), X, y, groups, sampler=sampler,
+                               validation_sampler=sampler if validation_copies else None,
                                return_estimator=True)
     for fold in report.folds:
         assert fold.n_train == 4  # the rows before copying
-        assert fold.estimator.X_fit_.shape[0] == 12 and fold.estimator.X_val_.shape[0] == 2
+        assert fold.estimator.X_fit_.shape[0] == 12
+        # the validation group's 2 clips, then (when asked) 2 copies of each
+        assert fold.estimator.X_val_.shape[0] == (6 if validation_copies else 2)
+        np.testing.assert_array_equal(fold.estimator.X_val_[:2], X[groups == fold.val_group])
         train = np.flatnonzero(~np.isin(groups, [fold.test_group, fold.val_group]))
         np.testing.assert_array_equal(fold.estimator.X_fit_[:4], X[train])
     assert "training rows resampled by NoisyCopies(random_state=0)" in report.description
+    assert ("validation rows resampled by NoisyCopies(random_state=0)"
+            in report.description) == validation_copies
     assert not hasattr(sampler, "sample_indices_")  # cloned per fold, never fitted itself
 
 
@@ -217,21 +224,6 @@ def test_a_validation_sampler_copies_the_validation_rows_from_their_own_clips():
     assert not hasattr(copies, "sample_indices_")
 
 
-def test_session_evaluation_copies_validation_rows_only_when_asked():
-    X = speech_like(8)
-    y = np.tile([0, 1], 4)
-    groups = np.repeat(["a", "b", "c", "d"], 2)
-    sampler = NoisyCopies(n_copies=2, random_state=0)
-    report = evaluate_sessions(_ValidationRecorder(), X, y, groups, sampler=sampler,
-                               validation_sampler=sampler, return_estimator=True)
-    for fold in report.folds:
-        assert fold.estimator.X_val_.shape[0] == 6
-        np.testing.assert_array_equal(fold.estimator.X_val_[:2], X[groups == fold.val_group])
-    assert "validation rows resampled by NoisyCopies(random_state=0)" in report.description
-    with pytest.raises(TypeError, match="sampler must have fit_resample.*got str"):
-        evaluate_sessions(_ValidationRecorder(), X, y, groups, validation_sampler="copies")
-
-
 def test_something_that_is_no_sampler_is_refused_before_any_fold():
     X, y = speech_like(6), np.tile([0, 1], 3)
     with pytest.raises(TypeError, match="sampler must have fit_resample.*got str"):
@@ -239,6 +231,9 @@ def test_something_that_is_no_sampler_is_refused_before_any_fold():
                           sampler="copies")
     with pytest.raises(TypeError, match="got Trimmer"):
         fit_with_validation(_ValidationRecorder(), X, y, sampler=Trimmer())
+    with pytest.raises(TypeError, match="sampler must have fit_resample.*got str"):
+        evaluate_sessions(_ValidationRecorder(), X, y, np.repeat(["a", "b", "c"], 2),
+                          validation_sampler="copies")
 
 
 # the test speakers' 2 clips are too few for their own statistics: expected warnings
