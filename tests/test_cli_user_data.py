@@ -179,8 +179,12 @@ def test_evaluate_save_writes_a_model_card_that_info_and_export_carry(small_corp
     assert card["data_license"] == "CC BY 4.0"
     assert card["calibration"]["temperature"] > 0
     assert set(card["calibration"]["evaluation (pooled out-of-fold)"]) == {"ece", "brier", "nll"}
+    # the command line's default copies (--noisy-copies auto), said where they act
+    assert card["calibration"]["method"] == ("temperature scaling on the validation group and "
+                                             "its noisy copies")
+    copies = "2 noisy copies of each clip (white, babble, floor, telephone, room)"
     assert card["training_data"] == [{"name": "corpus", "source": str(manifest), "n_clips": 36,
-                                      "n_speakers": 4, "role": "train"}]
+                                      "n_speakers": 4, "role": "train", "noisy_copies": copies}]
     (evaluation,) = card["evaluations"]
     assert evaluation["split"] == "leave-one-speaker-out" and evaluation["n_folds"] == 4
     mean = float(ua.split()[1]) / 100
@@ -192,6 +196,7 @@ def test_evaluate_save_writes_a_model_card_that_info_and_export_carry(small_corp
     assert text.startswith("skser model: categorical, 3 classes (colère, neutre, tristesse)")
     assert "leave-one-speaker-out (plain) on corpus, 4 folds: WA" in text
     assert "data licence: CC BY 4.0" in text
+    assert f"corpus (train; {manifest}): 36 clips, 4 speakers, and {copies}" in text
 
 
 def test_predict_and_analyze_abstain_under_min_confidence(small_corpus, capsys):

@@ -44,8 +44,9 @@ def run(args):
     pipe = make_pipeline(args, verbose=inner)  # checked before any audio is read
     corpus, extra = load_corpora(args)
     check_clip_lengths(pipe, corpus, extra)
+    sampler = sampler_of(args)
     report = evaluate_corpus(pipe, corpus, extra, args.n_jobs, getattr(args, "adapt", None),
-                             sampler_of(args), verbose=args.verbose)
+                             sampler, verbose=args.verbose)
     if corpus.caveat:  # in the printed, Markdown and HTML reports alike
         report.description = f"{corpus.caveat}. {report.description}"
     print(report)
@@ -54,8 +55,8 @@ def run(args):
         print(f"wrote the report to {path}")
     if args.save:
         final = fit_final(make_pipeline(args), corpus, extra, getattr(args, "adapt", None),
-                          sampler_of(args))
-        save(attach_card(final, args, corpus, extra, report), args.save)
+                          sampler)
+        save(attach_card(final, args, corpus, extra, report, sampler), args.save)
     return 0
 
 

@@ -35,8 +35,9 @@ def run(args):
     pipe = make_pipeline(args)  # its parameters are checked before any audio is read
     corpus, extra = load_corpora(args)
     check_clip_lengths(pipe, corpus, extra)
-    pipe = fit_final(pipe, corpus, extra, getattr(args, "adapt", None), sampler_of(args))
-    save(attach_card(pipe, args, corpus, extra), args.out)
+    sampler = sampler_of(args)
+    pipe = fit_final(pipe, corpus, extra, getattr(args, "adapt", None), sampler)
+    save(attach_card(pipe, args, corpus, extra, sampler=sampler), args.out)
     return 0
 
 

@@ -40,7 +40,8 @@ class ModelCard:
     training_data : list of dict
         One entry per corpus the model learnt from: ``name``, ``source`` (a corpus name,
         a manifest or a folder), ``n_clips``, ``n_speakers`` (None where unknown) and
-        ``role`` (``"train"`` or ``"extra-train"``).
+        ``role`` (``"train"`` or ``"extra-train"``), and ``noisy_copies`` where the
+        model also learnt from noisy copies of the clips (what they were, in words).
     evaluations : list of dict
         One entry per evaluation run: ``protocol`` (plain or speaker-adapted), ``split``
         (leave-one-speaker-out, leave-one-session-out, cross-corpus, held-out),
@@ -94,12 +95,17 @@ class ModelCard:
 
     # -- filling ---------------------------------------------------------------------
 
-    def add_training_data(self, name, *, source, n_clips, n_speakers=None, role="train"):
-        """Record a corpus the model learnt from."""
-        self.training_data.append({
+    def add_training_data(self, name, *, source, n_clips, n_speakers=None, role="train",
+                          noisy_copies=None):
+        """Record a corpus the model learnt from (``noisy_copies``: the copies of its clips
+        it also learnt from, in words, such as ``"2 noisy copies of each clip (room)"``)."""
+        entry = {
             "name": str(name), "source": str(source), "n_clips": int(n_clips),
             "n_speakers": None if n_speakers is None else int(n_speakers), "role": role,
-        })
+        }
+        if noisy_copies:
+            entry["noisy_copies"] = str(noisy_copies)
+        self.training_data.append(entry)
 
     def add_evaluation(self, report, *, split, data, protocol="plain", n_folds=None,
                        note=None):
@@ -187,7 +193,8 @@ class ModelCard:
     def _data_lines(self):
         return [f"{entry['name']} ({entry['role']}; {entry['source']}): {entry['n_clips']} "
                 f"clips, {entry['n_speakers'] if entry['n_speakers'] is not None else 'unknown'}"
-                " speakers" for entry in self.training_data]
+                " speakers" + (f", and {entry['noisy_copies']}" if entry.get("noisy_copies")
+                               else "") for entry in self.training_data]
 
     def to_text(self):
         """The card as plain text (``skser info``)."""
